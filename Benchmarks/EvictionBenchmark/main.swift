@@ -1,0 +1,2 @@
+import EdgeCore
+print("eviction benchmark")

@@ -1,0 +1,2 @@
+import EdgeServer
+print("edge")

@@ -1,0 +1,3 @@
+import Testing
+@testable import EdgeServer
+@Test func placeholder() {}

@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Edge",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edge", targets: ["edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),

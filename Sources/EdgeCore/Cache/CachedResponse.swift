@@ -1,0 +1,68 @@
+import NIOCore
+import NIOHTTP1
+
+/// One stored response: a variant of a URL, selected by its secondary (Vary) key.
+///
+/// The body is kept in a single `ByteBuffer` so that a hit writes it without copying
+/// and a range is a slice of it.
+public struct CachedResponse: Sendable {
+    public var status: Int
+    /// End-to-end header fields as stored (hop-by-hop fields already removed).
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    public var timing: StoredResponseTiming
+    public var secondaryKey: SecondaryKey
+
+    public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.timing = timing
+        self.secondaryKey = secondaryKey
+    }
+
+    /// Bytes this response holds: body, header text and a fixed allowance for the bookkeeping around it.
+    public var byteCost: Int {
+        var headerBytes = 0
+        for (name, value) in headers {
+            headerBytes += name.utf8.count + value.utf8.count + 4
+        }
+        return body.readableBytes + headerBytes + CachedResponse.overheadAllowance
+    }
+
+    static let overheadAllowance = 256
+}
+
+/// Every stored variant of one URL (one primary cache key), most recently stored first.
+public struct CachedVariants: Sendable, StoreCost {
+    public private(set) var variants: [CachedResponse]
+    public private(set) var storeCost: Int
+
+    public init(_ variants: [CachedResponse] = []) {
+        self.variants = variants
+        self.storeCost = variants.reduce(0) { $0 + $1.byteCost }
+    }
+
+    /// The newest variant whose Vary selection matches this request.
+    public func select(for requestHeaders: HTTPHeaders) -> CachedResponse? {
+        variants.first { $0.secondaryKey.matches(requestHeaders) }
+    }
+
+    /// Inserts a variant, replacing one stored for the same secondary key, keeping at most `limit` variants.
+    public mutating func insert(_ response: CachedResponse, limit: Int) {
+        variants.removeAll { $0.secondaryKey == response.secondaryKey }
+        variants.insert(response, at: 0)
+        if variants.count > limit {
+            variants.removeLast(variants.count - limit)
+        }
+        storeCost = variants.reduce(0) { $0 + $1.byteCost }
+    }
+
+    /// Replaces the variant stored under `secondaryKey` with `body(variant)`, if it is still there.
+    public mutating func modify(secondaryKey: SecondaryKey, _ body: (inout CachedResponse) -> Void) -> Bool {
+        guard let index = variants.firstIndex(where: { $0.secondaryKey == secondaryKey }) else { return false }
+        body(&variants[index])
+        storeCost = variants.reduce(0) { $0 + $1.byteCost }
+        return true
+    }
+}

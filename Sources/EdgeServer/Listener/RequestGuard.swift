@@ -1,0 +1,103 @@
+import NIOHTTP1
+
+/// Refuses requests that are too large or framed ambiguously before anything else sees them.
+///
+/// NIO's parser (llhttp, strict mode) already rejects invalid chunk sizes, bare-LF line endings,
+/// `Content-Length` next to `Transfer-Encoding` and repeated `Content-Length`; these checks repeat the
+/// framing rules on the parsed head so that no ambiguity can reach an origin even if the parser changes.
+enum RequestGuard {
+    struct Rejection: Equatable {
+        var status: HTTPResponseStatus
+        var reason: String
+    }
+
+    static func check(_ head: HTTPRequestHead, limits: ProxySettings.Limits) -> Rejection? {
+        let requestLineLength = head.method.rawValue.utf8.count + head.uri.utf8.count + 10
+        if requestLineLength > limits.maxRequestLine {
+            return Rejection(status: .uriTooLong, reason: "request line longer than \(limits.maxRequestLine) bytes")
+        }
+        if head.headers.count > limits.maxHeaderCount {
+            return Rejection(status: .requestHeaderFieldsTooLarge, reason: "more than \(limits.maxHeaderCount) header fields")
+        }
+        var headerBytes = 0
+        for (name, value) in head.headers {
+            headerBytes += name.utf8.count + value.utf8.count + 4
+        }
+        if headerBytes > limits.maxHeaderBytes {
+            return Rejection(status: .requestHeaderFieldsTooLarge, reason: "header fields larger than \(limits.maxHeaderBytes) bytes")
+        }
+        guard head.version.major == 1 else {
+            return Rejection(status: .httpVersionNotSupported, reason: "only HTTP/1.x is spoken on this listener")
+        }
+        if head.method == .CONNECT {
+            return Rejection(status: .methodNotAllowed, reason: "CONNECT is not supported by this proxy")
+        }
+        guard head.uri.hasPrefix("/") || head.uri.hasPrefix("http://") || head.uri.hasPrefix("https://")
+            || (head.uri == "*" && head.method == .OPTIONS) else {
+            return Rejection(status: .badRequest, reason: "request target must be an absolute path or URL")
+        }
+
+        let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
+        let contentLengths = head.headers["content-length"]
+        if !transferEncodings.isEmpty {
+            if !contentLengths.isEmpty {
+                return Rejection(status: .badRequest, reason: "both Transfer-Encoding and Content-Length")
+            }
+            if head.version.minor == 0 {
+                return Rejection(status: .badRequest, reason: "Transfer-Encoding in an HTTP/1.0 request")
+            }
+            // Only plain chunked framing is accepted: anything else cannot be forwarded unambiguously.
+            guard transferEncodings.count == 1, transferEncodings[0].lowercased() == "chunked" else {
+                return Rejection(status: .notImplemented, reason: "unsupported Transfer-Encoding")
+            }
+        }
+        if !contentLengths.isEmpty {
+            let values = contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .map { $0.trimmingCharacters(in: " \t") }
+            guard let first = values.first, values.allSatisfy({ $0 == first }),
+                  !first.isEmpty, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), first.utf8.count <= 18,
+                  let length = Int(first) else {
+                return Rejection(status: .badRequest, reason: "invalid or conflicting Content-Length")
+            }
+            if limits.maxBodyBytes > 0, length > limits.maxBodyBytes {
+                return Rejection(status: .payloadTooLarge, reason: "request body larger than \(limits.maxBodyBytes) bytes")
+            }
+        }
+
+        let hosts = head.headers["host"]
+        if hosts.count > 1 {
+            return Rejection(status: .badRequest, reason: "more than one Host field")
+        }
+        if head.version.minor >= 1, hosts.isEmpty {
+            return Rejection(status: .badRequest, reason: "HTTP/1.1 request without Host")
+        }
+        if let host = hosts.first, !isValidHost(host) {
+            return Rejection(status: .badRequest, reason: "invalid Host field")
+        }
+        return nil
+    }
+
+    /// reg-name / IPv4 / [IPv6] with an optional port, per RFC 3986 host syntax (no userinfo, no spaces).
+    static func isValidHost(_ host: String) -> Bool {
+        guard !host.isEmpty, host.utf8.count <= 255 else { return false }
+        for byte in host.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"),
+                 UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "_"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        let characters = Set(set)
+        let trimmedStart = drop { characters.contains($0) }
+        return String(trimmedStart.reversed().drop { characters.contains($0) }.reversed())
+    }
+}

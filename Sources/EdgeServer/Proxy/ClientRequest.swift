@@ -1,0 +1,57 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// One request on a client connection, from its head to the last byte of its response.
+final class ClientRequest {
+    let head: HTTPRequestHead
+    let startedAt: NIODeadline
+    let receivedAt: EpochSeconds
+    let clientAddress: String
+    var route: (site: Int, pool: Router.Pool)?
+    var cacheKey: CacheKey?
+    var fetch: OriginFetch?
+    var requestEnded = false
+    var responseStarted = false
+    var responseEnded = false
+    /// The response has no body for this client (HEAD, 304): origin body bytes are not forwarded.
+    var suppressBody = false
+    /// Request body bytes go nowhere (the response was already decided).
+    var discardBody = false
+    var bodyBytesReceived = 0
+    var status = 0
+    var bytesSent = 0
+    var cacheStatus = ""
+
+    init(head: HTTPRequestHead, clientAddress: String) {
+        self.head = head
+        self.startedAt = .now()
+        self.receivedAt = ProxyServices.now()
+        self.clientAddress = clientAddress
+    }
+
+    var isHead: Bool { head.method == .HEAD }
+
+    /// Whether the request announced a body (whose end may come long after the response).
+    var hasBody: Bool {
+        if head.headers.contains(name: "transfer-encoding") { return true }
+        if let length = head.headers.first(name: "content-length") { return length != "0" }
+        return false
+    }
+
+    func logEntry() -> AccessLog.Entry {
+        AccessLog.Entry(
+            client: clientAddress,
+            method: head.method.rawValue,
+            target: head.uri,
+            version: "HTTP/\(head.version.major).\(head.version.minor)",
+            status: status,
+            bytes: bytesSent,
+            durationSeconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1_000_000_000,
+            cacheStatus: cacheStatus,
+            origin: fetch?.server?.description,
+            referer: head.headers.first(name: "referer"),
+            userAgent: head.headers.first(name: "user-agent"),
+            time: receivedAt)
+    }
+}

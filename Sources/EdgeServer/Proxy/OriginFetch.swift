@@ -1,0 +1,320 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// What an origin fetch reports to the client connection that asked for it.
+protocol OriginFetchClient: AnyObject {
+    func fetch(_ fetch: OriginFetch, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus)
+    func fetch(_ fetch: OriginFetch, didReceiveBody buffer: ByteBuffer)
+    func fetchDidEnd(_ fetch: OriginFetch)
+    /// The origin's answer means the stored response should be served (after a 304, or stale on error).
+    func fetch(_ fetch: OriginFetch, serveStored response: CachedResponse, cacheStatus: CacheStatus)
+    func fetch(_ fetch: OriginFetch, didFail error: OriginError)
+    func fetchCanTakeMoreBody(_ fetch: OriginFetch)
+    var canTakeResponseBody: Bool { get }
+}
+
+/// One request to an origin and what becomes of its response: forwarded, stored, or both.
+///
+/// Lives on the client connection's event loop. When the client goes away while a response is being
+/// stored, the fetch finishes on its own so that coalesced followers still get the stored object.
+final class OriginFetch: OriginResponseDelegate {
+    struct Plan {
+        var head: HTTPRequestHead
+        /// The client's request fields, for the Vary secondary key and storage rules.
+        var clientHeaders: HTTPHeaders
+        var cacheKey: CacheKey?
+        /// A stored response being revalidated.
+        var stale: CachedResponse?
+        /// Whether the response may go into the cache at all (cacheable path, no request no-store).
+        var storeAllowed: Bool
+        var forward: CacheStatus.Forward
+    }
+
+    weak var client: OriginFetchClient?
+    let plan: Plan
+    private let services: ProxyServices
+    private let pool: OriginConnectionPool
+    private let route: (site: Int, pool: Router.Pool)
+    private var leadership: Leadership?
+    private var connection: OriginConnection?
+    private var requestTime: EpochSeconds = 0
+    private var pendingBody = CircularBuffer<ByteBuffer>()
+    private var pendingBodyBytes = 0
+    private var bodyBytesSent = 0
+    private var requestEnded = false
+    private var triedServers: [OriginServer] = []
+    private var retriedStaleConnection = false
+    private var finished = false
+    // The response being stored.
+    private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
+    private var discardingResponse = false
+    private(set) var server: OriginServer?
+
+    static let uploadBufferLimit = 64 * 1024
+
+    init(plan: Plan, services: ProxyServices, pool: OriginConnectionPool, route: (site: Int, pool: Router.Pool), leadership: Leadership?) {
+        self.plan = plan
+        self.services = services
+        self.pool = pool
+        self.route = route
+        self.leadership = leadership
+    }
+
+    // MARK: Request side
+
+    func start() {
+        guard let server = services.router.pickServer(site: route.site, pool: route.pool, excluding: triedServers) else {
+            fail(.noServer)
+            return
+        }
+        self.server = server
+        triedServers.append(server)
+        requestTime = ProxyServices.now()
+        services.stats.originRequests.wrappingAdd(1, ordering: .relaxed)
+        pool.acquire(server) { [self] result in
+            switch result {
+            case .success(let (connection, reused)):
+                guard !finished else {
+                    connection.abort()
+                    return
+                }
+                self.connection = connection
+                connection.startRequest(
+                    plan.head, delegate: self,
+                    firstByteTimeout: services.settings.timeouts.originFirstByte,
+                    idleTimeout: services.settings.timeouts.originIdle)
+                _ = reused
+                flushPendingBody()
+            case .failure(let error):
+                fail(error)
+            }
+        }
+    }
+
+    func sendBody(_ buffer: ByteBuffer) {
+        if let connection, pendingBody.isEmpty {
+            bodyBytesSent += buffer.readableBytes
+            connection.sendBody(buffer)
+        } else {
+            pendingBody.append(buffer)
+            pendingBodyBytes += buffer.readableBytes
+        }
+    }
+
+    func sendEnd() {
+        requestEnded = true
+        if let connection, pendingBody.isEmpty {
+            connection.sendEnd()
+        }
+    }
+
+    /// Whether the client may keep reading request body bytes for this fetch.
+    var canTakeMoreRequestBody: Bool {
+        guard let connection else { return pendingBodyBytes < Self.uploadBufferLimit }
+        return connection.isWritable && pendingBodyBytes < Self.uploadBufferLimit
+    }
+
+    /// The client is gone: finish storing if a stored response is on its way, else stop.
+    func detachClient() {
+        client = nil
+        if storing == nil || discardingResponse {
+            abort()
+        }
+    }
+
+    func abort() {
+        guard !finished else { return }
+        finished = true
+        leadership?.finish(.failed)
+        connection?.abort()
+        connection = nil
+    }
+
+    func resumeReading() {
+        connection?.resumeReading()
+    }
+
+    private func flushPendingBody() {
+        guard let connection else { return }
+        while let buffer = pendingBody.popFirst() {
+            pendingBodyBytes -= buffer.readableBytes
+            bodyBytesSent += buffer.readableBytes
+            connection.sendBody(buffer)
+        }
+        if requestEnded {
+            connection.sendEnd()
+        }
+        client?.fetchCanTakeMoreBody(self)
+    }
+
+    // MARK: Response side
+
+    var wantsMoreOriginData: Bool {
+        client?.canTakeResponseBody ?? true
+    }
+
+    func originWritabilityChanged(isWritable: Bool) {
+        if isWritable {
+            client?.fetchCanTakeMoreBody(self)
+        }
+    }
+
+    func originResponseHead(_ head: HTTPResponseHead) {
+        let now = ProxyServices.now()
+        var headers = head.headers
+        HopByHop.strip(&headers)
+        if !headers.contains(name: "date") {
+            headers.add(name: "date", value: HTTPDate.format(now))
+        }
+        let status = Int(head.status.code)
+        let cacheRequest = CacheRequest(method: "GET", headers: plan.clientHeaders)
+        let settings = services.settings
+
+        if let stale = plan.stale, let key = plan.cacheKey {
+            if status == 304, Revalidation.notModifiedSelects(stored: stale.headers, notModified: headers) {
+                services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
+                let freshened = Revalidation.freshen(stored: stale.headers, with: headers)
+                let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
+                let updated = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: freshened, timing: timing)
+                    ?? CachedResponse(status: stale.status, headers: freshened, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                leadership?.finish(.stored)
+                discardingResponse = true
+                let ttl = Self.remainingTTL(updated, now: now, settings: settings.policy)
+                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: 304)
+                cacheStatus.ttl = ttl
+                client?.fetch(self, serveStored: updated, cacheStatus: cacheStatus)
+                return
+            }
+            if [500, 502, 503, 504].contains(status),
+               LookupPolicy.staleIfErrorAllowed(request: cacheRequest, responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
+                leadership?.finish(.failed)
+                discardingResponse = true
+                services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
+                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: status)
+                cacheStatus.hit = true
+                cacheStatus.stale = true
+                client?.fetch(self, serveStored: stale, cacheStatus: cacheStatus)
+                return
+            }
+        }
+
+        if !Self.isSafe(plan.head.method), (200..<400).contains(status) {
+            invalidateAfterUnsafeMethod(status: status, headers: headers)
+        }
+
+        var cacheStatus = CacheStatus(forward: plan.forward, forwardStatus: status)
+        if plan.storeAllowed, let key = plan.cacheKey,
+           StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings.policy) == nil {
+            let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
+            if let declaredLength, declaredLength > services.cache.store.maxObjectBytes {
+                leadership?.finish(.notStorable)
+            } else {
+                var storedHeaders = headers
+                for name in StoragePolicy.fieldsToStripBeforeStoring(storedHeaders) {
+                    storedHeaders.remove(name: name)
+                }
+                let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.store.maxObjectBytes))
+                storing = (status, storedHeaders, body, now)
+                cacheStatus.stored = true
+                let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
+                let lifetime = Freshness.lifetime(status: status, headers: storedHeaders, settings: settings.policy)
+                let age = Freshness.currentAge(headers: storedHeaders, timing: timing, now: now)
+                cacheStatus.ttl = Int((lifetime - age).rounded(.down))
+                _ = key
+            }
+        } else {
+            leadership?.finish(.notStorable)
+        }
+        client?.fetch(self, didReceiveHead: head.status, headers: headers, cacheStatus: cacheStatus)
+    }
+
+    func originResponseBody(_ buffer: ByteBuffer) {
+        if storing != nil {
+            var buffer = buffer
+            storing!.body.writeBuffer(&buffer)
+            if storing!.body.readableBytes > services.cache.store.maxObjectBytes {
+                storing = nil
+                leadership?.finish(.notStorable)
+                if client == nil {
+                    abort()
+                    return
+                }
+            }
+        }
+        if !discardingResponse {
+            client?.fetch(self, didReceiveBody: buffer)
+        }
+    }
+
+    func originResponseEnd() {
+        finished = true
+        connection = nil
+        if let storing, let key = plan.cacheKey {
+            let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
+            if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
+                let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+                services.cache.insert(response, for: key)
+                leadership?.finish(.stored)
+            }
+            self.storing = nil
+        }
+        leadership?.finish(.notStorable)
+        if !discardingResponse {
+            client?.fetchDidEnd(self)
+        }
+    }
+
+    func originFailed(_ error: OriginError) {
+        connection = nil
+        if case .closedBeforeResponse(_, reused: true) = error, !retriedStaleConnection, bodyBytesSent == 0, !finished {
+            // An origin may close an idle keep-alive connection just as a request goes out on it: try once more.
+            retriedStaleConnection = true
+            triedServers.removeLast()
+            start()
+            return
+        }
+        fail(error)
+    }
+
+    private func fail(_ error: OriginError) {
+        guard !finished else { return }
+        finished = true
+        storing = nil
+        leadership?.finish(.failed)
+        if let stale = plan.stale {
+            let now = ProxyServices.now()
+            let settings = services.settings
+            if LookupPolicy.staleIfErrorAllowed(request: CacheRequest(method: "GET", headers: plan.clientHeaders), responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
+                services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
+                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: nil)
+                cacheStatus.hit = true
+                cacheStatus.stale = true
+                cacheStatus.detail = "origin-unreachable"
+                client?.fetch(self, serveStored: stale, cacheStatus: cacheStatus)
+                return
+            }
+        }
+        client?.fetch(self, didFail: error)
+    }
+
+    private func invalidateAfterUnsafeMethod(status: Int, headers: HTTPHeaders) {
+        let host = RequestFilter.requestHost(plan.head) ?? ""
+        for target in Invalidation.targets(method: plan.head.method.rawValue, status: status, requestHost: host, requestTarget: plan.head.uri, responseHeaders: headers) {
+            services.cache.invalidate(CacheKey(host: target.host, target: target.pathAndQuery))
+        }
+    }
+
+    static func isSafe(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .TRACE: return true
+        default: return false
+        }
+    }
+
+    static func remainingTTL(_ response: CachedResponse, now: EpochSeconds, settings: CachePolicySettings) -> Int {
+        let lifetime = Freshness.lifetime(status: response.status, headers: response.headers, settings: settings)
+        let age = Freshness.currentAge(headers: response.headers, timing: response.timing, now: now)
+        return Int((lifetime - age).rounded(.down))
+    }
+}

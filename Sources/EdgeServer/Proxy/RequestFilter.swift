@@ -1,0 +1,92 @@
+import EdgeCore
+import NIOHTTP1
+
+/// Builds the request the origin sees from the request the client sent (Pingora's upstream_request_filter).
+enum RequestFilter {
+    /// Conditional and range fields that the edge answers itself on the cacheable path: the origin is
+    /// asked for the full response so that it can be stored, then the client's conditions are applied.
+    static let clientConditionalFields = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"]
+
+    /// - Parameters:
+    ///   - cacheable: the request is on the cacheable path (HEAD becomes GET, client conditionals are stripped).
+    ///   - validators: conditional fields to revalidate a stored response with.
+    static func upstreamHead(
+        from head: HTTPRequestHead,
+        clientAddress: String?,
+        cacheable: Bool,
+        validators: HTTPHeaders?,
+        viaPseudonym: String
+    ) -> HTTPRequestHead {
+        var headers = head.headers
+        let chunkedBody = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
+        HopByHop.strip(&headers)
+        headers.remove(name: "expect")
+        if cacheable {
+            for name in clientConditionalFields {
+                headers.remove(name: name)
+            }
+        }
+        if let validators {
+            for (name, value) in validators {
+                headers.replaceOrAdd(name: name, value: value)
+            }
+        }
+        if let clientAddress {
+            if let existing = headers.first(name: "x-forwarded-for"), !existing.isEmpty {
+                headers.replaceOrAdd(name: "x-forwarded-for", value: existing + ", " + clientAddress)
+            } else {
+                headers.replaceOrAdd(name: "x-forwarded-for", value: clientAddress)
+            }
+        }
+        headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
+        appendVia(&headers, version: head.version, pseudonym: viaPseudonym)
+        if chunkedBody {
+            headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
+        } else if !headers.contains(name: "content-length"), head.method.allowsBodyByDefault {
+            headers.add(name: "content-length", value: "0")
+        }
+        var method = head.method
+        if cacheable && method == .HEAD {
+            method = .GET
+        }
+        // Origins get absolute paths; an absolute-form target from the client is reduced to its path.
+        return HTTPRequestHead(version: .http1_1, method: method, uri: originForm(head.uri), headers: headers)
+    }
+
+    static func appendVia(_ headers: inout HTTPHeaders, version: HTTPVersion, pseudonym: String) {
+        let entry = "\(version.major).\(version.minor) \(pseudonym)"
+        if let existing = headers.first(name: "via"), !existing.isEmpty {
+            headers.replaceOrAdd(name: "via", value: existing + ", " + entry)
+        } else {
+            headers.replaceOrAdd(name: "via", value: entry)
+        }
+    }
+
+    static func originForm(_ target: String) -> String {
+        guard !target.hasPrefix("/"), let schemeEnd = target.range(of: "://") else { return target }
+        let afterScheme = target[schemeEnd.upperBound...]
+        guard let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        let rest = String(afterScheme[slash...])
+        return rest.hasPrefix("?") ? "/" + rest : rest
+    }
+
+    /// The host a request addresses: the authority of an absolute-form target, else the Host field.
+    static func requestHost(_ head: HTTPRequestHead) -> String? {
+        if !head.uri.hasPrefix("/"), let schemeEnd = head.uri.range(of: "://") {
+            let afterScheme = head.uri[schemeEnd.upperBound...]
+            let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            if !authority.isEmpty { return String(authority) }
+        }
+        return head.headers.first(name: "host")
+    }
+}
+
+extension HTTPMethod {
+    /// Methods whose requests carry a body in normal use; sent with `Content-Length: 0` when the client sent none.
+    var allowsBodyByDefault: Bool {
+        switch self {
+        case .POST, .PUT, .PATCH: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import EdgeCore
+import Logging
+import NIOCore
+
+/// What every connection handler shares: settings, the cache, the coalescer, routing and logs.
+final class ProxyServices: Sendable {
+    let settings: ProxySettings
+    let cache: HTTPCache
+    let coalescer: RequestCoalescer
+    let router: Router
+    let accessLog: AccessLog
+    let logger: Logger
+    let stats: ProxyStats
+
+    init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger) {
+        self.settings = settings
+        self.cache = cache
+        self.coalescer = RequestCoalescer()
+        self.router = router
+        self.accessLog = accessLog
+        self.logger = logger
+        self.stats = ProxyStats()
+    }
+
+    /// Wall-clock time for HTTP dates and ages.
+    static func now() -> EpochSeconds {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1_000_000_000
+    }
+}
+
+/// What belongs to one event loop: the origin connections its client connections use.
+final class LoopContext {
+    let pool: OriginConnectionPool
+    let connections = ConnectionRegistry()
+
+    init(pool: OriginConnectionPool) {
+        self.pool = pool
+    }
+}

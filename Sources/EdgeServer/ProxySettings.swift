@@ -1,0 +1,37 @@
+import EdgeCore
+import NIOCore
+
+/// The settings the running server reads on its hot paths, in NIO's units, derived once from `EdgeConfig`.
+public struct ProxySettings: Sendable {
+    public struct Limits: Sendable {
+        public var maxRequestLine: Int = 8192
+        public var maxHeaderBytes: Int = 65_536
+        public var maxHeaderCount: Int = 100
+        /// 0 means unlimited: bodies stream with backpressure.
+        public var maxBodyBytes: Int = 0
+        public init() {}
+    }
+
+    public struct Timeouts: Sendable {
+        public var clientHeader: TimeAmount = .seconds(10)
+        public var clientIdle: TimeAmount = .seconds(60)
+        public var originConnect: TimeAmount = .seconds(3)
+        public var originFirstByte: TimeAmount = .seconds(30)
+        public var originIdle: TimeAmount = .seconds(60)
+        public var originKeepAlive: TimeAmount = .seconds(30)
+        public var drain: TimeAmount = .seconds(30)
+        public init() {}
+    }
+
+    public var limits = Limits()
+    public var timeouts = Timeouts()
+    public var viaPseudonym = "edge"
+    public var policy = CachePolicySettings()
+    /// Extra window in which a stale response may be served when the origin fails.
+    public var graceSeconds: Double = 0
+    /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
+    public var keepCDNCacheControl = false
+    public var maxConnectionsPerServer = 128
+
+    public init() {}
+}

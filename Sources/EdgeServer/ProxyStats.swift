@@ -1,0 +1,14 @@
+import Synchronization
+
+/// Counters the admin API and the tests read. Relaxed atomics: each is a tally, never a guard.
+final class ProxyStats: Sendable {
+    let requests = Atomic<Int>(0)
+    let hits = Atomic<Int>(0)
+    let misses = Atomic<Int>(0)
+    let staleServed = Atomic<Int>(0)
+    let revalidations = Atomic<Int>(0)
+    let originRequests = Atomic<Int>(0)
+    let coalesced = Atomic<Int>(0)
+    let activeRequests = Atomic<Int>(0)
+
+}

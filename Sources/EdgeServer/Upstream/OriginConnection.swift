@@ -1,0 +1,210 @@
+import NIOCore
+import NIOHTTP1
+
+/// The last handler of a pooled origin connection: carries one request at a time and hands the
+/// response to its delegate. Reads are demand-driven (autoRead is off) so a slow client slows the origin
+/// down instead of filling memory.
+final class OriginConnection: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private enum State {
+        case idle
+        case awaitingHead
+        case receivingBody
+        case closed
+    }
+
+    let server: OriginServer
+    private(set) var requestsServed = 0
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var delegate: OriginResponseDelegate?
+    private var firstByteTimer: Scheduled<Void>?
+    private var idleTimer: Scheduled<Void>?
+    private var idleTimeout: TimeAmount = .seconds(60)
+    private var responseKeepAlive = true
+    private var requestKeepAlive = true
+    private var requestComplete = false
+    private var readPending = false
+    /// Called once the connection may carry another request, or has closed.
+    var onRelease: ((OriginConnection, _ reusable: Bool) -> Void)?
+
+    init(server: OriginServer) {
+        self.server = server
+    }
+
+    var isActive: Bool { context?.channel.isActive ?? false }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+    var eventLoop: EventLoop? { context?.eventLoop }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Sending a request
+
+    func startRequest(_ head: HTTPRequestHead, delegate: OriginResponseDelegate, firstByteTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        guard let context, state == .idle else {
+            delegate.originFailed(.closedBeforeResponse(server, reused: requestsServed > 0))
+            return
+        }
+        self.delegate = delegate
+        self.state = .awaitingHead
+        self.idleTimeout = idleTimeout
+        self.requestKeepAlive = head.isKeepAlive
+        self.responseKeepAlive = true
+        self.requestComplete = false
+        let server = self.server
+        firstByteTimer = context.eventLoop.assumeIsolated().scheduleTask(in: firstByteTimeout) { [weak self] in
+            self?.fail(.firstByteTimeout(server))
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        readIfNeeded()
+    }
+
+    func sendBody(_ buffer: ByteBuffer) {
+        guard let context, state != .closed else { return }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func sendEnd() {
+        guard let context, state != .closed else { return }
+        requestComplete = true
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// The delegate can take more response bytes again.
+    func resumeReading() {
+        readIfNeeded()
+    }
+
+    /// Gives up on the current exchange: the connection is closed and never reused.
+    func abort() {
+        delegate = nil
+        closeConnection()
+    }
+
+    // MARK: Receiving the response
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        readPending = false
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guard state == .awaitingHead else {
+                fail(.invalidResponse(server, "response without a request"))
+                return
+            }
+            firstByteTimer?.cancel()
+            firstByteTimer = nil
+            state = .receivingBody
+            responseKeepAlive = head.isKeepAlive
+            armIdleTimer()
+            delegate?.originResponseHead(head)
+        case .body(let buffer):
+            armIdleTimer()
+            delegate?.originResponseBody(buffer)
+        case .end:
+            idleTimer?.cancel()
+            idleTimer = nil
+            requestsServed += 1
+            let delegate = self.delegate
+            self.delegate = nil
+            let reusable = responseKeepAlive && requestKeepAlive && requestComplete && context.channel.isActive
+            state = reusable ? .idle : .closed
+            delegate?.originResponseEnd()
+            if reusable {
+                // Keep a read outstanding while idle so an origin closing the connection is noticed at once.
+                readIfNeeded()
+                onRelease?(self, true)
+            } else {
+                closeConnection()
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if state == .receivingBody || state == .awaitingHead {
+            readIfNeeded()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.originWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch state {
+        case .awaitingHead:
+            fail(.closedBeforeResponse(server, reused: requestsServed > 0))
+        case .receivingBody:
+            fail(.closedMidResponse(server))
+        case .idle, .closed:
+            markClosed()
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        switch state {
+        case .awaitingHead where error is HTTPParserError:
+            fail(.invalidResponse(server, "\(error)"))
+        case .awaitingHead:
+            fail(.closedBeforeResponse(server, reused: requestsServed > 0))
+        case .receivingBody where error is HTTPParserError:
+            fail(.invalidResponse(server, "\(error)"))
+        case .receivingBody:
+            fail(.closedMidResponse(server))
+        case .idle, .closed:
+            closeConnection()
+        }
+    }
+
+    // MARK: Helpers
+
+    private func readIfNeeded() {
+        guard let context, !readPending, state != .closed else { return }
+        if state != .idle, let delegate, !delegate.wantsMoreOriginData { return }
+        readPending = true
+        context.read()
+    }
+
+    private func armIdleTimer() {
+        guard let context else { return }
+        idleTimer?.cancel()
+        let server = self.server
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak self] in
+            self?.fail(.idleTimeout(server))
+        }
+    }
+
+    private func fail(_ error: OriginError) {
+        let delegate = self.delegate
+        self.delegate = nil
+        closeConnection()
+        delegate?.originFailed(error)
+    }
+
+    private func closeConnection() {
+        markClosed()
+        context?.close(promise: nil)
+    }
+
+    private func markClosed() {
+        guard state != .closed || onRelease != nil else { return }
+        firstByteTimer?.cancel()
+        idleTimer?.cancel()
+        firstByteTimer = nil
+        idleTimer = nil
+        state = .closed
+        let release = onRelease
+        onRelease = nil
+        release?(self, false)
+    }
+}

@@ -1,0 +1,52 @@
+/// One origin server a pool sends requests to.
+public struct OriginServer: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Why a request to an origin failed, in the terms the client's error response and the log use.
+public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
+    case connectFailed(OriginServer, String)
+    case connectTimeout(OriginServer)
+    case firstByteTimeout(OriginServer)
+    case idleTimeout(OriginServer)
+    /// The connection closed before a response head arrived. `reused` tells whether it came from the pool,
+    /// where an origin closing an idle connection is expected and a retry on a fresh one is safe.
+    case closedBeforeResponse(OriginServer, reused: Bool)
+    case closedMidResponse(OriginServer)
+    case invalidResponse(OriginServer, String)
+    case poolExhausted(OriginServer)
+    case noServer
+
+    /// The status a client gets when this failure leaves nothing to serve.
+    public var clientStatus: Int {
+        switch self {
+        case .connectTimeout, .firstByteTimeout, .idleTimeout: return 504
+        case .poolExhausted, .noServer: return 503
+        default: return 502
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .connectFailed(let s, let why): return "origin \(s) refused the connection (\(why))"
+        case .connectTimeout(let s): return "origin \(s) did not accept the connection in time"
+        case .firstByteTimeout(let s): return "origin \(s) did not start its response in time"
+        case .idleTimeout(let s): return "origin \(s) stalled in the middle of its response"
+        case .closedBeforeResponse(let s, _): return "origin \(s) closed the connection before responding"
+        case .closedMidResponse(let s): return "origin \(s) closed the connection in the middle of its response"
+        case .invalidResponse(let s, let why): return "origin \(s) sent an invalid response (\(why))"
+        case .poolExhausted(let s): return "no connection to origin \(s) became free in time"
+        case .noServer: return "no origin server is configured for this host"
+        }
+    }
+}

@@ -18,7 +18,8 @@ public enum ByteRange {
     /// More ranges than this in one request are treated as abuse and the `Range` is ignored.
     public static let maximumRangeCount = 16
 
-    /// Decide between 200, 206 and 416 for a representation of `length` bytes.
+    /// Decide between 200, 206 and 416 for a representation of `length` bytes. Call it only
+    /// when the response would otherwise be a 200 with the complete representation.
     ///
     /// `If-Range` (RFC 9110 §13.1.5) is true for an entity-tag that strongly matches the
     /// response's `ETag` (a weak tag on either side is false), or for an HTTP-date equal to

@@ -147,6 +147,9 @@ struct ByteRangeTests {
     func overlapping() {
         #expect(resolve("bytes=0-10,5-15,8-20") == .full)
         #expect(resolve("bytes=0-10,5-15") == .partial([0...10, 5...15]))
+        // Sharing a single byte is overlapping; merely adjacent is not.
+        #expect(resolve("bytes=20-30,0-10,10-20") == .full)
+        #expect(resolve("bytes=0-9,10-19,20-29") == .partial([0...9, 10...19, 20...29]))
     }
 
     @Test("ranges asking for more bytes than exist together are ignored")

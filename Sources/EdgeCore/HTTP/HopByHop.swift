@@ -1,0 +1,70 @@
+import NIOHTTP1
+
+/// Hop-by-hop header fields (RFC 9110 §7.6.1): meaningful for one connection only,
+/// so a proxy removes them before forwarding and a cache never stores them.
+public enum HopByHop {
+    /// Fields that are hop-by-hop whether or not `Connection` names them.
+    /// Lowercased. `Proxy-*` fields are matched by prefix in ``isHopByHop(_:)``.
+    public static let fieldNames: Set<String> = [
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-authentication-info",
+    ]
+
+    /// Remove hop-by-hop fields: `Connection` and every field it names, `Keep-Alive`, `TE`,
+    /// `Trailer`, `Transfer-Encoding`, `Upgrade`, `Proxy-Connection`, `Proxy-Authenticate`,
+    /// `Proxy-Authorization` and any other `Proxy-*` field except `Proxy-Status`.
+    /// Mutates in place.
+    ///
+    /// Call this on a received message before adding Edge's own fields: a peer may name any
+    /// field in `Connection`, and the fields it names are removed whatever they are.
+    public static func strip(_ headers: inout HTTPHeaders) {
+        let named = connectionOptions(headers)
+        var doomed: Set<String> = named
+        for (name, _) in headers where isHopByHop(name) {
+            doomed.insert(name.lowercased())
+        }
+        for name in doomed {
+            headers.remove(name: name)
+        }
+    }
+
+    /// Lowercased field names listed in all `Connection` lines (options such as `close` included).
+    public static func connectionOptions(_ headers: HTTPHeaders) -> Set<String> {
+        var options: Set<String> = []
+        for line in headers[canonicalForm: "connection"] {
+            let option = line.trimmingOWS()
+            if !option.isEmpty {
+                options.insert(option.lowercased())
+            }
+        }
+        return options
+    }
+
+    /// Whether `name` is hop-by-hop on its own (without being named in `Connection`).
+    ///
+    /// `Proxy-Status` (RFC 9209) is the one `Proxy-*` field kept: every intermediary on the
+    /// path appends to it, so it is end-to-end by definition.
+    public static func isHopByHop(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        if fieldNames.contains(lower) { return true }
+        return lower.hasPrefix("proxy-") && lower != "proxy-status"
+    }
+}
+
+extension StringProtocol {
+    /// The value without leading and trailing optional whitespace (SP / HTAB).
+    fileprivate func trimmingOWS() -> Substring {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return Substring(slice)
+    }
+}

@@ -76,8 +76,8 @@ public struct OriginServerConfig: Sendable, Codable, Equatable {
         switch Self.parseURL(url) {
         case .success(let address):
             self.init(host: address.host, port: address.port, weight: weight, backup: backup)
-        case .failure(let message):
-            throw ConfigError(file: "", key: nil, message: "\(message), got \"\(url)\"")
+        case .failure(let error):
+            throw ConfigError(file: "", message: "\(error.message), got \"\(url)\"")
         }
     }
 

@@ -78,8 +78,6 @@ struct DecodingErrorTranslator {
         var message = message
         if showsActual, let raw = locator.entry(for: ConfigPath.render(path))?.rawValue {
             message += ", got \(raw)"
-        } else if showsActual, locator.entry(for: ConfigPath.render(path)) != nil {
-            message += ", got a table or an array"
         }
         return ConfigError(
             file: fileName,

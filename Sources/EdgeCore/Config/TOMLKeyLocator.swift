@@ -9,8 +9,9 @@ struct TOMLKeyLocator {
     struct Entry: Equatable {
         /// 1-based line where the key (or table header) is written.
         var line: Int
-        /// The value as written in the source, for scalars; nil for tables and arrays.
-        var rawValue: String?
+        /// The value as written in the source for scalars ("\"lots\"", "5"); for tables and
+        /// arrays, what it is ("a table", "an array").
+        var rawValue: String
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -93,7 +94,7 @@ private struct Scanner {
         pos += 1
     }
 
-    mutating func record(_ components: [ConfigPath.Component], line: Int, raw: String?) {
+    mutating func record(_ components: [ConfigPath.Component], line: Int, raw: String) {
         let path = ConfigPath.render(components)
         if entries[path] == nil {
             entries[path] = TOMLKeyLocator.Entry(line: line, rawValue: raw)
@@ -157,13 +158,13 @@ private struct Scanner {
             if isLast && isArray {
                 let index = tableArrayCounts[path, default: 0]
                 tableArrayCounts[path] = index + 1
-                record(resolved, line: headerLine, raw: nil)
+                record(resolved, line: headerLine, raw: "an array of tables")
                 resolved.append(.index(index))
             } else if let count = tableArrayCounts[path], count > 0 {
                 resolved.append(.index(count - 1))
             }
         }
-        record(resolved, line: headerLine, raw: nil)
+        record(resolved, line: headerLine, raw: "a table")
         return resolved
     }
 
@@ -177,7 +178,7 @@ private struct Scanner {
         skipSpaces()
         let path = prefix + keys.map { .key($0) }
         for depth in 1..<keys.count {
-            record(prefix + keys.prefix(depth).map { .key($0) }, line: keyLine, raw: nil)
+            record(prefix + keys.prefix(depth).map { .key($0) }, line: keyLine, raw: "a table")
         }
         value(path: path, keyLine: keyLine)
     }
@@ -229,7 +230,7 @@ private struct Scanner {
     mutating func value(path: [ConfigPath.Component], keyLine: Int) {
         switch current {
         case "[":
-            record(path, line: keyLine, raw: nil)
+            record(path, line: keyLine, raw: "an array")
             advance()
             var index = 0
             while true {
@@ -244,7 +245,7 @@ private struct Scanner {
                 if pos == before { advance() }
             }
         case "{":
-            record(path, line: keyLine, raw: nil)
+            record(path, line: keyLine, raw: "a table")
             advance()
             while true {
                 skipSpaces()

@@ -147,3 +147,30 @@ struct EdgeConfigLoadingTests {
         }
     }
 }
+
+@Suite("EdgeConfig loading: structure errors")
+struct EdgeConfigStructureErrorTests {
+    func error(_ text: String) -> String? {
+        do {
+            _ = try EdgeConfig.parse(text, fileName: "edge.conf")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test("a table where an array of tables belongs says so")
+    func tableForArray() {
+        #expect(error("[pools]\nname = \"a\"\n") == "edge.conf:1: pools: expected an array, got a table")
+    }
+
+    @Test("an array where a scalar belongs says so")
+    func arrayForScalar() {
+        #expect(error("[cache]\nmemory_size = [1]\n") == "edge.conf:2: cache.memory_size: expected a size like \"256MiB\", got an array")
+    }
+
+    @Test("a server without url is refused at its entry")
+    func serverWithoutURL() {
+        #expect(error("[[pools]]\nservers = [{ weight = 2 }]\n") == "edge.conf:2: pools[0].servers[0]: a server needs a url, like { url = \"http://127.0.0.1:9000\" }")
+    }
+}

@@ -1,0 +1,135 @@
+extension EdgeConfig {
+    /// The effective settings as TOML, every key in a fixed order (for `edge check`).
+    ///
+    /// The output parses back to an equal configuration, except that a non-empty admin token
+    /// is shown as `"<hidden>"` unless `showingSecrets` is true.
+    public func rendered(showingSecrets: Bool = false) -> String {
+        var out = TOMLWriter()
+        out.table("server")
+        out.set("listen", .array(server.listen.map { .string($0.description) }))
+        out.set("event_loops", .integer(server.eventLoops))
+        out.set("client_header_timeout", .string(server.clientHeaderTimeout.description))
+        out.set("client_idle_timeout", .string(server.clientIdleTimeout.description))
+        out.set("drain_timeout", .string(server.drainTimeout.description))
+        out.set("max_request_line", .integer(server.maxRequestLine))
+        out.set("max_header_bytes", .integer(server.maxHeaderBytes))
+        out.set("max_header_count", .integer(server.maxHeaderCount))
+        out.set("max_body_size", .string(server.maxBodySize.description))
+        out.set("via", .string(server.via))
+
+        out.table("cache")
+        out.set("memory_size", .string(cache.memorySize.description))
+        out.set("max_object_size", .string(cache.maxObjectSize.description))
+        out.set("eviction", .string(cache.eviction.rawValue))
+        out.set("heuristic_fraction", .number(cache.heuristicFraction))
+        out.set("heuristic_max", .string(cache.heuristicMax.description))
+        out.set("keep_cdn_cache_control", .bool(cache.keepCDNCacheControl))
+        out.set("grace", .string(cache.grace.description))
+
+        if pools.isEmpty { out.comment("no [[pools]]: `edge serve` needs --origin") }
+        for pool in pools {
+            out.arrayTable("pools")
+            out.set("name", .string(pool.name))
+            let servers = pool.servers.map { server in
+                TOMLWriter.Value.inlineTable([
+                    ("url", .string(server.url)), ("weight", .integer(server.weight)), ("backup", .bool(server.backup)),
+                ])
+            }
+            out.set("servers", .array(servers))
+            out.set("balancing", .string(pool.balancing.rawValue))
+            out.set("max_connections_per_server", .integer(pool.maxConnectionsPerServer))
+            out.set("connect_timeout", .string(pool.connectTimeout.description))
+            out.set("first_byte_timeout", .string(pool.firstByteTimeout.description))
+            out.set("idle_timeout", .string(pool.idleTimeout.description))
+            out.set("keepalive_timeout", .string(pool.keepaliveTimeout.description))
+        }
+
+        if sites.isEmpty, !pools.isEmpty { out.comment("no [[sites]]: every host goes to pool \"\(pools[0].name)\"") }
+        for site in sites {
+            out.arrayTable("sites")
+            out.set("hosts", .array(site.hosts.map { .string($0) }))
+            switch site.target {
+            case .pool(let name): out.set("pool", .string(name))
+            case .staticRoot(let root): out.set("root", .string(root))
+            }
+        }
+
+        out.table("admin")
+        out.set("listen", .string(admin.listen.description))
+        let token = admin.token.isEmpty || showingSecrets ? admin.token : "<hidden>"
+        out.set("token", .string(token))
+
+        out.table("logging")
+        out.set("access_log", .string(logging.accessLog.description))
+        out.set("access_log_format", .string(logging.accessLogFormat.rawValue))
+        out.set("level", .string(logging.level.rawValue))
+        return out.text
+    }
+}
+
+/// Writes TOML text line by line.
+struct TOMLWriter {
+    indirect enum Value {
+        case string(String)
+        case integer(Int)
+        case number(Double)
+        case bool(Bool)
+        case array([Value])
+        case inlineTable([(String, Value)])
+
+        var toml: String {
+            switch self {
+            case .string(let text): return TOMLWriter.quoted(text)
+            case .integer(let number): return String(number)
+            case .number(let number): return number.isFinite ? "\(number)" : "nan"
+            case .bool(let flag): return flag ? "true" : "false"
+            case .array(let values): return "[" + values.map(\.toml).joined(separator: ", ") + "]"
+            case .inlineTable(let pairs): return "{ " + pairs.map { "\($0.0) = \($0.1.toml)" }.joined(separator: ", ") + " }"
+            }
+        }
+    }
+
+    private(set) var text = ""
+
+    mutating func table(_ name: String) {
+        separate()
+        text += "[\(name)]\n"
+    }
+
+    mutating func arrayTable(_ name: String) {
+        separate()
+        text += "[[\(name)]]\n"
+    }
+
+    mutating func comment(_ line: String) {
+        separate()
+        text += "# \(line)\n"
+    }
+
+    mutating func set(_ key: String, _ value: Value) {
+        text += "\(key) = \(value.toml)\n"
+    }
+
+    private mutating func separate() {
+        if !text.isEmpty { text += "\n" }
+    }
+
+    /// A TOML basic string with the characters TOML requires escaped.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,137 @@
+extension EdgeConfig {
+    /// Checks rules that span fields: unique pool names, sites naming existing pools, at least
+    /// one server per pool, weights ≥ 1, positive timeouts and limits, distinct listen addresses.
+    ///
+    /// `parse` and `load` call this; call it yourself after changing a configuration in code.
+    /// The error's `key` is the offending key path; `file` is empty (the loader fills it in).
+    public func validate() throws(ConfigError) {
+        try server.validate()
+        try cache.validate()
+        try validatePools()
+        try validateSites()
+        if let index = server.listen.firstIndex(of: admin.listen) {
+            throw invalid("admin.listen", "\(admin.listen) is also traffic listener server.listen[\(index)]")
+        }
+        if admin.token.contains(where: { $0.isWhitespace }) {
+            throw invalid("admin.token", "a token cannot contain whitespace")
+        }
+    }
+
+    private func validatePools() throws(ConfigError) {
+        var seen: [String: Int] = [:]
+        for (index, pool) in pools.enumerated() {
+            let key = "pools[\(index)]"
+            if pool.name.isEmpty { throw invalid("\(key).name", "a pool needs a name") }
+            if let earlier = seen[pool.name] {
+                throw invalid("\(key).name", "pool \"\(pool.name)\" is already defined by pools[\(earlier)]")
+            }
+            seen[pool.name] = index
+            if pool.servers.isEmpty {
+                throw invalid("\(key).servers", "a pool needs at least one server, like servers = [{ url = \"http://127.0.0.1:9000\" }]")
+            }
+            if pool.servers.allSatisfy(\.backup) {
+                throw invalid("\(key).servers", "a pool needs at least one server that is not a backup")
+            }
+            var addresses: Set<HostPort> = []
+            for (serverIndex, server) in pool.servers.enumerated() {
+                let serverKey = "\(key).servers[\(serverIndex)]"
+                if server.weight < 1 { throw invalid("\(serverKey).weight", "must be at least 1, got \(server.weight)") }
+                if !(1...65535).contains(server.port) {
+                    throw invalid("\(serverKey).url", "expected a port from 1 to 65535, got \(server.port)")
+                }
+                if !addresses.insert(HostPort(host: server.host, port: server.port)).inserted {
+                    throw invalid("\(serverKey).url", "\(server.url) is listed twice in this pool")
+                }
+            }
+            if pool.maxConnectionsPerServer < 1 {
+                throw invalid("\(key).max_connections_per_server", "must be at least 1, got \(pool.maxConnectionsPerServer)")
+            }
+            try positive(pool.connectTimeout, "\(key).connect_timeout")
+            try positive(pool.firstByteTimeout, "\(key).first_byte_timeout")
+            try positive(pool.idleTimeout, "\(key).idle_timeout")
+            try positive(pool.keepaliveTimeout, "\(key).keepalive_timeout")
+        }
+    }
+
+    private func validateSites() throws(ConfigError) {
+        let poolNames = Set(pools.map(\.name))
+        var seenHosts: [String: Int] = [:]
+        for (index, site) in sites.enumerated() {
+            let key = "sites[\(index)]"
+            if site.hosts.isEmpty { throw invalid("\(key).hosts", "a site needs at least one host pattern") }
+            for (hostIndex, host) in site.hosts.enumerated() {
+                let hostKey = "\(key).hosts[\(hostIndex)]"
+                if let problem = Self.hostPatternProblem(host) { throw invalid(hostKey, problem) }
+                let normalized = host.lowercased()
+                if let earlier = seenHosts[normalized] {
+                    throw invalid(hostKey, "host \"\(host)\" is already routed by sites[\(earlier)]")
+                }
+                seenHosts[normalized] = index
+            }
+            switch site.target {
+            case .pool(let name):
+                if !poolNames.contains(name) {
+                    let known = pools.isEmpty ? "no pools are defined" : "pools are " + pools.map { "\"\($0.name)\"" }.joined(separator: ", ")
+                    throw invalid("\(key).pool", "no pool named \"\(name)\" (\(known))")
+                }
+            case .staticRoot(let root):
+                if root.isEmpty { throw invalid("\(key).root", "a static site needs a folder") }
+            }
+        }
+    }
+
+    static func hostPatternProblem(_ pattern: String) -> String? {
+        if pattern == "*" { return nil }
+        var name = Substring(pattern)
+        if name.hasPrefix("*.") { name = name.dropFirst(2) }
+        let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
+        if name.isEmpty || !allowed || name.hasPrefix(".") || name.hasSuffix(".") || name.contains("..") {
+            return "expected a host name, \"*.example.com\" or \"*\", got \"\(pattern)\""
+        }
+        return nil
+    }
+}
+
+extension ServerConfig {
+    func validate() throws(ConfigError) {
+        if listen.isEmpty { throw invalid("server.listen", "at least one listen address is needed") }
+        for (index, address) in listen.enumerated() where listen[..<index].contains(address) {
+            throw invalid("server.listen[\(index)]", "\(address) is listed twice")
+        }
+        if eventLoops < 0 { throw invalid("server.event_loops", "must be 0 (one per core) or more, got \(eventLoops)") }
+        try positive(clientHeaderTimeout, "server.client_header_timeout")
+        try positive(clientIdleTimeout, "server.client_idle_timeout")
+        try positive(drainTimeout, "server.drain_timeout")
+        if maxRequestLine < 1 { throw invalid("server.max_request_line", "must be at least 1, got \(maxRequestLine)") }
+        if maxHeaderBytes < 1 { throw invalid("server.max_header_bytes", "must be at least 1, got \(maxHeaderBytes)") }
+        if maxHeaderCount < 1 { throw invalid("server.max_header_count", "must be at least 1, got \(maxHeaderCount)") }
+        if maxBodySize.bytes < 0 { throw invalid("server.max_body_size", "cannot be negative") }
+        let isToken = via.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "," && !$0.isNewline }
+        if via.isEmpty || !isToken {
+            throw invalid("server.via", "expected a name without spaces or commas, got \"\(via)\"")
+        }
+    }
+}
+
+extension CacheConfig {
+    func validate() throws(ConfigError) {
+        if memorySize.bytes < 1 { throw invalid("cache.memory_size", "must be more than 0") }
+        if maxObjectSize.bytes < 1 { throw invalid("cache.max_object_size", "must be more than 0") }
+        if maxObjectSize > memorySize {
+            throw invalid("cache.max_object_size", "\(maxObjectSize) is larger than cache.memory_size (\(memorySize))")
+        }
+        if !(0...1).contains(heuristicFraction) {
+            throw invalid("cache.heuristic_fraction", "expected a fraction from 0 to 1, got \(heuristicFraction)")
+        }
+        if heuristicMax.nanoseconds < 0 { throw invalid("cache.heuristic_max", "cannot be negative") }
+        if grace.nanoseconds < 0 { throw invalid("cache.grace", "cannot be negative") }
+    }
+}
+
+private func invalid(_ key: String, _ message: String) -> ConfigError {
+    ConfigError(file: "", key: key, message: message)
+}
+
+private func positive(_ span: TimeSpan, _ key: String) throws(ConfigError) {
+    if span.nanoseconds <= 0 { throw invalid(key, "must be more than 0, got \(span)") }
+}

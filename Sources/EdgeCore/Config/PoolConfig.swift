@@ -1,0 +1,149 @@
+/// `[[pools]]`: a named group of origin servers and how requests are spread over them.
+public struct PoolConfig: Sendable, Codable, Equatable {
+    /// Referenced by `[[sites]] pool = "…"`.
+    public var name: String = "default"
+    /// At least one; backups are used only when no other server is healthy.
+    public var servers: [OriginServerConfig] = []
+    public var balancing: BalancingAlgorithm = .roundRobin
+    public var maxConnectionsPerServer: Int = 128
+    /// TCP connect timeout to an origin.
+    public var connectTimeout: TimeSpan = .seconds(3)
+    /// Time from sending the request until the first response byte.
+    public var firstByteTimeout: TimeSpan = .seconds(30)
+    /// Longest silence while reading an origin response.
+    public var idleTimeout: TimeSpan = .seconds(60)
+    /// How long an idle pooled connection is kept.
+    public var keepaliveTimeout: TimeSpan = .seconds(30)
+
+    public init(name: String = "default", servers: [OriginServerConfig] = []) {
+        self.name = name
+        self.servers = servers
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case servers
+        case balancing
+        case maxConnectionsPerServer = "max_connections_per_server"
+        case connectTimeout = "connect_timeout"
+        case firstByteTimeout = "first_byte_timeout"
+        case idleTimeout = "idle_timeout"
+        case keepaliveTimeout = "keepalive_timeout"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PoolConfig()
+        name = try c.field(.name, default: d.name)
+        servers = try c.field(.servers, default: d.servers)
+        balancing = try c.field(.balancing, default: d.balancing)
+        maxConnectionsPerServer = try c.field(.maxConnectionsPerServer, default: d.maxConnectionsPerServer)
+        connectTimeout = try c.field(.connectTimeout, default: d.connectTimeout)
+        firstByteTimeout = try c.field(.firstByteTimeout, default: d.firstByteTimeout)
+        idleTimeout = try c.field(.idleTimeout, default: d.idleTimeout)
+        keepaliveTimeout = try c.field(.keepaliveTimeout, default: d.keepaliveTimeout)
+    }
+}
+
+/// How a pool picks a server.
+public enum BalancingAlgorithm: String, ConfigEnum {
+    case roundRobin = "round_robin"
+    case leastConnections = "least_connections"
+    case ipHash = "ip_hash"
+    case consistentHash = "consistent_hash"
+}
+
+/// One origin server: `{ url = "http://127.0.0.1:9000", weight = 1, backup = false }`.
+public struct OriginServerConfig: Sendable, Codable, Equatable {
+    /// Only `http` for now.
+    public var scheme: OriginScheme = .http
+    public var host: String
+    public var port: Int
+    /// Relative share of requests, at least 1.
+    public var weight: Int = 1
+    /// Used only when every non-backup server is down.
+    public var backup: Bool = false
+
+    public init(host: String, port: Int, weight: Int = 1, backup: Bool = false) {
+        self.host = host
+        self.port = port
+        self.weight = weight
+        self.backup = backup
+    }
+
+    /// Parses an origin URL such as `http://127.0.0.1:9000` (for `--origin`); the port defaults to 80.
+    public init(url: String, weight: Int = 1, backup: Bool = false) throws(ConfigError) {
+        switch Self.parseURL(url) {
+        case .success(let address):
+            self.init(host: address.host, port: address.port, weight: weight, backup: backup)
+        case .failure(let error):
+            throw ConfigError(file: "", message: "\(error.message), got \"\(url)\"")
+        }
+    }
+
+    /// `http://host:port`, IPv6 hosts in brackets.
+    public var url: String {
+        "\(scheme.rawValue)://\(HostPort(host: host, port: port))"
+    }
+
+    static let expectation = "expected an origin URL like \"http://127.0.0.1:9000\""
+
+    /// The address in `url`, or a message saying what is wrong with it.
+    static func parseURL(_ url: String) -> Result<HostPort, OriginURLError> {
+        let lowered = url.lowercased()
+        if lowered.hasPrefix("https://") {
+            return .failure(OriginURLError(message: "https origins are not supported yet"))
+        }
+        guard lowered.hasPrefix("http://") else { return .failure(OriginURLError(message: expectation)) }
+        var authority = url.dropFirst("http://".count)
+        if authority.hasSuffix("/") { authority = authority.dropLast() }
+        guard !authority.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "@" }) else {
+            return .failure(OriginURLError(message: "expected an origin URL without path, query or user, like \"http://127.0.0.1:9000\""))
+        }
+        switch HostPort.parse(String(authority), defaultPort: 80) {
+        case .success(let address): return .success(address)
+        case .failure(.portOutOfRange): return .failure(OriginURLError(message: "expected a port from 1 to 65535"))
+        case .failure(.malformed): return .failure(OriginURLError(message: expectation))
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url
+        case weight
+        case backup
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text: String = try c.field(.url, default: "")
+        guard c.contains(.url) else {
+            throw ConfigIssue(at: decoder, "a server needs a url, like { url = \"http://127.0.0.1:9000\" }", showsActual: false)
+        }
+        switch Self.parseURL(text) {
+        case .success(let address):
+            host = address.host
+            port = address.port
+        case .failure(let error):
+            throw ConfigIssue(path: ConfigPath.components(decoder.codingPath) + [.key("url")], message: error.message)
+        }
+        weight = try c.field(.weight, default: 1)
+        backup = try c.field(.backup, default: false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(url, forKey: .url)
+        try c.encode(weight, forKey: .weight)
+        try c.encode(backup, forKey: .backup)
+    }
+}
+
+/// Why an origin URL was refused.
+struct OriginURLError: Error {
+    var message: String
+}
+
+/// Protocols Edge speaks to origins.
+public enum OriginScheme: String, Sendable, Hashable, Codable {
+    case http
+}

@@ -1,0 +1,53 @@
+/// `[[sites]]`: which requests (by Host) go to which pool or static folder.
+public struct SiteConfig: Sendable, Codable, Equatable {
+    /// Host header patterns: exact (`shop.example`), wildcard (`*.example.com`) or `*` for any.
+    public var hosts: [String] = ["*"]
+    /// Where matching requests go.
+    public var target: SiteTarget = .pool("default")
+
+    public init(hosts: [String] = ["*"], target: SiteTarget = .pool("default")) {
+        self.hosts = hosts
+        self.target = target
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case hosts
+        case pool
+        case root
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hosts = try c.field(.hosts, default: ["*"])
+        let pool: String? = try c.optionalField(.pool)
+        let root: String? = try c.optionalField(.root)
+        switch (pool, root) {
+        case (let pool?, nil): target = .pool(pool)
+        case (nil, let root?): target = .staticRoot(root)
+        case (nil, nil): target = .pool("default")
+        case (_?, _?):
+            throw ConfigIssue(
+                path: ConfigPath.components(decoder.codingPath) + [.key("root")],
+                message: "a site has either pool or root, not both",
+                showsActual: false
+            )
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hosts, forKey: .hosts)
+        switch target {
+        case .pool(let name): try c.encode(name, forKey: .pool)
+        case .staticRoot(let path): try c.encode(path, forKey: .root)
+        }
+    }
+}
+
+/// Where a site's requests go.
+public enum SiteTarget: Sendable, Hashable {
+    /// Proxied to the named `[[pools]]` entry.
+    case pool(String)
+    /// Served from a static folder (`root = "Sites/demo"`).
+    case staticRoot(String)
+}

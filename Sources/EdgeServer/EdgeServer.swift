@@ -19,11 +19,13 @@ public final class EdgeServer: Sendable {
         public var hosts: [String]
         public var poolName: String
         public var servers: [OriginServer]
+        public var upstream: UpstreamPolicy
 
-        public init(hosts: [String], poolName: String, servers: [OriginServer]) {
+        public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy()) {
             self.hosts = hosts
             self.poolName = poolName
             self.servers = servers
+            self.upstream = upstream
         }
     }
 
@@ -65,16 +67,12 @@ public final class EdgeServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         cache = HTTPCache(capacityBytes: configuration.cacheBytes, maxObjectBytes: configuration.maxObjectBytes, policy: configuration.eviction)
         let router = Router(sites: configuration.sites.map {
-            Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers))
+            Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
         })
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger)
-        let settings = configuration.settings
-        let perLoopLimit = max(1, (settings.maxConnectionsPerServer + loops - 1) / loops)
         var contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for loop in group.makeIterator() {
-            let pool = OriginConnectionPool(
-                eventLoop: loop, connectTimeout: settings.timeouts.originConnect,
-                keepAliveTimeout: settings.timeouts.originKeepAlive, maxConnectionsPerServer: perLoopLimit)
+            let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops)
             contexts[ObjectIdentifier(loop)] = NIOLoopBound(LoopContext(pool: pool), eventLoop: loop)
         }
         loopContexts = contexts

@@ -15,10 +15,6 @@ public struct ProxySettings: Sendable {
     public struct Timeouts: Sendable {
         public var clientHeader: TimeAmount = .seconds(10)
         public var clientIdle: TimeAmount = .seconds(60)
-        public var originConnect: TimeAmount = .seconds(3)
-        public var originFirstByte: TimeAmount = .seconds(30)
-        public var originIdle: TimeAmount = .seconds(60)
-        public var originKeepAlive: TimeAmount = .seconds(30)
         public var drain: TimeAmount = .seconds(30)
         public init() {}
     }
@@ -31,7 +27,17 @@ public struct ProxySettings: Sendable {
     public var graceSeconds: Double = 0
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
     public var keepCDNCacheControl = false
-    public var maxConnectionsPerServer = 128
 
+    public init() {}
+}
+
+/// How the edge talks to the servers of one origin pool.
+public struct UpstreamPolicy: Sendable {
+    public var connectTimeout: TimeAmount = .seconds(3)
+    public var firstByteTimeout: TimeAmount = .seconds(30)
+    public var idleTimeout: TimeAmount = .seconds(60)
+    public var keepAliveTimeout: TimeAmount = .seconds(30)
+    /// Across all event loops; each loop may open its share.
+    public var maxConnectionsPerServer = 128
     public init() {}
 }

@@ -72,7 +72,8 @@ final class OriginFetch: OriginResponseDelegate {
         triedServers.append(server)
         requestTime = ProxyServices.now()
         services.stats.originRequests.wrappingAdd(1, ordering: .relaxed)
-        pool.acquire(server) { [self] result in
+        let policy = route.pool.policy
+        pool.acquire(server, policy: policy) { [self] result in
             switch result {
             case .success(let (connection, reused)):
                 guard !finished else {
@@ -82,8 +83,8 @@ final class OriginFetch: OriginResponseDelegate {
                 self.connection = connection
                 connection.startRequest(
                     plan.head, delegate: self,
-                    firstByteTimeout: services.settings.timeouts.originFirstByte,
-                    idleTimeout: services.settings.timeouts.originIdle)
+                    firstByteTimeout: policy.firstByteTimeout,
+                    idleTimeout: policy.idleTimeout)
                 _ = reused
                 flushPendingBody()
             case .failure(let error):

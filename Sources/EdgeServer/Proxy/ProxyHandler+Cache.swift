@@ -86,8 +86,8 @@ extension ProxyHandler {
     private func waitForLeader(_ request: ClientRequest, key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: OriginFetch.Plan) {
         guard let context else { return }
         var resumed = false
-        let timeouts = services.settings.timeouts
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeouts.originConnect + timeouts.originFirstByte) { [weak self] in
+        let policy = request.route?.pool.policy ?? UpstreamPolicy()
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout + policy.firstByteTimeout) { [weak self] in
             guard !resumed, let self, self.current === request else { return }
             resumed = true
             self.startFetch(request, plan: plan, leadership: nil)

@@ -173,6 +173,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// GET and HEAD without a request body go through the cache; everything else is forwarded.
     private func isCacheablePath(_ head: HTTPRequestHead) -> Bool {
         guard head.method == .GET || head.method == .HEAD else { return false }
+        // If-Match and If-Unmodified-Since are for the origin (RFC 9111 §4.3.2): such requests pass through.
+        if head.headers.contains(name: "if-match") || head.headers.contains(name: "if-unmodified-since") { return false }
         if head.headers.contains(name: "transfer-encoding") { return false }
         if let length = head.headers.first(name: "content-length"), length != "0" { return false }
         return true

@@ -5,6 +5,7 @@ final class Router: Sendable {
     struct Pool: Sendable {
         var name: String
         var servers: [OriginServer]
+        var policy: UpstreamPolicy
     }
 
     struct Site: Sendable {

@@ -8,9 +8,16 @@ import NIOPosix
 /// share a thread: no locks on the request path, and bodies move between them without hops.
 final class OriginConnectionPool {
     private final class Slot {
+        let policy: UpstreamPolicy
+        let limit: Int
         var idle: [OriginConnection] = []
         var open = 0
         var waiters = CircularBuffer<Waiter>()
+
+        init(policy: UpstreamPolicy, limit: Int) {
+            self.policy = policy
+            self.limit = limit
+        }
     }
 
     private struct Waiter {
@@ -20,24 +27,20 @@ final class OriginConnectionPool {
     }
 
     private let eventLoop: EventLoop
-    private let connectTimeout: TimeAmount
-    private let keepAliveTimeout: TimeAmount
-    private let maxConnectionsPerServer: Int
+    private let loopCount: Int
     private var slots: [OriginServer: Slot] = [:]
     private var nextWaiterID = 0
     private var idleTimers: [ObjectIdentifier: Scheduled<Void>] = [:]
 
-    init(eventLoop: EventLoop, connectTimeout: TimeAmount, keepAliveTimeout: TimeAmount, maxConnectionsPerServer: Int) {
+    init(eventLoop: EventLoop, loopCount: Int) {
         self.eventLoop = eventLoop
-        self.connectTimeout = connectTimeout
-        self.keepAliveTimeout = keepAliveTimeout
-        self.maxConnectionsPerServer = max(1, maxConnectionsPerServer)
+        self.loopCount = max(1, loopCount)
     }
 
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.
     /// `reused` tells the caller whether the connection already carried a request.
-    func acquire(_ server: OriginServer, _ completion: @escaping (Result<(OriginConnection, reused: Bool), OriginError>) -> Void) {
-        let slot = self.slot(for: server)
+    func acquire(_ server: OriginServer, policy: UpstreamPolicy, _ completion: @escaping (Result<(OriginConnection, reused: Bool), OriginError>) -> Void) {
+        let slot = self.slot(for: server, policy: policy)
         while let connection = slot.idle.popLast() {
             idleTimers.removeValue(forKey: ObjectIdentifier(connection))?.cancel()
             if connection.isActive {
@@ -45,13 +48,13 @@ final class OriginConnectionPool {
                 return
             }
         }
-        if slot.open < maxConnectionsPerServer {
+        if slot.open < slot.limit {
             connect(server, slot: slot, completion)
             return
         }
         let id = nextWaiterID
         nextWaiterID += 1
-        let timer = eventLoop.assumeIsolated().scheduleTask(in: connectTimeout) { [weak self] in
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout) { [weak self] in
             self?.expireWaiter(id, server: server)
         }
         slot.waiters.append(Waiter(id: id, completion: completion, timer: timer))
@@ -67,9 +70,11 @@ final class OriginConnectionPool {
         }
     }
 
-    private func slot(for server: OriginServer) -> Slot {
+    private func slot(for server: OriginServer, policy: UpstreamPolicy) -> Slot {
         if let slot = slots[server] { return slot }
-        let slot = Slot()
+        // Each loop may open its share of the pool's connection limit.
+        let limit = max(1, (policy.maxConnectionsPerServer + loopCount - 1) / loopCount)
+        let slot = Slot(policy: policy, limit: limit)
         slots[server] = slot
         return slot
     }
@@ -77,7 +82,7 @@ final class OriginConnectionPool {
     private func connect(_ server: OriginServer, slot: Slot, _ completion: @escaping (Result<(OriginConnection, reused: Bool), OriginError>) -> Void) {
         slot.open += 1
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(slot.policy.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.autoRead, value: false)
@@ -115,7 +120,7 @@ final class OriginConnectionPool {
 
     private func release(_ connection: OriginConnection, reusable: Bool) {
         let server = connection.server
-        let slot = self.slot(for: server)
+        guard let slot = slots[server] else { return }
         if reusable {
             if let waiter = slot.waiters.popFirst() {
                 waiter.timer?.cancel()
@@ -124,7 +129,7 @@ final class OriginConnectionPool {
             }
             slot.idle.append(connection)
             let key = ObjectIdentifier(connection)
-            idleTimers[key] = eventLoop.assumeIsolated().scheduleTask(in: keepAliveTimeout) { [weak self, weak connection] in
+            idleTimers[key] = eventLoop.assumeIsolated().scheduleTask(in: slot.policy.keepAliveTimeout) { [weak self, weak connection] in
                 self?.idleTimers.removeValue(forKey: key)
                 connection?.abort()
             }
@@ -139,7 +144,7 @@ final class OriginConnectionPool {
     }
 
     private func serveNextWaiter(_ server: OriginServer, slot: Slot) {
-        guard slot.open < maxConnectionsPerServer, let waiter = slot.waiters.popFirst() else { return }
+        guard slot.open < slot.limit, let waiter = slot.waiters.popFirst() else { return }
         waiter.timer?.cancel()
         connect(server, slot: slot, waiter.completion)
     }

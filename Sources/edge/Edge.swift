@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Edge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edge",
+        abstract: "A caching HTTP edge server (CDN node).",
+        discussion: """
+            With no arguments, edge explains how to start.
+            Serve in front of an origin:  edge serve --listen 127.0.0.1:8080 --origin http://127.0.0.1:9000
+            Serve from a config file:     edge serve --config edge.conf
+            Check a config file:          edge check --config edge.conf
+            """,
+        subcommands: [Serve.self, Check.self, Start.self],
+        defaultSubcommand: Start.self
+    )
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import EdgeCore
+import EdgeServer
+import Foundation
+import Logging
+
+/// `edge serve`: the edge node as deployed.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the edge node in front of origin servers.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config: EdgeConfig
+        do {
+            config = try options.resolve()
+        } catch {
+            exitWithConfigError(error)
+        }
+        guard !config.pools.isEmpty else {
+            exitWithConfigError(ConfigError(file: options.config ?? "--origin", message: "no origin: give --origin URL or a [[pools]] table"))
+        }
+        let level = Logger.Level(rawValue: config.logging.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "edge")
+
+        let accessLog: AccessLog
+        do {
+            accessLog = try AccessLog(destination: config.logging.accessLog.description, format: config.logging.accessLogFormat == .json ? .json : .combined)
+        } catch {
+            exitWithConfigError(ConfigError(file: options.config ?? "logging", key: "logging.access_log", message: error.description))
+        }
+
+        let server = EdgeServer(configuration: EdgeServer.Configuration(config), accessLog: accessLog, logger: logger)
+        do {
+            let addresses = try await server.start()
+            for address in addresses {
+                print("edge: serving on http://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
+            }
+            fflush(stdout)
+        } catch {
+            FileHandle.standardError.write(Data("edge: cannot listen: \(error)\n".utf8))
+            await server.drainAndStop()
+            throw ExitCode(1)
+        }
+        let signal = await SignalWaiter.waitForTermination()
+        logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
+        await server.drainAndStop()
+        logger.info("stopped")
+    }
+}

@@ -28,18 +28,28 @@ public struct SecondaryKey: Sendable, Hashable {
         }
     }
 
+    /// Fields whose members are case-insensitive and whose order carries no meaning (preference is
+    /// expressed by q-values), so they are compared as sorted, lowercased lists (RFC 9111 §4.1).
+    static let unorderedCaseInsensitiveFields: Set<String> = ["accept", "accept-charset", "accept-encoding", "accept-language"]
+
     /// All field lines combined with ",", list members trimmed, inner whitespace runs collapsed,
-    /// so `a,b`, `a, b` and two lines `a` / `b` are equal.
+    /// so `a,b`, `a, b` and two lines `a` / `b` are equal. Accept-* members are also lowercased and sorted.
     static func normalisedValue(of name: String, in headers: HTTPHeaders) -> String? {
         let lines = headers[name]
         guard !lines.isEmpty else { return nil }
+        let unordered = unorderedCaseInsensitiveFields.contains(name)
         var members: [String] = []
         for line in lines {
             for member in line.split(separator: ",", omittingEmptySubsequences: false) {
-                let collapsed = member.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+                var collapsed = member.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+                if unordered {
+                    collapsed = collapsed.lowercased().split(separator: ";").map { $0.trimmingHTTPWhitespace() }
+                        .joined(separator: ";")
+                }
                 if !collapsed.isEmpty { members.append(collapsed) }
             }
         }
+        if unordered { members.sort() }
         return members.joined(separator: ",")
     }
 }

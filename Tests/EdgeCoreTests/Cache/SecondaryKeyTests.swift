@@ -41,9 +41,20 @@ struct SecondaryKeyTests {
         let vary = try #require(key(vary: ["Accept-Encoding"], request: [("Accept-Encoding", "gzip,  br")]))
         #expect(vary.matches(HTTPHeaders([("Accept-Encoding", " gzip ,br ")])))
         #expect(vary.matches(HTTPHeaders([("Accept-Encoding", "gzip"), ("Accept-Encoding", "br")])))
-        #expect(!vary.matches(HTTPHeaders([("Accept-Encoding", "br, gzip")])))
         let inner = try #require(key(vary: ["X-Thing"], request: [("X-Thing", "a   b")]))
         #expect(inner.matches(HTTPHeaders([("X-Thing", "a b")])))
+    }
+
+    @Test("Accept-* members compare without case or order; other fields keep both")
+    func acceptFields() throws {
+        let language = try #require(key(vary: ["Accept-Language"], request: [("Accept-Language", "en, de")]))
+        #expect(language.matches(HTTPHeaders([("Accept-Language", "de,EN")])))
+        #expect(!language.matches(HTTPHeaders([("Accept-Language", "de")])))
+        let encoding = try #require(key(vary: ["Accept-Encoding"], request: [("Accept-Encoding", "gzip;q=0.5, br")]))
+        #expect(encoding.matches(HTTPHeaders([("Accept-Encoding", "BR, gzip ; q=0.5")])))
+        let custom = try #require(key(vary: ["X-Thing"], request: [("X-Thing", "a, b")]))
+        #expect(!custom.matches(HTTPHeaders([("X-Thing", "b, a")])))
+        #expect(!custom.matches(HTTPHeaders([("X-Thing", "A, b")])))
     }
 
     @Test("an absent field matches only an absent field")

@@ -44,14 +44,27 @@ extension CacheControl {
     /// The directives this (shared, CDN) cache obeys for a response: a valid, non-empty
     /// `CDN-Cache-Control` (RFC 9213), else a non-empty `Surrogate-Control`, else `Cache-Control`.
     /// A targeted field replaces Cache-Control entirely; Expires still applies when it gives no max-age.
+    /// A Surrogate-Control with no caching directive (only `content="ESI/1.0"`, say) is not used.
     public static func effective(for responseHeaders: HTTPHeaders, settings: CachePolicySettings) -> CacheControl {
         if settings.honorCDNCacheControl {
             let cdn = CacheControl(responseHeaders, field: "cdn-cache-control")
             if !cdn.isEmpty { return cdn }
             let surrogate = CacheControl(responseHeaders, field: "surrogate-control")
-            if !surrogate.isEmpty { return surrogate }
+            if surrogate.hasCachingDirective { return surrogate }
         }
         return CacheControl(responseHeaders)
+    }
+}
+
+extension CacheControl {
+    private static let cachingDirectiveNames: Set<String> = [
+        "max-age", "s-maxage", "no-store", "no-cache", "private", "public", "must-revalidate", "proxy-revalidate",
+        "stale-while-revalidate", "stale-if-error",
+    ]
+
+    /// Holds at least one directive that affects storing or freshness (extensions don't).
+    public var hasCachingDirective: Bool {
+        directives.contains { Self.cachingDirectiveNames.contains($0.name) }
     }
 }
 

@@ -93,6 +93,8 @@ struct FreshnessTests {
         #expect(Freshness.lifetime(status: 200, headers: cdn, settings: settings) == 1)
         let surrogate = headers(("Cache-Control", "max-age=1"), ("Surrogate-Control", "max-age=3600"))
         #expect(Freshness.lifetime(status: 200, headers: surrogate, settings: settings) == 3600)
+        let esiOnly = headers(("Cache-Control", "max-age=30"), ("Surrogate-Control", "content=\"ESI/1.0\""))
+        #expect(Freshness.lifetime(status: 200, headers: esiOnly, settings: settings) == 30)
         let off = CachePolicySettings(honorCDNCacheControl: false)
         #expect(Freshness.lifetime(status: 200, headers: cdn, settings: off) == 3600)
         let invalidCDN = headers(("Cache-Control", "max-age=7"), ("CDN-Cache-Control", "max-age=\"100\""))

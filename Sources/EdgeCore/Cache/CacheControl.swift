@@ -1,0 +1,437 @@
+import NIOHTTP1
+
+/// How much staleness a request accepts (`max-stale` request directive, RFC 9111 §5.2.1.2).
+public enum MaxStale: Sendable, Equatable {
+    /// `max-stale` without a value: any staleness.
+    case any
+    /// `max-stale=N`: at most N seconds past the freshness lifetime.
+    case seconds(Int)
+}
+
+/// Parsed Cache-Control-style directives (used for Cache-Control, CDN-Cache-Control, Surrogate-Control).
+///
+/// Parsing follows RFC 9111 §5.2: comma-separated directives, case-insensitive names,
+/// token or quoted-string arguments. A malformed directive (e.g. `max-age =5`) is dropped on its own;
+/// for valued directives the first occurrence wins (§4.2.1 allows "first occurrence").
+/// An invalid `max-age`/`s-maxage` argument (`-1`, `a1`, `'5'`) means "stale at once" (lifetime 0).
+public struct CacheControl: Sendable, Equatable {
+    public typealias MaxStale = EdgeCore.MaxStale
+
+    /// One directive as it appeared, name lowercased, argument unquoted.
+    public struct Directive: Sendable, Equatable {
+        public var name: String
+        public var value: String?
+        public init(name: String, value: String?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Every well-formed directive in field order, including extensions.
+    public var directives: [Directive] = []
+
+    public var maxAge: Int?
+    public var sMaxAge: Int?
+    public var noStore = false
+    /// Unqualified `no-cache` only; `no-cache="a, b"` fills `noCacheFields` instead.
+    public var noCache = false
+    public var noCacheFields: [String] = []
+    /// Unqualified `private` only; `private="a"` fills `privateFields` instead.
+    public var isPrivate = false
+    public var privateFields: [String] = []
+    public var isPublic = false
+    public var mustRevalidate = false
+    public var proxyRevalidate = false
+    public var noTransform = false
+    public var immutable = false
+    public var staleWhileRevalidate: Int?
+    public var staleIfError: Int?
+    public var maxStale: MaxStale?
+    public var minFresh: Int?
+    public var onlyIfCached = false
+
+    /// No directives at all.
+    public var isEmpty: Bool { directives.isEmpty }
+
+    /// An empty set of directives.
+    public init() {}
+
+    /// Parses every line of `field` in `headers`, joined as one comma-separated list.
+    /// `cdn-cache-control` is parsed as an RFC 8941 dictionary (RFC 9213); if it is not a valid one,
+    /// the result is empty, i.e. the field is ignored.
+    public init(_ headers: HTTPHeaders, field: String = "cache-control") {
+        let lines = headers[field]
+        guard !lines.isEmpty else {
+            self.init()
+            return
+        }
+        let joined = lines.joined(separator: ", ")
+        if field.lowercased() == "cdn-cache-control" {
+            self = CacheControl(structured: joined) ?? CacheControl()
+        } else {
+            self.init(parsing: joined)
+        }
+    }
+
+    /// Parses one Cache-Control field value (RFC 9111 syntax).
+    public init(parsing value: String) {
+        self.init(directives: Self.parseDirectives(value))
+    }
+
+    /// Parses an RFC 9213 targeted field (`CDN-Cache-Control`) as a Structured Fields dictionary.
+    /// Returns nil when the value is not a valid dictionary or a known directive has the wrong type
+    /// (e.g. `max-age="60"`); RFC 9213 §2.1 says such a field is ignored.
+    public init?(structured value: String) {
+        guard let members = StructuredDictionary.parse(value.lowercased()) else { return nil }
+        var list: [Directive] = []
+        for (key, item) in members {
+            switch key {
+            case "max-age", "s-maxage", "stale-while-revalidate", "stale-if-error", "min-fresh", "max-stale":
+                guard case .integer(let number) = item, number >= 0 else { return nil }
+                list.append(Directive(name: key, value: String(min(number, CacheLimits.maxDeltaSeconds))))
+            case "no-cache", "private":
+                switch item {
+                case .boolean(true): list.append(Directive(name: key, value: nil))
+                case .boolean(false): continue
+                case .string(let text), .token(let text): list.append(Directive(name: key, value: text))
+                case .innerList(let names): list.append(Directive(name: key, value: names.joined(separator: ", ")))
+                default: return nil
+                }
+            default:
+                switch item {
+                case .boolean(true): list.append(Directive(name: key, value: nil))
+                case .boolean(false): continue
+                case .integer(let number): list.append(Directive(name: key, value: String(number)))
+                case .string(let text), .token(let text): list.append(Directive(name: key, value: text))
+                default: list.append(Directive(name: key, value: ""))
+                }
+            }
+        }
+        self.init(directives: list)
+    }
+
+    /// Builds the typed view from a directive list.
+    public init(directives: [Directive]) {
+        self.directives = directives
+        var seen = Set<String>()
+        for directive in directives {
+            let first = seen.insert(directive.name).inserted
+            switch directive.name {
+            case "max-age":
+                if first { maxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
+            case "s-maxage":
+                if first { sMaxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
+            case "no-store": noStore = true
+            case "no-cache":
+                if let value = directive.value {
+                    noCacheFields.append(contentsOf: Self.fieldNames(value))
+                } else {
+                    noCache = true
+                }
+            case "private":
+                if let value = directive.value {
+                    privateFields.append(contentsOf: Self.fieldNames(value))
+                } else {
+                    isPrivate = true
+                }
+            case "public": isPublic = true
+            case "must-revalidate": mustRevalidate = true
+            case "proxy-revalidate": proxyRevalidate = true
+            case "no-transform": noTransform = true
+            case "immutable": immutable = true
+            case "only-if-cached": onlyIfCached = true
+            case "stale-while-revalidate":
+                if staleWhileRevalidate == nil { staleWhileRevalidate = directive.value.flatMap { parseDeltaSeconds($0) } }
+            case "stale-if-error":
+                if staleIfError == nil { staleIfError = directive.value.flatMap { parseDeltaSeconds($0) } }
+            case "min-fresh":
+                if minFresh == nil { minFresh = directive.value.flatMap { parseDeltaSeconds($0) } }
+            case "max-stale":
+                if maxStale == nil {
+                    if let value = directive.value {
+                        maxStale = parseDeltaSeconds(value).map { .seconds($0) }
+                    } else {
+                        maxStale = .any
+                    }
+                }
+            default: break
+            }
+        }
+    }
+
+    /// The value of the first directive called `name` (lowercase), `.some(nil)` when it has no argument.
+    public func value(of name: String) -> String?? {
+        directives.first { $0.name == name }.map { $0.value }
+    }
+
+    /// `"a, B"` -> `["a", "b"]`.
+    static func fieldNames(_ value: String) -> [String] {
+        value.split(separator: ",").compactMap {
+            let name = $0.trimmingHTTPWhitespace().lowercased()
+            return name.isEmpty ? nil : name
+        }
+    }
+
+    static func parseDirectives(_ value: String) -> [Directive] {
+        let bytes = Array(value.utf8)
+        var result: [Directive] = []
+        var index = 0
+        while index < bytes.count {
+            while index < bytes.count, bytes[index] == .comma || bytes[index].isHTTPWhitespace { index += 1 }
+            guard index < bytes.count else { break }
+            let nameStart = index
+            while index < bytes.count, bytes[index].isTchar { index += 1 }
+            var valid = index > nameStart
+            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).lowercased()
+            var argument: String?
+            if valid, index < bytes.count, bytes[index] == .equals {
+                index += 1
+                if index < bytes.count, bytes[index] == .quote {
+                    index += 1
+                    var unquoted: [UInt8] = []
+                    var closed = false
+                    while index < bytes.count {
+                        let byte = bytes[index]
+                        index += 1
+                        if byte == .backslash, index < bytes.count {
+                            unquoted.append(bytes[index])
+                            index += 1
+                        } else if byte == .quote {
+                            closed = true
+                            break
+                        } else {
+                            unquoted.append(byte)
+                        }
+                    }
+                    valid = closed
+                    argument = String(decoding: unquoted, as: UTF8.self)
+                } else {
+                    let valueStart = index
+                    while index < bytes.count, bytes[index].isTchar { index += 1 }
+                    valid = index > valueStart
+                    argument = String(decoding: bytes[valueStart..<index], as: UTF8.self)
+                }
+            }
+            while index < bytes.count, bytes[index].isHTTPWhitespace { index += 1 }
+            if index < bytes.count, bytes[index] != .comma {
+                // Malformed directive (e.g. "max-age =5"): skip to the next comma outside quotes.
+                valid = false
+                var inQuotes = false
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if inQuotes {
+                        if byte == .backslash { index += 1 } else if byte == .quote { inQuotes = false }
+                    } else if byte == .quote {
+                        inQuotes = true
+                    } else if byte == .comma {
+                        break
+                    }
+                    index += 1
+                }
+            }
+            if valid { result.append(Directive(name: name, value: argument)) }
+        }
+        return result
+    }
+}
+
+extension UInt8 {
+    static let comma = UInt8(ascii: ",")
+    static let equals = UInt8(ascii: "=")
+    static let quote = UInt8(ascii: "\"")
+    static let backslash = UInt8(ascii: "\\")
+
+    var isHTTPWhitespace: Bool { self == 0x20 || self == 0x09 }
+
+    /// RFC 9110 §5.6.2 tchar.
+    var isTchar: Bool {
+        switch self {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(self)
+        }
+    }
+}
+
+extension StringProtocol {
+    /// Trims spaces and tabs (HTTP OWS) from both ends.
+    func trimmingHTTPWhitespace() -> String {
+        let bytes = Array(utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start].isHTTPWhitespace { start += 1 }
+        while end > start, bytes[end - 1].isHTTPWhitespace { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}
+
+/// Just enough of RFC 8941 (Structured Field Values) to validate and read a dictionary such as
+/// `CDN-Cache-Control`. Parameters are checked for syntax and then dropped.
+enum StructuredDictionary {
+    enum Item: Equatable {
+        case integer(Int), decimal, string(String), token(String), bytes, boolean(Bool), innerList([String])
+    }
+
+    static func parse(_ text: String) -> [(String, Item)]? {
+        var parser = Parser(bytes: Array(text.utf8))
+        return parser.dictionary()
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        mutating func skip(_ isSkipped: (UInt8) -> Bool) {
+            while let byte = current, isSkipped(byte) { index += 1 }
+        }
+
+        mutating func dictionary() -> [(String, Item)]? {
+            var members: [(String, Item)] = []
+            skip { $0 == 0x20 }
+            guard current != nil else { return nil }  // empty field: ignored like an invalid one
+            while current != nil {
+                guard let name = key() else { return nil }
+                var item = Item.boolean(true)
+                if current == .equals {
+                    index += 1
+                    if current == UInt8(ascii: "(") {
+                        guard let list = innerList() else { return nil }
+                        item = list
+                    } else {
+                        guard let bare = bareItem() else { return nil }
+                        item = bare
+                    }
+                }
+                guard parameters() else { return nil }
+                if let existing = members.firstIndex(where: { $0.0 == name }) {
+                    members[existing].1 = item  // RFC 8941: the last duplicate key wins
+                } else {
+                    members.append((name, item))
+                }
+                skip { $0.isHTTPWhitespace }
+                guard current != nil else { return members }
+                guard current == .comma else { return nil }
+                index += 1
+                skip { $0.isHTTPWhitespace }
+                guard current != nil else { return nil }  // trailing comma
+            }
+            return members
+        }
+
+        mutating func key() -> String? {
+            guard let first = current, first == UInt8(ascii: "*") || (0x61...0x7A).contains(first) else { return nil }
+            let start = index
+            skip { byte in
+                (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || "_-.*".utf8.contains(byte)
+            }
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+
+        mutating func parameters() -> Bool {
+            while current == UInt8(ascii: ";") {
+                index += 1
+                skip { $0 == 0x20 }
+                guard key() != nil else { return false }
+                if current == .equals {
+                    index += 1
+                    guard bareItem() != nil else { return false }
+                }
+            }
+            return true
+        }
+
+        mutating func innerList() -> Item? {
+            index += 1  // "("
+            var names: [String] = []
+            while true {
+                skip { $0 == 0x20 }
+                guard let byte = current else { return nil }
+                if byte == UInt8(ascii: ")") {
+                    index += 1
+                    return parameters() ? .innerList(names) : nil
+                }
+                guard let item = bareItem(), parameters() else { return nil }
+                switch item {
+                case .string(let text), .token(let text): names.append(text)
+                default: names.append("")
+                }
+                guard let next = current, next == 0x20 || next == UInt8(ascii: ")") else { return nil }
+            }
+        }
+
+        mutating func bareItem() -> Item? {
+            guard let byte = current else { return nil }
+            switch byte {
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return number()
+            case .quote:
+                return string()
+            case UInt8(ascii: "*"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                let start = index
+                skip { $0.isTchar || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") }
+                return .token(String(decoding: bytes[start..<index], as: UTF8.self))
+            case UInt8(ascii: ":"):
+                index += 1
+                skip { $0 != UInt8(ascii: ":") && ($0.isTchar || $0 == UInt8(ascii: "/") || $0 == .equals) }
+                guard current == UInt8(ascii: ":") else { return nil }
+                index += 1
+                return .bytes
+            case UInt8(ascii: "?"):
+                index += 1
+                guard let digit = current, digit == UInt8(ascii: "0") || digit == UInt8(ascii: "1") else { return nil }
+                index += 1
+                return .boolean(digit == UInt8(ascii: "1"))
+            default:
+                return nil
+            }
+        }
+
+        mutating func number() -> Item? {
+            var negative = false
+            if current == UInt8(ascii: "-") {
+                negative = true
+                index += 1
+            }
+            let start = index
+            skip { (0x30...0x39).contains($0) }
+            let integerDigits = index - start
+            guard integerDigits > 0 else { return nil }
+            if current == UInt8(ascii: ".") {
+                index += 1
+                let fractionStart = index
+                skip { (0x30...0x39).contains($0) }
+                let fractionDigits = index - fractionStart
+                guard integerDigits <= 12, (1...3).contains(fractionDigits) else { return nil }
+                return .decimal
+            }
+            guard integerDigits <= 15, let value = Int(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+                return nil
+            }
+            return .integer(negative ? -value : value)
+        }
+
+        mutating func string() -> Item? {
+            index += 1
+            var out: [UInt8] = []
+            while let byte = current {
+                index += 1
+                if byte == .backslash {
+                    guard let escaped = current, escaped == .quote || escaped == .backslash else { return nil }
+                    out.append(escaped)
+                    index += 1
+                } else if byte == .quote {
+                    return .string(String(decoding: out, as: UTF8.self))
+                } else if byte < 0x20 || byte > 0x7E {
+                    return nil
+                } else {
+                    out.append(byte)
+                }
+            }
+            return nil
+        }
+    }
+}

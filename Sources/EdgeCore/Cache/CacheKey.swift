@@ -1,0 +1,112 @@
+/// Primary cache key: method-independent `host/path?query`.
+///
+/// Normalised so that equivalent URLs share an entry (RFC 3986 §6.2.2): host lowercased, default port
+/// (80, 443) dropped, userinfo and fragment dropped, percent-encoded unreserved characters decoded and
+/// other escapes upper-cased, empty path as "/". The scheme is ignored: a purge matches host + path +
+/// query whatever the scheme (DESIGN.md).
+public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    /// Starts with "/" and may carry "?query".
+    public var pathAndQuery: String
+
+    /// `target` is the request-target: origin-form (`/a?x=1`) or absolute-form (`http://h/a`);
+    /// in absolute-form its authority wins over `host` (RFC 9112 §3.2.2).
+    public init(host: String, target: String) {
+        if let parsed = Self.splitAbsolute(target) {
+            self.host = Self.normaliseHost(parsed.authority.isEmpty ? host : parsed.authority)
+            self.pathAndQuery = Self.normalisePathAndQuery(parsed.rest)
+        } else {
+            self.host = Self.normaliseHost(host)
+            self.pathAndQuery = Self.normalisePathAndQuery(target)
+        }
+    }
+
+    /// For purge and invalidation: `http://shop.example/a?x=1`. nil without a scheme or a host.
+    public init?(absoluteURL: String) {
+        guard let parsed = Self.splitAbsolute(absoluteURL), !parsed.authority.isEmpty else { return nil }
+        let host = Self.normaliseHost(parsed.authority)
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.pathAndQuery = Self.normalisePathAndQuery(parsed.rest)
+    }
+
+    /// `host/path?query`.
+    public var description: String { host + pathAndQuery }
+
+    /// "scheme://authority/rest" -> (authority, "/rest"); nil when not absolute.
+    private static func splitAbsolute(_ text: String) -> (authority: String, rest: String)? {
+        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
+        let scheme = text[..<colon]
+        guard let first = scheme.first, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        let afterScheme = text[text.index(colon, offsetBy: 3)...]
+        let authorityEnd = afterScheme.firstIndex(where: { "/?#".contains($0) }) ?? afterScheme.endIndex
+        return (String(afterScheme[..<authorityEnd]), String(afterScheme[authorityEnd...]))
+    }
+
+    static func normaliseHost(_ authority: String) -> String {
+        var host = Substring(authority)
+        if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+        host = Substring(host.trimmingHTTPWhitespace())
+        // A port follows the last ":" unless that ":" is inside an IPv6 literal.
+        if let colon = host.lastIndex(of: ":"), !host[colon...].contains("]") {
+            let port = host[host.index(after: colon)...]
+            if port.isEmpty || port == "80" || port == "443" { host = host[..<colon] }
+        }
+        return host.lowercased()
+    }
+
+    static func normalisePathAndQuery(_ target: String) -> String {
+        var bytes = Array(target.utf8)
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes.removeSubrange(hash...) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 1)
+        if bytes.first != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                let decoded = high << 4 | low
+                if isUnreserved(decoded) {
+                    out.append(decoded)
+                } else {
+                    out.append(byte)
+                    out.append(upperHex(high))
+                    out.append(upperHex(low))
+                }
+                index += 3
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    private static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import NIOHTTP1
+
+/// Vary secondary key (RFC 9111 §4.1): the normalised values of the request fields a response's Vary names.
+public struct SecondaryKey: Sendable, Hashable {
+    /// Lowercased field names from Vary, de-duplicated, in order.
+    public var varyNames: [String]
+    /// Normalised request values, one per name; nil when the request lacked the field.
+    public var values: [String?]
+
+    /// nil when Vary contains "*" (never matches). No Vary -> empty key (matches every request).
+    public init?(vary responseHeaders: HTTPHeaders, request requestHeaders: HTTPHeaders) {
+        var names: [String] = []
+        for line in responseHeaders["vary"] {
+            for name in CacheControl.fieldNames(line) {
+                if name == "*" { return nil }
+                if !names.contains(name) { names.append(name) }
+            }
+        }
+        varyNames = names
+        values = names.map { Self.normalisedValue(of: $0, in: requestHeaders) }
+    }
+
+    /// Does this stored variant match a new request? Every named field must have the same normalised
+    /// value; a field absent from both matches, absent from one only does not.
+    public func matches(_ requestHeaders: HTTPHeaders) -> Bool {
+        zip(varyNames, values).allSatisfy { name, value in
+            Self.normalisedValue(of: name, in: requestHeaders) == value
+        }
+    }
+
+    /// Fields whose members are case-insensitive and whose order carries no meaning (preference is
+    /// expressed by q-values), so they are compared as sorted, lowercased lists (RFC 9111 §4.1).
+    static let unorderedCaseInsensitiveFields: Set<String> = ["accept", "accept-charset", "accept-encoding", "accept-language"]
+
+    /// All field lines combined with ",", list members trimmed, inner whitespace runs collapsed,
+    /// so `a,b`, `a, b` and two lines `a` / `b` are equal. Accept-* members are also lowercased and sorted.
+    static func normalisedValue(of name: String, in headers: HTTPHeaders) -> String? {
+        let lines = headers[name]
+        guard !lines.isEmpty else { return nil }
+        let unordered = unorderedCaseInsensitiveFields.contains(name)
+        var members: [String] = []
+        for line in lines {
+            for member in line.split(separator: ",", omittingEmptySubsequences: false) {
+                var collapsed = member.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+                if unordered {
+                    collapsed = collapsed.lowercased().split(separator: ";").map { $0.trimmingHTTPWhitespace() }
+                        .joined(separator: ";")
+                }
+                if !collapsed.isEmpty { members.append(collapsed) }
+            }
+        }
+        if unordered { members.sort() }
+        return members.joined(separator: ",")
+    }
+}

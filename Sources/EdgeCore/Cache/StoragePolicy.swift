@@ -1,0 +1,123 @@
+import NIOHTTP1
+
+/// The request facts policy needs (the server builds this from the NIO request head).
+public struct CacheRequest: Sendable {
+    /// "GET", "HEAD", ...
+    public var method: String
+    public var headers: HTTPHeaders
+
+    public init(method: String, headers: HTTPHeaders) {
+        self.method = method
+        self.headers = headers
+    }
+
+    /// Request directives. `Pragma: no-cache` counts as `Cache-Control: no-cache` only when the request
+    /// has no Cache-Control field (RFC 9111 §5.4).
+    public var cacheControl: CacheControl {
+        var directives = CacheControl(headers)
+        if headers["cache-control"].isEmpty,
+            headers["pragma"].contains(where: { CacheControl.fieldNames($0).contains("no-cache") })
+        {
+            directives.noCache = true
+        }
+        return directives
+    }
+}
+
+/// Settings the policy needs (the config layer fills these).
+public struct CachePolicySettings: Sendable {
+    /// Heuristic lifetime as a fraction of (Date - Last-Modified), RFC 9111 §4.2.2.
+    public var heuristicFraction: Double = 0.1
+    /// Cap on a heuristic lifetime, seconds.
+    public var heuristicMaxLifetime: Double = 86_400
+    /// RFC 9213 CDN-Cache-Control, then Surrogate-Control, take precedence over Cache-Control.
+    public var honorCDNCacheControl: Bool = true
+
+    public init(heuristicFraction: Double = 0.1, heuristicMaxLifetime: Double = 86_400, honorCDNCacheControl: Bool = true) {
+        self.heuristicFraction = heuristicFraction
+        self.heuristicMaxLifetime = heuristicMaxLifetime
+        self.honorCDNCacheControl = honorCDNCacheControl
+    }
+}
+
+extension CacheControl {
+    /// The directives this (shared, CDN) cache obeys for a response: a valid, non-empty
+    /// `CDN-Cache-Control` (RFC 9213), else a non-empty `Surrogate-Control`, else `Cache-Control`.
+    /// A targeted field replaces Cache-Control entirely; Expires still applies when it gives no max-age.
+    /// A Surrogate-Control with no caching directive (only `content="ESI/1.0"`, say) is not used.
+    public static func effective(for responseHeaders: HTTPHeaders, settings: CachePolicySettings) -> CacheControl {
+        if settings.honorCDNCacheControl {
+            let cdn = CacheControl(responseHeaders, field: "cdn-cache-control")
+            if !cdn.isEmpty { return cdn }
+            let surrogate = CacheControl(responseHeaders, field: "surrogate-control")
+            if surrogate.hasCachingDirective { return surrogate }
+        }
+        return CacheControl(responseHeaders)
+    }
+}
+
+extension CacheControl {
+    private static let cachingDirectiveNames: Set<String> = [
+        "max-age", "s-maxage", "no-store", "no-cache", "private", "public", "must-revalidate", "proxy-revalidate",
+        "stale-while-revalidate", "stale-if-error",
+    ]
+
+    /// Holds at least one directive that affects storing or freshness (extensions don't).
+    public var hasCachingDirective: Bool {
+        directives.contains { Self.cachingDirectiveNames.contains($0.name) }
+    }
+}
+
+/// RFC 9111 §3: may a shared cache store this response?
+public enum StoragePolicy {
+    /// Statuses that are heuristically cacheable (RFC 9110 §15.1).
+    public static let heuristicallyCacheableStatuses: Set<Int> = [200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]
+
+    /// RFC 9111 §3 for a *shared* cache. Returns nil when storable, or the reason it is not.
+    /// Only GET responses are stored (HEAD is answered from the stored GET); 206 and 304 are not stored.
+    public static func unstorableReason(
+        request: CacheRequest,
+        status: Int,
+        responseHeaders: HTTPHeaders,
+        settings: CachePolicySettings
+    ) -> String? {
+        guard request.method.uppercased() == "GET" else { return "method \(request.method) is not stored" }
+        if request.cacheControl.noStore { return "request no-store" }
+        guard (200...599).contains(status) else { return "status \(status) is not a final response" }
+        if status == 206 { return "partial content is not stored" }
+        if status == 304 { return "304 is not stored" }
+        let directives = CacheControl.effective(for: responseHeaders, settings: settings)
+        if directives.noStore { return "no-store" }
+        if directives.isPrivate { return "private" }
+        if !request.headers["authorization"].isEmpty,
+            !(directives.isPublic || directives.sMaxAge != nil || directives.mustRevalidate)
+        {
+            return "request has Authorization and response lacks public, s-maxage or must-revalidate"
+        }
+        if responseHeaders["vary"].contains(where: { CacheControl.fieldNames($0).contains("*") }) {
+            return "Vary: * never matches"
+        }
+        let explicit = directives.maxAge != nil || directives.sMaxAge != nil || !responseHeaders["expires"].isEmpty
+        guard explicit || directives.isPublic || heuristicallyCacheableStatuses.contains(status) else {
+            return "status \(status) needs explicit freshness or public"
+        }
+        return nil
+    }
+
+    /// Response fields a shared cache must not store (`private="a, b"`): strip them before storing.
+    public static func fieldsToStripBeforeStoring(
+        _ responseHeaders: HTTPHeaders,
+        settings: CachePolicySettings = CachePolicySettings()
+    ) -> [String] {
+        CacheControl.effective(for: responseHeaders, settings: settings).privateFields
+    }
+
+    /// Response fields that may not be reused without revalidation (`no-cache="a, b"`).
+    /// Edge strips them from the stored copy, which RFC 9111 §5.2.2.4 allows.
+    public static func fieldsRequiringRevalidation(
+        _ responseHeaders: HTTPHeaders,
+        settings: CachePolicySettings = CachePolicySettings()
+    ) -> [String] {
+        CacheControl.effective(for: responseHeaders, settings: settings).noCacheFields
+    }
+}

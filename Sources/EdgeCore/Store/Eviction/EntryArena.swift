@@ -1,0 +1,130 @@
+/// Entries of one shard kept in flat arrays, linked into intrusive doubly linked lists by index.
+///
+/// Policies own one arena each; a slot index stays valid until the entry is freed, so lists can
+/// move entries around without allocating. Freed slots are reused before the arrays grow.
+struct EntryArena<Key: Hashable, Value> {
+    /// Index meaning "no entry"; list ends and free slots point here.
+    static var none: Int32 { -1 }
+
+    struct Node {
+        var key: Key?
+        var value: Value?
+        var cost: Int
+        var prev: Int32
+        var next: Int32
+        /// Saturating access counter, used by FIFO-with-reinsertion policies.
+        var frequency: UInt8
+        /// Which list of the owning policy holds this node.
+        var list: UInt8
+    }
+
+    /// One intrusive list: `head` is the newest end, `tail` the oldest.
+    struct List {
+        var head: Int32 = EntryArena.none
+        var tail: Int32 = EntryArena.none
+        var bytes = 0
+        var count = 0
+    }
+
+    private(set) var nodes: [Node] = []
+    private var freeSlots: [Int32] = []
+    private(set) var index: [Key: Int32] = [:]
+
+    var count: Int { index.count }
+
+    func slot(of key: Key) -> Int32? { index[key] }
+
+    /// Stores a new entry (the key must not be present) and returns its slot, unlinked.
+    mutating func allocate(key: Key, value: Value, cost: Int, list: UInt8) -> Int32 {
+        let node = Node(key: key, value: value, cost: cost, prev: Self.none, next: Self.none, frequency: 0, list: list)
+        let slot: Int32
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            nodes[Int(slot)] = node
+        } else {
+            slot = Int32(nodes.count)
+            nodes.append(node)
+        }
+        index[key] = slot
+        return slot
+    }
+
+    /// Forgets the entry in `slot` (already unlinked) and returns its value.
+    mutating func free(_ slot: Int32) -> Value? {
+        let i = Int(slot)
+        if let key = nodes[i].key { index[key] = nil }
+        let value = nodes[i].value
+        nodes[i].key = nil
+        nodes[i].value = nil
+        nodes[i].cost = 0
+        freeSlots.append(slot)
+        return value
+    }
+
+    mutating func removeAll() {
+        nodes.removeAll()
+        freeSlots.removeAll()
+        index.removeAll()
+    }
+
+    func value(at slot: Int32) -> Value? { nodes[Int(slot)].value }
+    func key(at slot: Int32) -> Key? { nodes[Int(slot)].key }
+    func cost(at slot: Int32) -> Int { nodes[Int(slot)].cost }
+    func frequency(at slot: Int32) -> UInt8 { nodes[Int(slot)].frequency }
+    func list(at slot: Int32) -> UInt8 { nodes[Int(slot)].list }
+
+    mutating func setFrequency(_ frequency: UInt8, at slot: Int32) {
+        nodes[Int(slot)].frequency = frequency
+    }
+
+    /// Replaces the value and cost of an entry that is currently unlinked.
+    mutating func replace(at slot: Int32, value: Value, cost: Int) {
+        nodes[Int(slot)].value = value
+        nodes[Int(slot)].cost = cost
+    }
+
+    /// Links `slot` at the head (newest end) of `list`.
+    mutating func pushHead(_ slot: Int32, into list: inout List, id: UInt8) {
+        let i = Int(slot)
+        nodes[i].prev = Self.none
+        nodes[i].next = list.head
+        nodes[i].list = id
+        if list.head != Self.none { nodes[Int(list.head)].prev = slot }
+        list.head = slot
+        if list.tail == Self.none { list.tail = slot }
+        list.bytes += nodes[i].cost
+        list.count += 1
+    }
+
+    /// Unlinks `slot` from `list` (which must be the list holding it).
+    mutating func unlink(_ slot: Int32, from list: inout List) {
+        let i = Int(slot)
+        let prev = nodes[i].prev
+        let next = nodes[i].next
+        if prev != Self.none { nodes[Int(prev)].next = next } else { list.head = next }
+        if next != Self.none { nodes[Int(next)].prev = prev } else { list.tail = prev }
+        nodes[i].prev = Self.none
+        nodes[i].next = Self.none
+        list.bytes -= nodes[i].cost
+        list.count -= 1
+    }
+
+    /// Every live entry, in slot order.
+    var entries: [(Key, Value)] {
+        nodes.compactMap { node in
+            guard let key = node.key, let value = node.value else { return nil }
+            return (key, value)
+        }
+    }
+
+    /// Keys of `list` from head (newest) to tail (oldest); for tests and debugging.
+    func keys(of list: List) -> [Key] {
+        var result: [Key] = []
+        var slot = list.head
+        while slot != Self.none {
+            if let key = nodes[Int(slot)].key { result.append(key) }
+            slot = nodes[Int(slot)].next
+        }
+        return result
+    }
+}

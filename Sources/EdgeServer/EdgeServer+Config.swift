@@ -42,6 +42,6 @@ extension EdgeServer.Configuration {
             settings: settings,
             cacheBytes: config.cache.memorySize.bytes,
             maxObjectBytes: config.cache.maxObjectSize.bytes,
-            eviction: config.cache.eviction == .lru ? .lru : .s3fifo)
+            eviction: config.cache.eviction)
     }
 }

@@ -55,7 +55,7 @@ public final class EdgeServer: Sendable {
     public let cache: HTTPCache
     let services: ProxyServices
     private let group: MultiThreadedEventLoopGroup
-    private let loopContexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
+    private let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
     private let drain = DrainSignal()
     private let channels = Mutex<[Channel]>([])
     private let logger: Logger
@@ -70,10 +70,10 @@ public final class EdgeServer: Sendable {
             Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
         })
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger)
-        var contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
+        var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops)
-            contexts[ObjectIdentifier(loop)] = NIOLoopBound(LoopContext(pool: pool), eventLoop: loop)
+            contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(LoopContext(pool: pool), eventLoop: loop)
         }
         loopContexts = contexts
     }
@@ -177,7 +177,9 @@ public final class EdgeServer: Sendable {
                     }
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle))
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true, withDecoderLimitConfiguration: limits)
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true,
+                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try pipeline.addHandler(ProxyHandler(services: services, loopContext: bound.value, drain: drain))
                 }
             }

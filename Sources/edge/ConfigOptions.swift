@@ -35,8 +35,10 @@ struct ConfigOptions: ParsableArguments {
             pool.servers = try origin.map { url throws(ConfigError) in
                 do {
                     return try OriginServerConfig(url: url)
-                } catch {
+                } catch let error as ConfigError {
                     throw ConfigError(file: "--origin", message: error.message)
+                } catch {
+                    throw ConfigError(file: "--origin", message: "\(error)")
                 }
             }
             result.pools = [pool]

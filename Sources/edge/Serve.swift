@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
             for address in addresses {
                 print("edge: serving on http://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
             }
-            fflush(stdout)
+            fflush(nil)
         } catch {
             FileHandle.standardError.write(Data("edge: cannot listen: \(error)\n".utf8))
             await server.drainAndStop()

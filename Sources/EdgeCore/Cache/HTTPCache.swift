@@ -17,10 +17,13 @@ public final class HTTPCache: Sendable {
 
     public let store: MemoryStore<CacheKey, CachedVariants>
     public let maxVariantsPerKey: Int
+    /// Largest response (body and headers) that is stored; larger ones are only forwarded.
+    public let maxObjectBytes: Int
 
     public init(capacityBytes: Int, maxObjectBytes: Int, policy: EvictionPolicyKind, shards: Int = 16, maxVariantsPerKey: Int = 16) {
         self.store = MemoryStore(capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shards, policy: policy)
         self.maxVariantsPerKey = maxVariantsPerKey
+        self.maxObjectBytes = maxObjectBytes
     }
 
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {
@@ -35,7 +38,7 @@ public final class HTTPCache: Sendable {
     /// Returns false when the response is larger than the store accepts.
     @discardableResult
     public func insert(_ response: CachedResponse, for key: CacheKey) -> Bool {
-        guard response.byteCost <= store.maxObjectBytes else { return false }
+        guard response.byteCost <= maxObjectBytes else { return false }
         var inserted = false
         store.update(key) { current in
             var variants = current ?? CachedVariants()

@@ -22,16 +22,20 @@ final class RequestCoalescer: Sendable {
         case follower(EventLoopFuture<Outcome>)
     }
 
-    private let shards: [Mutex<[CacheKey: [EventLoopPromise<Outcome>]]>]
+    private final class Shard: Sendable {
+        let waiting = Mutex<[CacheKey: [EventLoopPromise<Outcome>]]>([:])
+    }
+
+    private let shards: [Shard]
 
     init(shardCount: Int = 32) {
-        shards = (0..<max(1, shardCount)).map { _ in Mutex([:]) }
+        shards = (0..<max(1, shardCount)).map { _ in Shard() }
     }
 
     /// Joins the fetch of `key`: leads it when nobody else does, else follows on `eventLoop`.
     func join(_ key: CacheKey, on eventLoop: EventLoop) -> Role {
         let shard = shards[shardIndex(key)]
-        let future: EventLoopFuture<Outcome>? = shard.withLock { waiting in
+        let future: EventLoopFuture<Outcome>? = shard.waiting.withLock { waiting in
             guard waiting[key] != nil else {
                 waiting[key] = []
                 return nil
@@ -48,11 +52,11 @@ final class RequestCoalescer: Sendable {
 
     /// Number of keys being fetched right now.
     var inFlightCount: Int {
-        shards.reduce(0) { total, shard in total + shard.withLock { $0.count } }
+        shards.reduce(0) { total, shard in total + shard.waiting.withLock { $0.count } }
     }
 
     fileprivate func finish(_ key: CacheKey, _ outcome: Outcome) {
-        let followers = shards[shardIndex(key)].withLock { waiting in
+        let followers = shards[shardIndex(key)].waiting.withLock { waiting in
             waiting.removeValue(forKey: key) ?? []
         }
         for follower in followers {

@@ -182,7 +182,7 @@ final class OriginFetch: OriginResponseDelegate {
                 leadership?.finish(.stored)
                 discardingResponse = true
                 let ttl = Self.remainingTTL(updated, now: now, settings: settings.policy)
-                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: 304)
+                var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: 304)
                 cacheStatus.ttl = ttl
                 client?.fetch(self, serveStored: updated, cacheStatus: cacheStatus)
                 return
@@ -192,7 +192,7 @@ final class OriginFetch: OriginResponseDelegate {
                 leadership?.finish(.failed)
                 discardingResponse = true
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
-                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: status)
+                var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: status)
                 cacheStatus.hit = true
                 cacheStatus.stale = true
                 client?.fetch(self, serveStored: stale, cacheStatus: cacheStatus)
@@ -204,18 +204,18 @@ final class OriginFetch: OriginResponseDelegate {
             invalidateAfterUnsafeMethod(status: status, headers: headers)
         }
 
-        var cacheStatus = CacheStatus(forward: plan.forward, forwardStatus: status)
+        var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
         if plan.storeAllowed, let key = plan.cacheKey,
            StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings.policy) == nil {
             let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
-            if let declaredLength, declaredLength > services.cache.store.maxObjectBytes {
+            if let declaredLength, declaredLength > services.cache.maxObjectBytes {
                 leadership?.finish(.notStorable)
             } else {
                 var storedHeaders = headers
                 for name in StoragePolicy.fieldsToStripBeforeStoring(storedHeaders) {
                     storedHeaders.remove(name: name)
                 }
-                let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.store.maxObjectBytes))
+                let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.maxObjectBytes))
                 storing = (status, storedHeaders, body, now)
                 cacheStatus.stored = true
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
@@ -234,7 +234,7 @@ final class OriginFetch: OriginResponseDelegate {
         if storing != nil {
             var buffer = buffer
             storing!.body.writeBuffer(&buffer)
-            if storing!.body.readableBytes > services.cache.store.maxObjectBytes {
+            if storing!.body.readableBytes > services.cache.maxObjectBytes {
                 storing = nil
                 leadership?.finish(.notStorable)
                 if client == nil {
@@ -288,7 +288,7 @@ final class OriginFetch: OriginResponseDelegate {
             let settings = services.settings
             if LookupPolicy.staleIfErrorAllowed(request: CacheRequest(method: "GET", headers: plan.clientHeaders), responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
-                var cacheStatus = CacheStatus(forward: .stale, forwardStatus: nil)
+                var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: nil)
                 cacheStatus.hit = true
                 cacheStatus.stale = true
                 cacheStatus.detail = "origin-unreachable"

@@ -56,7 +56,7 @@ extension ProxyHandler: OriginFetchClient {
             context?.close(promise: nil)
             return
         }
-        request.cacheStatus = CacheStatus(forward: fetch.plan.forward, forwardStatus: nil).headerValue
+        request.cacheStatus = CacheStatus(fwd: fetch.plan.forward, fwdStatus: nil).headerValue
         respondError(request, status: HTTPResponseStatus(statusCode: error.clientStatus), message: error.description, close: false)
     }
 

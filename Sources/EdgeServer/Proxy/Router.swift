@@ -16,11 +16,15 @@ final class Router: Sendable {
 
     private let sites: [Site]
     /// Round-robin position per site; the origin-pools work replaces this with real balancing.
-    private let cursors: [Atomic<Int>]
+    private let cursors: [Cursor]
+
+    private final class Cursor: Sendable {
+        let position = Atomic<Int>(0)
+    }
 
     init(sites: [Site]) {
         self.sites = sites
-        self.cursors = sites.map { _ in Atomic(0) }
+        self.cursors = sites.map { _ in Cursor() }
     }
 
     /// The pool for a Host header value (port and letter case ignored), or nil when no site matches.
@@ -37,7 +41,7 @@ final class Router: Sendable {
         guard !pool.servers.isEmpty else { return nil }
         let candidates = pool.servers.filter { !excluding.contains($0) }
         let choices = candidates.isEmpty ? pool.servers : candidates
-        let position = cursors[site].wrappingAdd(1, ordering: .relaxed).oldValue
+        let position = cursors[site].position.wrappingAdd(1, ordering: .relaxed).oldValue
         return choices[Int(UInt(bitPattern: position) % UInt(choices.count))]
     }
 

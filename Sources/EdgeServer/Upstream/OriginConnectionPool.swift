@@ -54,7 +54,7 @@ final class OriginConnectionPool {
         }
         let id = nextWaiterID
         nextWaiterID += 1
-        let timer = eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout) { [weak self] in
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout) { [weak self] () -> Void in
             self?.expireWaiter(id, server: server)
         }
         slot.waiters.append(Waiter(id: id, completion: completion, timer: timer))
@@ -129,7 +129,7 @@ final class OriginConnectionPool {
             }
             slot.idle.append(connection)
             let key = ObjectIdentifier(connection)
-            idleTimers[key] = eventLoop.assumeIsolated().scheduleTask(in: slot.policy.keepAliveTimeout) { [weak self, weak connection] in
+            idleTimers[key] = eventLoop.assumeIsolated().scheduleTask(in: slot.policy.keepAliveTimeout) { [weak self, weak connection] () -> Void in
                 self?.idleTimers.removeValue(forKey: key)
                 connection?.abort()
             }

@@ -158,8 +158,9 @@ private final class OriginHandler: ChannelInboundHandler {
             return
         }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let stillToWrite = left
         context.eventLoop.scheduleTask(in: .milliseconds(1)) {
-            writeGenerated(left, context: loopBound.value, keepAlive: keepAlive)
+            writeGenerated(stillToWrite, context: loopBound.value, keepAlive: keepAlive)
         }
     }
 

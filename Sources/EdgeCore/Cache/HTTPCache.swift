@@ -21,7 +21,9 @@ public final class HTTPCache: Sendable {
     public let maxObjectBytes: Int
 
     public init(capacityBytes: Int, maxObjectBytes: Int, policy: EvictionPolicyKind, shards: Int = 16, maxVariantsPerKey: Int = 16) {
-        self.store = MemoryStore(capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shards, policy: policy)
+        // An object must fit in one shard, so a large maximum object size means fewer, larger shards.
+        let shardCount = max(1, min(shards, capacityBytes / max(1, maxObjectBytes)))
+        self.store = MemoryStore(capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shardCount, policy: policy)
         self.maxVariantsPerKey = maxVariantsPerKey
         self.maxObjectBytes = maxObjectBytes
     }

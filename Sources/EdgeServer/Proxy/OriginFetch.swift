@@ -121,6 +121,9 @@ final class OriginFetch: OriginResponseDelegate {
         client = nil
         if storing == nil || discardingResponse {
             abort()
+        } else {
+            // Reads were paced by the client; now only the store is waiting.
+            connection?.resumeReading()
         }
     }
 

@@ -18,6 +18,7 @@ extension ProxyHandler: OriginFetchClient {
             let notModified = ResponseFilter.forClient(ConditionalRequest.notModifiedHeaders(from: headers), cacheStatus: statusValue, settings: services.settings, closeConnection: close)
             writeHead(request, status: .notModified, headers: notModified)
             writeEnd(request)
+            stopFetchingUnlessStoring(fetch, cacheStatus)
             return
         }
         var clientHeaders = ResponseFilter.forClient(headers, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
@@ -30,6 +31,14 @@ extension ProxyHandler: OriginFetchClient {
         if request.isHead {
             request.suppressBody = true
             writeEnd(request)
+            stopFetchingUnlessStoring(fetch, cacheStatus)
+        }
+    }
+
+    /// The client has its whole answer: a body nobody will store or read is not worth fetching.
+    private func stopFetchingUnlessStoring(_ fetch: OriginFetch, _ cacheStatus: CacheStatus) {
+        if !cacheStatus.stored {
+            fetch.abort()
         }
     }
 

@@ -50,13 +50,16 @@ PY
 origin_pid=$!
 .build/release/edge serve --listen "127.0.0.1:$EDGE_PORT" --origin "http://127.0.0.1:$ORIGIN_PORT" >/dev/null 2>&1 &
 edge_pid=$!
-trap 'kill $edge_pid $origin_pid 2>/dev/null' EXIT
+trap 'kill $edge_pid $origin_pid 2>/dev/null || true' EXIT
 sleep 1
 
 hwm() { awk '/VmHWM/ {print $2 " kB"}' "/proc/$edge_pid/status"; }
 echo "edge peak RSS at start:          $(hwm)"
 curl -s -o /dev/null -w "download: %{size_download} bytes at %{speed_download} B/s\n" "http://127.0.0.1:$EDGE_PORT/$BYTES"
 echo "edge peak RSS after download:    $(hwm)"
-head -c "$BYTES" /dev/zero | curl -s -o /dev/null -w "upload: %{size_upload} bytes at %{speed_upload} B/s\n" \
-    -H "Content-Length: $BYTES" -H "Expect:" --data-binary @- "http://127.0.0.1:$EDGE_PORT/upload"
+upload=$(mktemp)
+truncate -s "$BYTES" "$upload"   # sparse: no disk used
+curl -s -o /dev/null -w "upload: %{size_upload} bytes at %{speed_upload} B/s\n" \
+    -X POST -H "Expect:" -T "$upload" "http://127.0.0.1:$EDGE_PORT/upload"
+rm -f "$upload"
 echo "edge peak RSS after upload:      $(hwm)"

@@ -17,7 +17,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     ///   - maxObjectBytes: larger values are refused by `set`. A value must also fit in one shard.
     ///   - shards: number of independently locked partitions (at least 1).
     ///   - policy: eviction policy of every shard.
-    public init(capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .s3fifo) {
+    public init(capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .tinylfu) {
         let shardCount = max(1, shards)
         let capacity = max(0, capacityBytes)
         self.shards = (0..<shardCount).map { index in
@@ -160,6 +160,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             switch kind {
             case .lru: policy = .lru(LRUPolicy(capacityBytes: capacityBytes))
             case .s3fifo: policy = .s3fifo(S3FIFOPolicy(capacityBytes: capacityBytes))
+            case .tinylfu: policy = .tinylfu(TinyLFUPolicy(capacityBytes: capacityBytes))
             }
         }
 
@@ -178,12 +179,14 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     enum Policy {
         case lru(LRUPolicy<Key, Value>)
         case s3fifo(S3FIFOPolicy<Key, Value>)
+        case tinylfu(TinyLFUPolicy<Key, Value>)
 
         /// For cold paths (stats, purges), where dynamic dispatch costs nothing that matters.
         var base: any EvictionPolicy<Key, Value> {
             switch self {
             case .lru(let policy): policy
             case .s3fifo(let policy): policy
+            case .tinylfu(let policy): policy
             }
         }
 
@@ -192,6 +195,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             switch self {
             case .lru(let policy): policy.get(key)
             case .s3fifo(let policy): policy.get(key)
+            case .tinylfu(let policy): policy.get(key)
             }
         }
 
@@ -200,6 +204,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             switch self {
             case .lru(let policy): policy.peek(key)
             case .s3fifo(let policy): policy.peek(key)
+            case .tinylfu(let policy): policy.peek(key)
             }
         }
 
@@ -208,6 +213,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             switch self {
             case .lru(let policy): policy.set(key, value, cost: cost)
             case .s3fifo(let policy): policy.set(key, value, cost: cost)
+            case .tinylfu(let policy): policy.set(key, value, cost: cost)
             }
         }
 
@@ -216,6 +222,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             switch self {
             case .lru(let policy): policy.remove(key)
             case .s3fifo(let policy): policy.remove(key)
+            case .tinylfu(let policy): policy.remove(key)
             }
         }
     }

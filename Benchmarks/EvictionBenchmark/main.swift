@@ -116,6 +116,16 @@ func pad(_ text: String, _ width: Int) -> String {
 func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
 
 let parameters = Parameters()
+
+// `EvictionBenchmark hits <n>` only runs the get() timing with n lookups; running it under
+// `valgrind` with two values of n shows whether a hit allocates (the alloc counts must match).
+let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "hits", let gets = Int(arguments[2]) {
+    for policy in EvictionPolicyKind.allCases {
+        _ = timeHits(policy: policy, shards: 16, gets: gets)
+    }
+    exit(0)
+}
 var rng = SplitMix64(seed: parameters.seed)
 let sizes = objectSizes(count: parameters.objects, rng: &rng)
 let started = ContinuousClock.now

@@ -7,8 +7,9 @@ import Synchronization
 /// be quick and must not call back into the same store.
 public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & StoreCost>: Sendable {
     // Sendable without @unchecked: every mutable thing lives inside a Mutex.
-    private let shards: [Shard]
-    private let maxObjectBytes: Int
+    @usableFromInline let shards: [Shard]
+    @usableFromInline let maxObjectBytes: Int
+    /// The eviction policy every shard uses.
     public let policy: EvictionPolicyKind
 
     /// - Parameters:
@@ -16,7 +17,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     ///   - maxObjectBytes: larger values are refused by `set`. A value must also fit in one shard.
     ///   - shards: number of independently locked partitions (at least 1).
     ///   - policy: eviction policy of every shard.
-    public init(capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .s3fifo) {
+    public init(capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .tinylfu) {
         let shardCount = max(1, shards)
         let capacity = max(0, capacityBytes)
         self.shards = (0..<shardCount).map { index in
@@ -28,6 +29,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     }
 
     /// The value for `key`, recorded as an access by the eviction policy.
+    @inlinable
     public func get(_ key: Key) -> Value? {
         shard(for: key).state.withLock { state in
             let value = state.policy.get(key)
@@ -37,6 +39,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     }
 
     /// The value for `key`, without counting an access or a hit/miss.
+    @inlinable
     public func peek(_ key: Key) -> Value? {
         shard(for: key).state.withLock { state in state.policy.peek(key) }
     }
@@ -44,6 +47,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     /// Stores `value` for `key`, replacing any previous one and evicting until it fits.
     /// - Returns: false (and stores nothing, leaving any previous value) when `value.storeCost`
     ///   exceeds `maxObjectBytes` or the capacity of a shard.
+    @inlinable
     @discardableResult
     public func set(_ key: Key, _ value: Value) -> Bool {
         let cost = value.storeCost
@@ -52,6 +56,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     }
 
     /// Removes `key`; returns the value it had.
+    @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
         shard(for: key).state.withLock { state in state.policy.remove(key) }
@@ -66,7 +71,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
                 // Walks a snapshot: handing the caller's closure to the policy object would tie
                 // the caller's isolation region to the lock-protected state.
                 var count = 0
-                for (key, value) in state.policy.entries where shouldRemove(key, value) {
+                for (key, value) in state.policy.base.entries where shouldRemove(key, value) {
                     _ = state.policy.remove(key)
                     count += 1
                 }
@@ -79,13 +84,14 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     /// Empties the store. Counters other than entries and bytes are kept.
     public func removeAll() {
         for shard in shards {
-            shard.state.withLock { state in state.policy.removeAll() }
+            shard.state.withLock { state in state.policy.base.removeAll() }
         }
     }
 
     /// Atomically replaces the value for `key` with `body(current)`; `nil` removes it.
     /// A result that is too large is not stored and the key is removed.
     /// - Returns: the value now stored for `key`.
+    @inlinable
     @discardableResult
     public func update(_ key: Key, _ body: (Value?) -> Value?) -> Value? {
         shard(for: key).state.withLock { state in
@@ -109,7 +115,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         for shard in shards {
             let part = shard.state.withLock { state in
                 StoreStats(
-                    entries: state.policy.count, bytes: state.policy.bytes, capacityBytes: state.policy.capacityBytes,
+                    entries: state.policy.base.count, bytes: state.policy.base.bytes, capacityBytes: state.policy.base.capacityBytes,
                     hits: state.hits, misses: state.misses, evictions: state.evictions, inserts: state.inserts
                 )
             }
@@ -124,39 +130,100 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         return total
     }
 
-    private func shard(for key: Key) -> Shard {
+    // The hot path is @inlinable so that clients get code specialised for their Key and Value;
+    // unspecialised generic code spent most of a hit looking up type metadata.
+    @inlinable
+    func shard(for key: Key) -> Shard {
         // Fibonacci hashing spreads weak hashes; the modulo keeps any shard count valid.
         let mixed = UInt(bitPattern: key.hashValue) &* 0x9E37_79B9_7F4A_7C15
         return shards[Int((mixed >> 16) % UInt(shards.count))]
     }
 
-    private final class Shard: Sendable {
-        let state: Mutex<ShardState>
+    @usableFromInline
+    final class Shard: Sendable {
+        @usableFromInline let state: Mutex<ShardState>
 
         init(capacityBytes: Int, policy: EvictionPolicyKind) {
             state = Mutex(ShardState(capacityBytes: capacityBytes, kind: policy))
         }
     }
 
-    private struct ShardState {
-        let policy: any EvictionPolicy<Key, Value>
-        var hits = 0
-        var misses = 0
-        var evictions = 0
-        var inserts = 0
+    @usableFromInline
+    struct ShardState {
+        @usableFromInline let policy: Policy
+        @usableFromInline var hits = 0
+        @usableFromInline var misses = 0
+        @usableFromInline var evictions = 0
+        @usableFromInline var inserts = 0
 
         init(capacityBytes: Int, kind: EvictionPolicyKind) {
             switch kind {
-            case .lru: policy = LRUPolicy<Key, Value>(capacityBytes: capacityBytes)
-            case .s3fifo: policy = S3FIFOPolicy<Key, Value>(capacityBytes: capacityBytes)
+            case .lru: policy = .lru(LRUPolicy(capacityBytes: capacityBytes))
+            case .s3fifo: policy = .s3fifo(S3FIFOPolicy(capacityBytes: capacityBytes))
+            case .tinylfu: policy = .tinylfu(TinyLFUPolicy(capacityBytes: capacityBytes))
             }
         }
 
+        @inlinable
         mutating func store(_ key: Key, _ value: Value, cost: Int) -> Bool {
             guard let evicted = policy.set(key, value, cost: cost) else { return false }
             evictions += evicted
             inserts += 1
             return true
+        }
+    }
+
+    /// Static dispatch to the shard's policy: a switch over concrete classes specialises and
+    /// inlines, where an existential would not.
+    @usableFromInline
+    enum Policy {
+        case lru(LRUPolicy<Key, Value>)
+        case s3fifo(S3FIFOPolicy<Key, Value>)
+        case tinylfu(TinyLFUPolicy<Key, Value>)
+
+        /// For cold paths (stats, purges), where dynamic dispatch costs nothing that matters.
+        var base: any EvictionPolicy<Key, Value> {
+            switch self {
+            case .lru(let policy): policy
+            case .s3fifo(let policy): policy
+            case .tinylfu(let policy): policy
+            }
+        }
+
+        @inlinable
+        func get(_ key: Key) -> Value? {
+            switch self {
+            case .lru(let policy): policy.get(key)
+            case .s3fifo(let policy): policy.get(key)
+            case .tinylfu(let policy): policy.get(key)
+            }
+        }
+
+        @inlinable
+        func peek(_ key: Key) -> Value? {
+            switch self {
+            case .lru(let policy): policy.peek(key)
+            case .s3fifo(let policy): policy.peek(key)
+            case .tinylfu(let policy): policy.peek(key)
+            }
+        }
+
+        @inlinable
+        func set(_ key: Key, _ value: Value, cost: Int) -> Int? {
+            switch self {
+            case .lru(let policy): policy.set(key, value, cost: cost)
+            case .s3fifo(let policy): policy.set(key, value, cost: cost)
+            case .tinylfu(let policy): policy.set(key, value, cost: cost)
+            }
+        }
+
+        @inlinable
+        func remove(_ key: Key) -> Value? {
+            switch self {
+            case .lru(let policy): policy.remove(key)
+            case .s3fifo(let policy): policy.remove(key)
+            case .tinylfu(let policy): policy.remove(key)
+            }
         }
     }
 }

@@ -38,19 +38,23 @@ struct S3FIFOPolicyTests {
         #expect(cache.smallKeys.first == 50)
     }
 
-    @Test("main gives read entries another lap and evicts unread ones")
+    @Test("main gives read entries another lap and evicts unread ones first")
     func mainReinsertsReadEntries() {
         let cache = S3FIFOPolicy<Int, Int>(capacityBytes: 40, smallFraction: 0.25)
-        // Fill main through promotions: read each while in small.
-        for key in 0..<4 {
+        for key in 0..<3 {
             _ = cache.set(key, key, cost: 10)
             _ = cache.get(key)
         }
-        for key in 10..<14 { _ = cache.set(key, key, cost: 10) }
-        #expect(Set(cache.mainKeys).isSubset(of: Set(0..<4)))
-        _ = cache.get(3)
-        for key in 20..<30 { _ = cache.set(key, key, cost: 10) }
-        #expect(cache.peek(3) == 3)
+        // Making room for 11 promotes the read keys 0...2 into main and sends 10 to the ghost.
+        for key in 10..<12 { _ = cache.set(key, key, cost: 10) }
+        #expect(cache.mainKeys == [2, 1, 0])
+        #expect(cache.ghostContains(10))
+        // 0 is at main's tail; a read gives it another lap instead of being evicted first.
+        _ = cache.get(0)
+        // 10 and 11 come back from the ghost into main; main must then evict.
+        for key in 10..<13 { _ = cache.set(key, key, cost: 10) }
+        #expect(cache.peek(0) == 0)
+        #expect(cache.peek(1) == nil && cache.peek(2) == nil)
         #expect(cache.bytes <= 40)
     }
 

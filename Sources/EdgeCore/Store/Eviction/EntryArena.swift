@@ -2,40 +2,55 @@
 ///
 /// Policies own one arena each; a slot index stays valid until the entry is freed, so lists can
 /// move entries around without allocating. Freed slots are reused before the arrays grow.
-struct EntryArena<Key: Hashable, Value> {
+@usableFromInline struct EntryArena<Key: Hashable, Value> {
     /// Index meaning "no entry"; list ends and free slots point here.
-    static var none: Int32 { -1 }
+    @inlinable static var none: Int32 { -1 }
 
-    struct Node {
-        var key: Key?
-        var value: Value?
-        var cost: Int
-        var prev: Int32
-        var next: Int32
+    @usableFromInline struct Node {
+        @usableFromInline var key: Key?
+        @usableFromInline var value: Value?
+        @usableFromInline var cost: Int
+        @usableFromInline var prev: Int32
+        @usableFromInline var next: Int32
         /// Saturating access counter, used by FIFO-with-reinsertion policies.
-        var frequency: UInt8
+        @usableFromInline var frequency: UInt8
         /// Which list of the owning policy holds this node.
-        var list: UInt8
+        @usableFromInline var list: UInt8
+
+        @inlinable
+        init(key: Key?, value: Value?, cost: Int, prev: Int32, next: Int32, frequency: UInt8, list: UInt8) {
+            self.key = key
+            self.value = value
+            self.cost = cost
+            self.prev = prev
+            self.next = next
+            self.frequency = frequency
+            self.list = list
+        }
     }
 
     /// One intrusive list: `head` is the newest end, `tail` the oldest.
-    struct List {
-        var head: Int32 = EntryArena.none
-        var tail: Int32 = EntryArena.none
-        var bytes = 0
-        var count = 0
+    @usableFromInline struct List {
+        @usableFromInline var head: Int32 = EntryArena.none
+        @usableFromInline var tail: Int32 = EntryArena.none
+        @usableFromInline var bytes = 0
+        @usableFromInline var count = 0
+
+        @inlinable init() {}
     }
 
-    private(set) var nodes: [Node] = []
-    private var freeSlots: [Int32] = []
-    private(set) var index: [Key: Int32] = [:]
+    @usableFromInline var nodes: [Node] = []
+    @usableFromInline var freeSlots: [Int32] = []
+    @usableFromInline var index: [Key: Int32] = [:]
 
-    var count: Int { index.count }
+    @inlinable init() {}
 
-    func slot(of key: Key) -> Int32? { index[key] }
+    @inlinable var count: Int { index.count }
+
+    @inlinable func slot(of key: Key) -> Int32? { index[key] }
 
     /// Stores a new entry (the key must not be present) and returns its slot, unlinked.
-    mutating func allocate(key: Key, value: Value, cost: Int, list: UInt8) -> Int32 {
+    @inlinable mutating func allocate(key: Key, value: Value, cost: Int, list: UInt8) -> Int32 {
         let node = Node(key: key, value: value, cost: cost, prev: Self.none, next: Self.none, frequency: 0, list: list)
         let slot: Int32
         if let reused = freeSlots.popLast() {
@@ -50,7 +65,7 @@ struct EntryArena<Key: Hashable, Value> {
     }
 
     /// Forgets the entry in `slot` (already unlinked) and returns its value.
-    mutating func free(_ slot: Int32) -> Value? {
+    @inlinable mutating func free(_ slot: Int32) -> Value? {
         let i = Int(slot)
         if let key = nodes[i].key { index[key] = nil }
         let value = nodes[i].value
@@ -61,30 +76,30 @@ struct EntryArena<Key: Hashable, Value> {
         return value
     }
 
-    mutating func removeAll() {
+    @inlinable mutating func removeAll() {
         nodes.removeAll()
         freeSlots.removeAll()
         index.removeAll()
     }
 
-    func value(at slot: Int32) -> Value? { nodes[Int(slot)].value }
-    func key(at slot: Int32) -> Key? { nodes[Int(slot)].key }
-    func cost(at slot: Int32) -> Int { nodes[Int(slot)].cost }
-    func frequency(at slot: Int32) -> UInt8 { nodes[Int(slot)].frequency }
-    func list(at slot: Int32) -> UInt8 { nodes[Int(slot)].list }
+    @inlinable func value(at slot: Int32) -> Value? { nodes[Int(slot)].value }
+    @inlinable func key(at slot: Int32) -> Key? { nodes[Int(slot)].key }
+    @inlinable func cost(at slot: Int32) -> Int { nodes[Int(slot)].cost }
+    @inlinable func frequency(at slot: Int32) -> UInt8 { nodes[Int(slot)].frequency }
+    @inlinable func list(at slot: Int32) -> UInt8 { nodes[Int(slot)].list }
 
-    mutating func setFrequency(_ frequency: UInt8, at slot: Int32) {
+    @inlinable mutating func setFrequency(_ frequency: UInt8, at slot: Int32) {
         nodes[Int(slot)].frequency = frequency
     }
 
     /// Replaces the value and cost of an entry that is currently unlinked.
-    mutating func replace(at slot: Int32, value: Value, cost: Int) {
+    @inlinable mutating func replace(at slot: Int32, value: Value, cost: Int) {
         nodes[Int(slot)].value = value
         nodes[Int(slot)].cost = cost
     }
 
     /// Links `slot` at the head (newest end) of `list`.
-    mutating func pushHead(_ slot: Int32, into list: inout List, id: UInt8) {
+    @inlinable mutating func pushHead(_ slot: Int32, into list: inout List, id: UInt8) {
         let i = Int(slot)
         nodes[i].prev = Self.none
         nodes[i].next = list.head
@@ -97,7 +112,7 @@ struct EntryArena<Key: Hashable, Value> {
     }
 
     /// Unlinks `slot` from `list` (which must be the list holding it).
-    mutating func unlink(_ slot: Int32, from list: inout List) {
+    @inlinable mutating func unlink(_ slot: Int32, from list: inout List) {
         let i = Int(slot)
         let prev = nodes[i].prev
         let next = nodes[i].next
@@ -110,7 +125,7 @@ struct EntryArena<Key: Hashable, Value> {
     }
 
     /// Every live entry, in slot order.
-    var entries: [(Key, Value)] {
+    @inlinable var entries: [(Key, Value)] {
         nodes.compactMap { node in
             guard let key = node.key, let value = node.value else { return nil }
             return (key, value)
@@ -118,7 +133,7 @@ struct EntryArena<Key: Hashable, Value> {
     }
 
     /// Keys of `list` from head (newest) to tail (oldest); for tests and debugging.
-    func keys(of list: List) -> [Key] {
+    @inlinable func keys(of list: List) -> [Key] {
         var result: [Key] = []
         var slot = list.head
         while slot != Self.none {

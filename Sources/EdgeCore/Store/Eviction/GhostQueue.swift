@@ -1,25 +1,34 @@
 /// FIFO of key hashes recently evicted from S3-FIFO's small queue, bounded by the bytes
 /// the evicted entries used to cost. Holds no values; a hash collision only means one extra
 /// entry is admitted straight into main, which is harmless.
-struct GhostQueue {
-    private struct Record {
-        var hash: Int
-        var cost: Int
-        var sequence: UInt64
+@usableFromInline struct GhostQueue {
+    @usableFromInline struct Record {
+        @usableFromInline var hash: Int
+        @usableFromInline var cost: Int
+        @usableFromInline var sequence: UInt64
+
+        @inlinable
+        init(hash: Int, cost: Int, sequence: UInt64) {
+            self.hash = hash
+            self.cost = cost
+            self.sequence = sequence
+        }
     }
 
-    private var records: [Record] = []
-    private var first = 0
-    private var bytes = 0
-    private var nextSequence: UInt64 = 0
+    @usableFromInline var records: [Record] = []
+    @usableFromInline var first = 0
+    @usableFromInline var bytes = 0
+    @usableFromInline var nextSequence: UInt64 = 0
     /// hash -> sequence of its newest record; older records of the same hash are stale.
-    private var live: [Int: UInt64] = [:]
+    @usableFromInline var live: [Int: UInt64] = [:]
 
-    var count: Int { live.count }
+    @inlinable init() {}
 
-    func contains(_ hash: Int) -> Bool { live[hash] != nil }
+    @inlinable var count: Int { live.count }
 
-    mutating func append(_ hash: Int, cost: Int, capacity: Int) {
+    @inlinable func contains(_ hash: Int) -> Bool { live[hash] != nil }
+
+    @inlinable mutating func append(_ hash: Int, cost: Int, capacity: Int) {
         let record = Record(hash: hash, cost: cost, sequence: nextSequence)
         nextSequence &+= 1
         records.append(record)
@@ -39,7 +48,7 @@ struct GhostQueue {
     }
 
     /// Forgets `hash`; returns whether it was there. Its record stays queued but is now stale.
-    mutating func remove(_ hash: Int) -> Bool {
+    @inlinable mutating func remove(_ hash: Int) -> Bool {
         live.removeValue(forKey: hash) != nil
     }
 }

@@ -1,23 +1,23 @@
 /// Least-recently-used eviction, byte-weighted: every hit or write moves the entry to the
 /// head; the tail is evicted until the new entry fits.
-final class LRUPolicy<Key: Hashable, Value>: EvictionPolicy {
-    let capacityBytes: Int
-    private var arena = EntryArena<Key, Value>()
-    private var list = EntryArena<Key, Value>.List()
-    private static var listID: UInt8 { 0 }
+@usableFromInline final class LRUPolicy<Key: Hashable, Value>: EvictionPolicy {
+    @usableFromInline let capacityBytes: Int
+    @usableFromInline var arena = EntryArena<Key, Value>()
+    @usableFromInline var list = EntryArena<Key, Value>.List()
+    @inlinable static var listID: UInt8 { 0 }
 
-    init(capacityBytes: Int) {
+    @inlinable init(capacityBytes: Int) {
         self.capacityBytes = max(0, capacityBytes)
     }
 
-    var bytes: Int { list.bytes }
-    var count: Int { arena.count }
-    var entries: [(Key, Value)] { arena.entries }
+    @inlinable var bytes: Int { list.bytes }
+    @inlinable var count: Int { arena.count }
+    @inlinable var entries: [(Key, Value)] { arena.entries }
 
     /// Keys from most to least recently used.
-    var keysByRecency: [Key] { arena.keys(of: list) }
+    @inlinable var keysByRecency: [Key] { arena.keys(of: list) }
 
-    func get(_ key: Key) -> Value? {
+    @inlinable func get(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         if list.head != slot {
             arena.unlink(slot, from: &list)
@@ -26,12 +26,12 @@ final class LRUPolicy<Key: Hashable, Value>: EvictionPolicy {
         return arena.value(at: slot)
     }
 
-    func peek(_ key: Key) -> Value? {
+    @inlinable func peek(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         return arena.value(at: slot)
     }
 
-    func set(_ key: Key, _ value: Value, cost: Int) -> Int? {
+    @inlinable func set(_ key: Key, _ value: Value, cost: Int) -> Int? {
         let cost = max(0, cost)
         guard cost <= capacityBytes else { return nil }
         if let slot = arena.slot(of: key) {
@@ -45,13 +45,13 @@ final class LRUPolicy<Key: Hashable, Value>: EvictionPolicy {
         return evictToCapacity()
     }
 
-    func remove(_ key: Key) -> Value? {
+    @inlinable func remove(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         arena.unlink(slot, from: &list)
         return arena.free(slot)
     }
 
-    func removeAll(where shouldRemove: (Key, Value) throws -> Bool) rethrows -> Int {
+    @inlinable func removeAll(where shouldRemove: (Key, Value) throws -> Bool) rethrows -> Int {
         var removed = 0
         var slot = list.head
         while slot != EntryArena<Key, Value>.none {
@@ -66,13 +66,13 @@ final class LRUPolicy<Key: Hashable, Value>: EvictionPolicy {
         return removed
     }
 
-    func removeAll() {
+    @inlinable func removeAll() {
         arena.removeAll()
         list = EntryArena<Key, Value>.List()
     }
 
     /// The head is the entry just written, and it fits on its own, so the loop stops before it.
-    private func evictToCapacity() -> Int {
+    @inlinable func evictToCapacity() -> Int {
         var evicted = 0
         while list.bytes > capacityBytes, list.tail != list.head {
             let victim = list.tail

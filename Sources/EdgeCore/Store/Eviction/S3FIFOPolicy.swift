@@ -5,25 +5,25 @@
 /// A key found in the ghost skips small and goes straight to main. The main FIFO gives entries
 /// with a non-zero 2-bit counter another lap (decrementing it) and evicts the rest. One-hit
 /// wonders thus leave quickly and never displace entries that are read again.
-final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
-    let capacityBytes: Int
+@usableFromInline final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
+    @usableFromInline let capacityBytes: Int
     /// Bytes the small queue may hold before eviction takes from it first.
-    let smallTargetBytes: Int
+    @usableFromInline let smallTargetBytes: Int
     /// Bytes of recently evicted entries the ghost remembers (the size of main, as in the paper).
-    let ghostCapacityBytes: Int
+    @usableFromInline let ghostCapacityBytes: Int
 
-    private typealias Arena = EntryArena<Key, Value>
-    private var arena = Arena()
-    private var small = Arena.List()
-    private var main = Arena.List()
-    private var ghost = GhostQueue()
+    @usableFromInline typealias Arena = EntryArena<Key, Value>
+    @usableFromInline var arena = Arena()
+    @usableFromInline var small = Arena.List()
+    @usableFromInline var main = Arena.List()
+    @usableFromInline var ghost = GhostQueue()
 
-    private static var smallID: UInt8 { 0 }
-    private static var mainID: UInt8 { 1 }
-    private static var maxFrequency: UInt8 { 3 }
+    @inlinable static var smallID: UInt8 { 0 }
+    @inlinable static var mainID: UInt8 { 1 }
+    @inlinable static var maxFrequency: UInt8 { 3 }
 
     /// - Parameter smallFraction: share of `capacityBytes` for the small queue; 0.1 per the paper.
-    init(capacityBytes: Int, smallFraction: Double = 0.1) {
+    @inlinable init(capacityBytes: Int, smallFraction: Double = 0.1) {
         let capacity = max(0, capacityBytes)
         self.capacityBytes = capacity
         let fraction = min(max(smallFraction, 0), 1)
@@ -31,30 +31,30 @@ final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
         self.ghostCapacityBytes = max(capacity - smallTargetBytes, 1)
     }
 
-    var bytes: Int { small.bytes + main.bytes }
-    var count: Int { arena.count }
-    var entries: [(Key, Value)] { arena.entries }
+    @inlinable var bytes: Int { small.bytes + main.bytes }
+    @inlinable var count: Int { arena.count }
+    @inlinable var entries: [(Key, Value)] { arena.entries }
 
     /// Keys of the small queue, newest first.
-    var smallKeys: [Key] { arena.keys(of: small) }
+    @inlinable var smallKeys: [Key] { arena.keys(of: small) }
     /// Keys of the main queue, newest first.
-    var mainKeys: [Key] { arena.keys(of: main) }
+    @inlinable var mainKeys: [Key] { arena.keys(of: main) }
     /// True if `key` was evicted from small recently enough to be re-admitted into main.
-    func ghostContains(_ key: Key) -> Bool { ghost.contains(key.hashValue) }
+    @inlinable func ghostContains(_ key: Key) -> Bool { ghost.contains(key.hashValue) }
 
-    func get(_ key: Key) -> Value? {
+    @inlinable func get(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         let frequency = arena.frequency(at: slot)
         if frequency < Self.maxFrequency { arena.setFrequency(frequency + 1, at: slot) }
         return arena.value(at: slot)
     }
 
-    func peek(_ key: Key) -> Value? {
+    @inlinable func peek(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         return arena.value(at: slot)
     }
 
-    func set(_ key: Key, _ value: Value, cost: Int) -> Int? {
+    @inlinable func set(_ key: Key, _ value: Value, cost: Int) -> Int? {
         let cost = max(0, cost)
         guard cost <= capacityBytes else { return nil }
         // A replaced entry keeps its queue and counter; it is unlinked first so that making
@@ -81,13 +81,13 @@ final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
         return evicted
     }
 
-    func remove(_ key: Key) -> Value? {
+    @inlinable func remove(_ key: Key) -> Value? {
         guard let slot = arena.slot(of: key) else { return nil }
         unlink(slot)
         return arena.free(slot)
     }
 
-    func removeAll(where shouldRemove: (Key, Value) throws -> Bool) rethrows -> Int {
+    @inlinable func removeAll(where shouldRemove: (Key, Value) throws -> Bool) rethrows -> Int {
         var removed = 0
         for head in [small.head, main.head] {
             var slot = head
@@ -104,14 +104,14 @@ final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
         return removed
     }
 
-    func removeAll() {
+    @inlinable func removeAll() {
         arena.removeAll()
         small = Arena.List()
         main = Arena.List()
         ghost = GhostQueue()
     }
 
-    private func unlink(_ slot: Int32) {
+    @inlinable func unlink(_ slot: Int32) {
         if arena.list(at: slot) == Self.mainID {
             arena.unlink(slot, from: &main)
         } else {
@@ -122,7 +122,7 @@ final class S3FIFOPolicy<Key: Hashable, Value>: EvictionPolicy {
     /// Runs eviction steps until one entry leaves the cache; false if there is nothing to evict.
     /// Promotions and reinsertions only move entries, so they loop; each lowers a counter or
     /// empties small, so the loop ends.
-    private func evictOne() -> Bool {
+    @inlinable func evictOne() -> Bool {
         while small.count > 0 || main.count > 0 {
             if main.count == 0 || (small.bytes >= smallTargetBytes && small.count > 0) {
                 let slot = small.tail

@@ -46,7 +46,8 @@ let package = Package(
         .executableTarget(
             name: "EvictionBenchmark",
             dependencies: ["EdgeCore"],
-            path: "Benchmarks/EvictionBenchmark"
+            path: "Benchmarks/EvictionBenchmark",
+            exclude: ["RESULTS.md"]
         ),
         .testTarget(
             name: "EdgeCoreTests",

@@ -40,7 +40,7 @@ public final class EdgeServer: Sendable {
         public var eviction: EvictionPolicyKind
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
-                    cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .s3fifo) {
+                    cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
             self.listen = listen
             self.eventLoops = eventLoops
             self.sites = sites

@@ -5,7 +5,7 @@ public struct CacheConfig: Sendable, Codable, Equatable {
     /// Responses larger than this are passed through, not stored.
     public var maxObjectSize: ByteSize = .mebibytes(16)
     /// Which entries go first when the store is full.
-    public var eviction: EvictionPolicyKind = .s3fifo
+    public var eviction: EvictionPolicyKind = .tinylfu
     /// Heuristic freshness: this fraction of the time since Last-Modified (RFC 9111 §4.2.2).
     public var heuristicFraction: Double = 0.1
     /// Heuristic freshness never exceeds this.

@@ -90,7 +90,7 @@ struct EdgeConfigLoadingTests {
 
     @Test("an unknown enum value lists the choices")
     func badEnum() {
-        #expect(error("[cache]\neviction = \"fifo\"\n") == "edge.conf:2: cache.eviction: expected one of \"s3fifo\", \"lru\", got \"fifo\"")
+        #expect(error("[cache]\neviction = \"fifo\"\n") == "edge.conf:2: cache.eviction: expected one of \"lru\", \"s3fifo\", \"tinylfu\", got \"fifo\"")
     }
 
     @Test("https origins are refused for now")

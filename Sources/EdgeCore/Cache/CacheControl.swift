@@ -44,6 +44,8 @@ public struct CacheControl: Sendable, Equatable {
     public var proxyRevalidate = false
     public var noTransform = false
     public var immutable = false
+    /// `must-understand` (RFC 9111 §5.2.2.3): store only if the status code's caching rules are known.
+    public var mustUnderstand = false
     public var staleWhileRevalidate: Int?
     public var staleIfError: Int?
     public var maxStale: MaxStale?
@@ -139,6 +141,7 @@ public struct CacheControl: Sendable, Equatable {
             case "proxy-revalidate": proxyRevalidate = true
             case "no-transform": noTransform = true
             case "immutable": immutable = true
+            case "must-understand": mustUnderstand = true
             case "only-if-cached": onlyIfCached = true
             case "stale-while-revalidate":
                 if staleWhileRevalidate == nil { staleWhileRevalidate = directive.value.flatMap { parseDeltaSeconds($0) } }

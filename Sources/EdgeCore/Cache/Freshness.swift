@@ -18,7 +18,7 @@ public enum Freshness {
     /// §4.2.1 shared cache: (CDN-Cache-Control/Surrogate-Control when enabled) > s-maxage > max-age >
     /// Expires - Date > heuristic (§4.2.2). Returns seconds (0 if stale at once).
     ///
-    /// An Expires that is not a valid date (e.g. "0") means already expired. When Date is absent or
+    /// An Expires that is not a valid date (e.g. "0"), or several differing Expires lines, mean already expired. When Date is absent or
     /// invalid, `responseTime` stands in for it (RFC 9110 §6.6.1); without either, Expires gives 0.
     public static func lifetime(
         status: Int,
@@ -85,8 +85,11 @@ public enum Freshness {
         if let sMaxAge = directives.sMaxAge { return .explicit(Double(sMaxAge)) }
         if let maxAge = directives.maxAge { return .explicit(Double(maxAge)) }
         let dateValue = date(headers) ?? responseTime
-        if let expiresLine = headers["expires"].first {
-            guard let expires = HTTPDate.parse(expiresLine), let dateValue else { return .explicit(0) }
+        let expiresLines = headers["expires"]
+        if let expiresLine = expiresLines.first {
+            // Expires is a singleton (RFC 9110 §5.5): differing lines make it invalid, i.e. expired (§5.3).
+            guard expiresLines.allSatisfy({ $0 == expiresLine }), let expires = HTTPDate.parse(expiresLine), let dateValue
+            else { return .explicit(0) }
             return .explicit(max(0, expires - dateValue))
         }
         guard directives.isPublic || StoragePolicy.heuristicallyCacheableStatuses.contains(status),

@@ -1,56 +1,117 @@
 /// HTTP dates (RFC 9110 §5.6.7) without `DateFormatter`.
 ///
-/// `parse` accepts IMF-fixdate, the obsolete RFC 850 and asctime forms, and the usual sloppiness
-/// seen in the wild (any letter case, `UTC`, missing comma, extra spaces, dashes, one-digit hours).
-/// Anything else, e.g. `Expires: 0`, is nil; for Expires, callers treat nil as "already expired".
+/// `parse` accepts exactly the three forms of the grammar: IMF-fixdate, the obsolete RFC 850 form
+/// and asctime. Names are matched case-insensitively, as RFC 9111 §4.2 asks of a cache; anything
+/// else (`UTC`, a missing comma, doubled spaces, dashes in an IMF-fixdate, one-digit hours, `0`)
+/// is not a date. RFC 9111 §5.3 makes an invalid Expires mean "already expired", so accepting
+/// near-misses would keep responses fresh that the origin meant to be stale.
 public enum HTTPDate {
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     private static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
     private static let weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let fullWeekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-    private static let fullMonths = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-        "november", "december",
-    ]
 
-    /// Parses an HTTP date; nil if it is not one.
+    /// Parses an HTTP date; nil if it is not one. Surrounding spaces and tabs are ignored.
     public static func parse(_ value: String) -> EpochSeconds? {
-        let tokens = value.split { $0 == " " || $0 == "\t" || $0 == "," || $0 == "-" }
-        var day: Int?
-        var month: Int?
-        var year: Int?
-        var time: (Int, Int, Int)?
-        var weekdaySeen = false
-        var zoneSeen = false
-        for token in tokens {
-            let lower = token.lowercased()
-            if lower.contains(":") || lower.contains(".") {
-                guard time == nil, let parsed = parseTime(lower) else { return nil }
-                time = parsed
-            } else if lower.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                guard let number = Int(lower) else { return nil }
-                if day == nil, lower.count <= 2, year == nil || month != nil {
-                    day = number
-                } else if year == nil, lower.count == 4 || lower.count == 2 {
-                    year = lower.count == 2 ? (number < 70 ? 2000 + number : 1900 + number) : number
-                } else {
-                    return nil
-                }
-            } else if let index = months.firstIndex(of: lower) ?? fullMonths.firstIndex(of: lower) {
-                guard month == nil else { return nil }
-                month = index + 1
-            } else if weekdays.contains(lower) || fullWeekdays.contains(lower) {
-                guard !weekdaySeen, day == nil, month == nil else { return nil }
-                weekdaySeen = true
-            } else if lower == "gmt" || lower == "utc" || lower == "ut" || lower == "z" {
-                guard !zoneSeen, time != nil else { return nil }
-                zoneSeen = true
-            } else {
+        var scanner = DateScanner(value.trimmingHTTPWhitespace().lowercased())
+        if let date = scanner.imfFixdate() { return date }
+        scanner.reset()
+        if let date = scanner.rfc850Date() { return date }
+        scanner.reset()
+        return scanner.asctimeDate()
+    }
+
+    /// A cursor over one lowercased candidate date.
+    private struct DateScanner {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(_ text: String) { bytes = Array(text.utf8) }
+
+        mutating func reset() { index = 0 }
+
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func literal(_ text: String) -> Bool {
+            let expected = Array(text.utf8)
+            guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
+                return false
+            }
+            index += expected.count
+            return true
+        }
+
+        /// One of `names` (the longest that matches), as its index.
+        mutating func name(_ names: [String]) -> Int? {
+            for (position, candidate) in names.enumerated().sorted(by: { $0.1.count > $1.1.count }) where literal(candidate) {
+                return position
+            }
+            return nil
+        }
+
+        /// Exactly `count` digits.
+        mutating func digits(_ count: Int) -> Int? {
+            guard index + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + count] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            index += count
+            return value
+        }
+
+        /// time-of-day = hour ":" minute ":" second, two digits each.
+        mutating func timeOfDay() -> (Int, Int, Int)? {
+            guard let hour = digits(2), literal(":"), let minute = digits(2), literal(":"), let second = digits(2) else {
                 return nil
             }
+            return (hour, minute, second)
         }
-        guard let day, let month, let year, let (hour, minute, second) = time else { return nil }
+
+        /// `Sun, 06 Nov 1994 08:49:37 GMT`
+        mutating func imfFixdate() -> EpochSeconds? {
+            guard name(HTTPDate.weekdays) != nil, literal(", "), let day = digits(2), literal(" "),
+                let month = name(HTTPDate.months), literal(" "), let year = digits(4), literal(" "),
+                let time = timeOfDay(), literal(" gmt"), atEnd
+            else { return nil }
+            return HTTPDate.epoch(year: year, month: month + 1, day: day, time: time)
+        }
+
+        /// `Sunday, 06-Nov-94 08:49:37 GMT`. A two-digit year below 70 is taken as 20xx: RFC 9110
+        /// reads a year more than 50 years ahead as the past century, and policy code has no clock.
+        mutating func rfc850Date() -> EpochSeconds? {
+            guard name(HTTPDate.fullWeekdays) != nil, literal(", "), let day = digits(2), literal("-"),
+                let month = name(HTTPDate.months), literal("-"), let shortYear = digits(2), literal(" "),
+                let time = timeOfDay(), literal(" gmt"), atEnd
+            else { return nil }
+            let year = shortYear < 70 ? 2000 + shortYear : 1900 + shortYear
+            return HTTPDate.epoch(year: year, month: month + 1, day: day, time: time)
+        }
+
+        /// `Sun Nov  6 08:49:37 1994` (the day is two digits, or a space and one digit).
+        mutating func asctimeDate() -> EpochSeconds? {
+            guard name(HTTPDate.weekdays) != nil, literal(" "), let month = name(HTTPDate.months), literal(" ") else {
+                return nil
+            }
+            let day: Int
+            if literal(" ") {
+                guard let single = digits(1) else { return nil }
+                day = single
+            } else {
+                guard let double = digits(2) else { return nil }
+                day = double
+            }
+            guard literal(" "), let time = timeOfDay(), literal(" "), let year = digits(4), atEnd else { return nil }
+            return HTTPDate.epoch(year: year, month: month + 1, day: day, time: time)
+        }
+    }
+
+    /// Seconds since the epoch, or nil for an impossible calendar date or time. A leap second
+    /// (`:60`) is read as `:59`.
+    private static func epoch(year: Int, month: Int, day: Int, time: (Int, Int, Int)) -> EpochSeconds? {
+        let (hour, minute, second) = time
         guard (1...31).contains(day), day <= daysInMonth(month, year: year), hour < 24, minute < 60, second <= 60 else {
             return nil
         }
@@ -79,19 +140,6 @@ public enum HTTPDate {
     private static func fourDigits(_ value: Int) -> String {
         let text = String(value)
         return text.count >= 4 ? text : String(repeating: "0", count: 4 - text.count) + text
-    }
-
-    private static func parseTime(_ text: String) -> (Int, Int, Int)? {
-        let parts = text.split(separator: text.contains(":") ? ":" : ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var values: [Int] = []
-        for part in parts {
-            guard (1...2).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part) else {
-                return nil
-            }
-            values.append(value)
-        }
-        return (values[0], values[1], values[2])
     }
 
     private static func daysInMonth(_ month: Int, year: Int) -> Int {

@@ -96,6 +96,9 @@ public enum LookupPolicy {
     /// stale-if-error from the response or the request, the request's max-stale, or `graceSeconds`
     /// (an extra configured window, 0 by default) allow it; never when no-cache, must-revalidate,
     /// proxy-revalidate or s-maxage forbid serving stale (RFC 9111 §4.2.4).
+    ///
+    /// `originUnreachable` is true when no response came at all (connect failure, reset, timeout):
+    /// the cache is then "disconnected", and §4.2.4 lets it serve stale without any window.
     public static func staleIfErrorAllowed(
         request: CacheRequest,
         responseHeaders: HTTPHeaders,
@@ -103,10 +106,12 @@ public enum LookupPolicy {
         now: EpochSeconds,
         settings: CachePolicySettings,
         graceSeconds: Double,
-        responseStatus: Int = 200
+        responseStatus: Int = 200,
+        originUnreachable: Bool = false
     ) -> Bool {
         let responseDirectives = CacheControl.effective(for: responseHeaders, settings: settings)
         if responseDirectives.noCache || forbidsStale(responseDirectives) { return false }
+        if originUnreachable { return true }
         let requestDirectives = request.cacheControl
         let age = Freshness.currentAge(headers: responseHeaders, timing: timing, now: now)
         let lifetime = Freshness.lifetime(

@@ -59,7 +59,7 @@ extension CacheControl {
 extension CacheControl {
     private static let cachingDirectiveNames: Set<String> = [
         "max-age", "s-maxage", "no-store", "no-cache", "private", "public", "must-revalidate", "proxy-revalidate",
-        "stale-while-revalidate", "stale-if-error",
+        "stale-while-revalidate", "stale-if-error", "must-understand",
     ]
 
     /// Holds at least one directive that affects storing or freshness (extensions don't).
@@ -72,6 +72,11 @@ extension CacheControl {
 public enum StoragePolicy {
     /// Statuses that are heuristically cacheable (RFC 9110 §15.1).
     public static let heuristicallyCacheableStatuses: Set<Int> = [200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]
+
+    /// Final statuses whose caching requirements Edge implements: those RFC 9110 §15 defines, less
+    /// 206 and 304, which Edge never stores. `must-understand` lets only these be stored.
+    public static let understoodStatuses: Set<Int> = Set([200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 305, 307, 308])
+        .union(400...417).union([421, 422, 426]).union(500...505)
 
     /// RFC 9111 §3 for a *shared* cache. Returns nil when storable, or the reason it is not.
     /// Only GET responses are stored (HEAD is answered from the stored GET); 206 and 304 are not stored.
@@ -87,7 +92,12 @@ public enum StoragePolicy {
         if status == 206 { return "partial content is not stored" }
         if status == 304 { return "304 is not stored" }
         let directives = CacheControl.effective(for: responseHeaders, settings: settings)
-        if directives.noStore { return "no-store" }
+        if directives.mustUnderstand {
+            // §5.2.2.3: a cache that implements the status code's rules SHOULD ignore no-store.
+            guard understoodStatuses.contains(status) else { return "must-understand and status \(status) is not understood" }
+        } else if directives.noStore {
+            return "no-store"
+        }
         if directives.isPrivate { return "private" }
         if !request.headers["authorization"].isEmpty,
             !(directives.isPublic || directives.sMaxAge != nil || directives.mustRevalidate)

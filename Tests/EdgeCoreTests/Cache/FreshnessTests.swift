@@ -47,6 +47,25 @@ struct FreshnessTests {
         #expect(!Freshness.isHeuristic(status: 200, headers: invalid, settings: settings))
     }
 
+    @Test("an Expires near-miss of the HTTP-date grammar means already expired")
+    func expiresNearMissIsExpired() {
+        for value in ["Thu, 18 Aug 2050 02:01:18 UTC", "Thu 18 Aug 2050 02:01:18 GMT", "Thu, 18-Aug-2050 02:01:18 GMT",
+            "Thu, 18 Aug 50 02:01:18 GMT", "Thu, 18 Aug 2050 2:01:18 GMT"]
+        {
+            #expect(Freshness.lifetime(status: 200, headers: headers(("Expires", value), ("Date", date(0))), settings: settings) == 0, "\(value)")
+        }
+        let valid = headers(("Expires", "THU, 18 AUG 2050 02:01:18 gmt"), ("Date", date(0)))
+        #expect(Freshness.lifetime(status: 200, headers: valid, settings: settings) > 0)
+    }
+
+    @Test("several differing Expires lines make Expires invalid, so already expired")
+    func multipleExpiresLines() {
+        let differing = headers(("Expires", date(3600)), ("Expires", date(3601)), ("Date", date(0)))
+        #expect(Freshness.lifetime(status: 200, headers: differing, settings: settings) == 0)
+        let repeated = headers(("Expires", date(3600)), ("Expires", date(3600)), ("Date", date(0)))
+        #expect(Freshness.lifetime(status: 200, headers: repeated, settings: settings) == 3600)
+    }
+
     @Test("Expires without Date uses the response time")
     func expiresWithoutDate() {
         let noDate = headers(("Expires", date(300)))

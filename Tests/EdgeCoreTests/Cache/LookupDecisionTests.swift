@@ -27,13 +27,15 @@ struct LookupDecisionTests {
             responseHeaders: responseHeaders, timing: timing, now: stored + after, settings: settings)
     }
 
-    func staleIfError(_ response: String, after: Double, request: String? = nil, grace: Double = 0) -> Bool {
+    func staleIfError(
+        _ response: String, after: Double, request: String? = nil, grace: Double = 0, unreachable: Bool = false
+    ) -> Bool {
         var requestHeaders = HTTPHeaders()
         if let request { requestHeaders.add(name: "Cache-Control", value: request) }
         return LookupPolicy.staleIfErrorAllowed(
             request: CacheRequest(method: "GET", headers: requestHeaders),
             responseHeaders: HTTPHeaders([("Date", HTTPDate.format(stored)), ("Cache-Control", response)]),
-            timing: timing, now: stored + after, settings: settings, graceSeconds: grace)
+            timing: timing, now: stored + after, settings: settings, graceSeconds: grace, originUnreachable: unreachable)
     }
 
     @Test("a response within max-age is fresh, and stale once age reaches it")
@@ -168,6 +170,16 @@ struct LookupDecisionTests {
     func staleIfErrorForbidden() {
         for directive in ["must-revalidate", "proxy-revalidate", "s-maxage=2", "no-cache"] {
             #expect(!staleIfError("max-age=2, stale-if-error=600, \(directive)", after: 30, grace: 600), "\(directive)")
+        }
+    }
+
+    @Test("a disconnected cache may serve stale without any window, unless the response forbids stale")
+    func staleWhenOriginUnreachable() {
+        #expect(staleIfError("max-age=2", after: 30, unreachable: true))
+        #expect(staleIfError("max-age=2", after: 86_400, unreachable: true))
+        #expect(!staleIfError("max-age=2", after: 30))
+        for directive in ["must-revalidate", "proxy-revalidate", "s-maxage=2", "no-cache"] {
+            #expect(!staleIfError("max-age=2, \(directive)", after: 30, unreachable: true), "\(directive)")
         }
     }
 }

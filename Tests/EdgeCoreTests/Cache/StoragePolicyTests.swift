@@ -23,6 +23,16 @@ struct StoragePolicyTests {
         #expect(reason(("Cache-Control", "max-age=60")) == nil)
     }
 
+    @Test("must-understand stores an understood status despite no-store, and never an unknown one")
+    func mustUnderstand() {
+        #expect(reason(("Cache-Control", "max-age=3600, no-store, must-understand")) == nil)
+        #expect(reason(("Cache-Control", "max-age=3600, no-store, must-understand"), status: 404) == nil)
+        #expect(reason(("Cache-Control", "max-age=3600, no-store, must-understand"), status: 599) != nil)
+        #expect(reason(("Cache-Control", "max-age=3600, public, must-understand"), status: 599) != nil)
+        let requestNoStore = CacheRequest(method: "GET", headers: HTTPHeaders([("Cache-Control", "no-store")]))
+        #expect(reason(("Cache-Control", "max-age=3600, no-store, must-understand"), request: requestNoStore) != nil)
+    }
+
     @Test("only GET responses are stored")
     func methods() {
         #expect(reason(("Cache-Control", "max-age=60"), request: CacheRequest(method: "POST", headers: HTTPHeaders())) != nil)

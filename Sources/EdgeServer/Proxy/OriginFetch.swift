@@ -191,7 +191,9 @@ final class OriginFetch: OriginResponseDelegate {
                 return
             }
             if [500, 502, 503, 504].contains(status),
-               LookupPolicy.staleIfErrorAllowed(request: cacheRequest, responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
+               LookupPolicy.staleIfErrorAllowed(
+                   request: cacheRequest, responseHeaders: stale.headers, timing: stale.timing, now: now,
+                   settings: settings.policy, graceSeconds: settings.graceSeconds, responseStatus: stale.status) {
                 leadership?.finish(.failed)
                 discardingResponse = true
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
@@ -289,7 +291,12 @@ final class OriginFetch: OriginResponseDelegate {
         if let stale = plan.stale {
             let now = ProxyServices.now()
             let settings = services.settings
-            if LookupPolicy.staleIfErrorAllowed(request: CacheRequest(method: "GET", headers: plan.clientHeaders), responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
+            // No response at all: the cache is disconnected, and RFC 9111 §4.2.4 lets it serve stale
+            // unless the stored response forbids that.
+            if LookupPolicy.staleIfErrorAllowed(
+                request: CacheRequest(method: "GET", headers: plan.clientHeaders), responseHeaders: stale.headers,
+                timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds,
+                responseStatus: stale.status, originUnreachable: true) {
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
                 var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: nil)
                 cacheStatus.hit = true

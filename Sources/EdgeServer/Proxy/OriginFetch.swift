@@ -32,7 +32,7 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     weak var client: OriginFetchClient?
-    let plan: Plan
+    private(set) var plan: Plan
     private let services: ProxyServices
     private let pool: OriginConnectionPool
     private let route: (site: Int, pool: Router.Pool)
@@ -49,6 +49,8 @@ final class OriginFetch: OriginResponseDelegate {
     // The response being stored.
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
     private var discardingResponse = false
+    /// A 304 that matched nothing stored: ask again without validators once the 304 has ended.
+    private var refetchUnconditionally = false
     private(set) var server: OriginServer?
 
     static let uploadBufferLimit = 64 * 1024
@@ -190,6 +192,13 @@ final class OriginFetch: OriginResponseDelegate {
                 client?.fetch(self, serveStored: updated, cacheStatus: cacheStatus)
                 return
             }
+            if status == 304 {
+                // RFC 9111 §4.3.4: this 304 selects no stored response, and the client asked for the
+                // whole resource, so the conditional request is repeated without validators.
+                refetchUnconditionally = true
+                discardingResponse = true
+                return
+            }
             if [500, 502, 503, 504].contains(status),
                LookupPolicy.staleIfErrorAllowed(
                    request: cacheRequest, responseHeaders: stale.headers, timing: stale.timing, now: now,
@@ -254,8 +263,19 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseEnd() {
-        finished = true
         connection = nil
+        if refetchUnconditionally {
+            refetchUnconditionally = false
+            discardingResponse = false
+            for (name, _) in Revalidation.validators(for: plan.stale?.headers ?? HTTPHeaders()) {
+                plan.head.headers.remove(name: name)
+            }
+            plan.stale = nil
+            triedServers.removeAll()
+            start()
+            return
+        }
+        finished = true
         if let storing, let key = plan.cacheKey {
             let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
             if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {

@@ -43,6 +43,22 @@ struct KeepAliveTests {
         }
     }
 
+    @Test("after pipelined requests are answered no request is counted as active")
+    func pipelinedRequestsAreAccountedFor() async throws {
+        try await withEdge(origin: Self.echoPath) { edge, _ in
+            let connection = try edge.connect(timeoutSeconds: 5)
+            try connection.send((0..<3).map { EdgeHarness.request(path: "/a\($0)") }.joined())
+            for _ in 0..<3 {
+                _ = try connection.readResponse()
+            }
+            // The last response's bookkeeping may trail its bytes by a moment on the event loop.
+            for _ in 0..<100 where edge.server.activeRequests != 0 {
+                try await Task.sleep(nanoseconds: 10_000_000)
+            }
+            #expect(edge.server.activeRequests == 0)
+        }
+    }
+
     @Test("pipelined requests with bodies are each forwarded with their own body")
     func pipelinedRequestsWithBodies() async throws {
         try await withEdge(origin: Self.echoPath) { edge, origin in

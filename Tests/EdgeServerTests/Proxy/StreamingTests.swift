@@ -123,6 +123,26 @@ struct StreamingTests {
         await origin.stop()
     }
 
+    @Test("an upload that takes longer than the first-byte timeout is not cut off while it is being sent")
+    func slowUploadOutlastsFirstByteTimeout() async throws {
+        let origin = try await CountingOrigin()
+        try await withEdge(originPort: origin.port, upstream: .short(firstByte: .milliseconds(300))) { edge in
+            let (status, text) = try await onThread { () -> (Int, String) in
+                let client = try StreamingHTTPClient(port: edge.port, timeoutSeconds: 10)
+                try client.send("POST /upload HTTP/1.1\r\nHost: test.example\r\nContent-Length: 10000\r\n\r\n")
+                for _ in 0..<10 {
+                    try client.sendFiller(count: 1000)
+                    usleep(100_000)
+                }
+                let head = try client.readHead()
+                return (head.status, String(decoding: try client.readSmallBody(for: head), as: UTF8.self))
+            }
+            #expect(status == 200)
+            #expect(text == "received 10000")
+        }
+        await origin.stop()
+    }
+
     @Test("a client that stops reading does not make the edge buffer the response")
     func slowReaderIsNotBuffered() async throws {
         let size = 128 << 20

@@ -143,6 +143,25 @@ struct StreamingTests {
         await origin.stop()
     }
 
+    @Test("an upload that stalls half way is ended after the first-byte timeout, not held open")
+    func stalledUploadIsEnded() async throws {
+        let origin = try await CountingOrigin()
+        try await withEdge(originPort: origin.port, upstream: .short(firstByte: .milliseconds(300))) { edge in
+            let (status, closed) = try await onThread { () -> (Int, Bool) in
+                let client = try StreamingHTTPClient(port: edge.port, timeoutSeconds: 5)
+                try client.send("POST /upload HTTP/1.1\r\nHost: test.example\r\nContent-Length: 10000\r\n\r\n")
+                try client.sendFiller(count: 5000)
+                let head = try client.readHead()
+                _ = try client.countBody(for: head)
+                return (head.status, client.waitForClose())
+            }
+            #expect(status == 504)
+            #expect(closed)
+            #expect(origin.requests.isEmpty)
+        }
+        await origin.stop()
+    }
+
     @Test("a client that stops reading does not make the edge buffer the response")
     func slowReaderIsNotBuffered() async throws {
         let size = 128 << 20

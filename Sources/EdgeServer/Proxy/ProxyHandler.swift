@@ -218,14 +218,16 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let context, !request.responseEnded else { return }
         request.responseEnded = true
         let close = mustClose(request)
+        services.accessLog.record(request.logEntry())
+        // Finish this request before writing its end: NIO's pipelining handler hands over the next
+        // pipelined request from inside that write, and it must find this one already done.
+        finishIfDone(request)
         let promise: EventLoopPromise<Void>? = close ? context.eventLoop.makePromise() : nil
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
         if let promise {
             let channel = context.channel
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
-        services.accessLog.record(request.logEntry())
-        finishIfDone(request)
     }
 
     /// Whether the connection ends with this response.

@@ -24,6 +24,7 @@ final class OriginConnection: ChannelDuplexHandler {
     private var firstByteTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var idleTimeout: TimeAmount = .seconds(60)
+    private var firstByteTimeout: TimeAmount = .seconds(30)
     private var responseKeepAlive = true
     private var requestKeepAlive = true
     private var requestComplete = false
@@ -60,22 +61,28 @@ final class OriginConnection: ChannelDuplexHandler {
         self.requestKeepAlive = head.isKeepAlive
         self.responseKeepAlive = true
         self.requestComplete = false
-        let server = self.server
-        firstByteTimer = context.eventLoop.assumeIsolated().scheduleTask(in: firstByteTimeout) { [weak self] in
-            self?.fail(.firstByteTimeout(server))
-        }
+        self.firstByteTimeout = firstByteTimeout
+        armFirstByteTimer()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         readIfNeeded()
     }
 
     func sendBody(_ buffer: ByteBuffer) {
         guard let context, state != .closed else { return }
+        // An upload in progress restarts the wait: the origin answers after the whole request, and a
+        // long upload must not be cut off for taking longer than the first-byte timeout; a stalled one still is.
+        if state == .awaitingHead {
+            armFirstByteTimer()
+        }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
 
     func sendEnd() {
         guard let context, state != .closed else { return }
         requestComplete = true
+        if state == .awaitingHead {
+            armFirstByteTimer()
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
@@ -173,6 +180,15 @@ final class OriginConnection: ChannelDuplexHandler {
         if state != .idle, let delegate, !delegate.wantsMoreOriginData { return }
         readPending = true
         context.read()
+    }
+
+    private func armFirstByteTimer() {
+        guard let context else { return }
+        firstByteTimer?.cancel()
+        let server = self.server
+        firstByteTimer = context.eventLoop.assumeIsolated().scheduleTask(in: firstByteTimeout) { [weak self] in
+            self?.fail(.firstByteTimeout(server))
+        }
     }
 
     private func armIdleTimer() {

@@ -145,6 +145,8 @@ private final class OriginHandler: ChannelInboundHandler {
 
     /// Large bodies are produced as the client reads them, so the origin's memory stays flat too.
     private static func writeGenerated(_ remaining: Int, context: ChannelHandlerContext, keepAlive: Bool) {
+        // A closed connection never becomes writable again: stop instead of polling for it forever.
+        guard context.channel.isActive else { return }
         var left = remaining
         let chunk = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
         while left > 0, context.channel.isWritable {

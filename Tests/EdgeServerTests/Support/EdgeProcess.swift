@@ -123,20 +123,27 @@ final class EdgeProcess {
     }
 }
 
-/// Collects everything a pipe delivers, from Foundation's reader thread.
+/// Collects everything a pipe delivers, read on its own thread until end of file.
+///
+/// Blocking reads rather than `readabilityHandler`: the handler does not reliably report end of file.
 private final class OutputCollector: Sendable {
     private let state = Mutex<(bytes: [UInt8], finished: Bool)>(([], false))
 
     func attach(_ handle: FileHandle) {
-        handle.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                state.withLock { $0.finished = true }
-            } else {
-                state.withLock { $0.bytes += data }
+        let descriptor = handle.fileDescriptor
+        let thread = Thread { [self] in
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(descriptor, &chunk, chunk.count)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                state.withLock { $0.bytes += chunk[0..<count] }
             }
+            state.withLock { $0.finished = true }
+            // Keeps the handle (and so the descriptor) open until reading is over.
+            withExtendedLifetime(handle) {}
         }
+        thread.start()
     }
 
     var text: String { state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }

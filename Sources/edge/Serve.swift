@@ -43,7 +43,8 @@ struct Serve: AsyncParsableCommand {
             }
             fflush(nil)
         } catch {
-            FileHandle.standardError.write(Data("edge: cannot listen: \(error)\n".utf8))
+            let message = error is ListenError ? "\(error)" : "cannot listen: \(error)"
+            FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             throw ExitCode(1)
         }

@@ -99,7 +99,8 @@ final class EdgeProcess {
             if !process.isRunning, stdout.isFinished {
                 throw Failure(description: "edge \(arguments) exited before the expected line\n\(stdout.text)\nstderr: \(stderr.text)")
             }
-            try await Task.sleep(nanoseconds: 10_000_000)
+            // Short: tests that signal right after the announcement depend on acting on it quickly.
+            try await Task.sleep(nanoseconds: 1_000_000)
         }
         throw Failure(description: "no expected line on stdout within \(timeoutSeconds)s\nstdout: \(stdout.text)\nstderr: \(stderr.text)")
     }

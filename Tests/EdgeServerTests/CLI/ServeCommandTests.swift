@@ -126,6 +126,28 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("an access log file that cannot be opened exits 1 with one line naming the path, before listening")
+    func unopenableAccessLog() async throws {
+        let directory = try TemporaryDirectory()
+        let logPath = directory.path("missing-dir/access.log")
+        let config = try directory.write("edge.conf", """
+            [[pools]]
+            name = "default"
+            servers = [{ url = "http://127.0.0.1:9" }]
+
+            [logging]
+            access_log = "\(logPath)"
+            """)
+        let port = try FreePort.pick()
+        let outcome = try await EdgeProcess.run(["serve", "--config", config, "--listen", "127.0.0.1:\(port)"])
+        #expect(outcome.exitCode == 1, "\(outcome)")
+        CheckCommandTests.expectNoCrashOutput(outcome)
+        #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.hasPrefix("edge: \(config): logging.access_log: "), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(logPath), "\(outcome.stderr)")
+        #expect(!outcome.stdout.contains("serving on"), "never a half-started server: \(outcome.stdout)")
+    }
+
     @Test("edge serve without an origin exits 1 with one clear line")
     func serveWithoutOrigin() async throws {
         let port = try FreePort.pick()

@@ -40,6 +40,40 @@ struct ServeShutdownTests {
             #expect(outcome.exitCode == 0, "\(outcome)")
             #expect(!outcome.killedBySignal, "\(outcome)")
             CheckCommandTests.expectNoCrashOutput(outcome)
+            #expect(outcome.stdout.contains("\"GET /slow HTTP/1.1\" 200 "), "the drained request is in the access log: \(outcome.stdout)")
+        }
+    }
+
+    @Test("a request longer than drain_timeout is cut off at the timeout and edge still exits 0")
+    func drainTimeoutCutsOff() async throws {
+        try await withTestOrigin({ _ in .init(body: "too slow", delay: .seconds(8)) }) { origin in
+            let directory = try TemporaryDirectory()
+            let edge = try await EdgeServeProcess.start { port in
+                let config = try directory.write("edge.conf", """
+                    [server]
+                    listen = ["127.0.0.1:\(port)"]
+                    drain_timeout = "1s"
+
+                    [[pools]]
+                    name = "default"
+                    servers = [{ url = "\(origin.url)" }]
+                    """)
+                return ["serve", "--config", config]
+            }
+            let port = edge.port
+            let slow = Task { try await EdgeServeProcess.get(port: port, "/slow", timeoutSeconds: 15) }
+            try await Self.waitUntil("the origin received the slow request") { origin.requestCount == 1 }
+            let signalled = Date()
+            edge.process.send(SIGTERM)
+            let outcome = try await edge.process.waitForExit(timeoutSeconds: 10)
+            let took = Date().timeIntervalSince(signalled)
+            #expect(outcome.exitCode == 0, "\(outcome)")
+            #expect(!outcome.killedBySignal)
+            #expect(took >= 0.9 && took < 4, "exit follows the 1 s drain timeout, took \(took) s")
+            let result = await slow.result
+            if case .success(let response) = result {
+                Issue.record("the cut-off request should not complete: \(response)")
+            }
         }
     }
 

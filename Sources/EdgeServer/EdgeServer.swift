@@ -78,12 +78,17 @@ public final class EdgeServer: Sendable {
         loopContexts = contexts
     }
 
-    /// Binds every listener. Throws (and binds nothing further) when an address cannot be bound.
+    /// Binds every listener. Throws `ListenError` (and binds nothing further) when an address cannot be bound.
     @discardableResult
     public func start() async throws -> [SocketAddress] {
         var bound: [SocketAddress] = []
         for address in configuration.listen {
-            let channel = try await makeBootstrap().bind(host: address.host, port: address.port).get()
+            let channel: Channel
+            do {
+                channel = try await makeBootstrap().bind(host: address.host, port: address.port).get()
+            } catch {
+                throw ListenError(host: address.host, port: address.port, underlying: error)
+            }
             channels.withLock { $0.append(channel) }
             if let local = channel.localAddress {
                 bound.append(local)

@@ -44,6 +44,8 @@ struct Serve: AsyncParsableCommand {
             exitWithConfigError(ConfigError(file: options.config ?? "logging", key: "logging.access_log", message: error.description))
         }
 
+        // Before listening: once "serving on" is printed, SIGTERM must drain, not kill or go unnoticed.
+        let signals = await SignalWaiter.install()
         let server = EdgeServer(configuration: EdgeServer.Configuration(config), accessLog: accessLog, logger: logger)
         do {
             let addresses = try await server.start()
@@ -52,11 +54,12 @@ struct Serve: AsyncParsableCommand {
             }
             fflush(nil)
         } catch {
-            FileHandle.standardError.write(Data("edge: cannot listen: \(error)\n".utf8))
+            let message = error is ListenError ? "\(error)" : "cannot listen: \(error)"
+            FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             throw ExitCode(1)
         }
-        let signal = await SignalWaiter.waitForTermination()
+        let signal = await signals.wait()
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
         await server.drainAndStop()
         logger.info("stopped")

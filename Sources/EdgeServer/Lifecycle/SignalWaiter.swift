@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -11,44 +12,85 @@ import Darwin
 public enum SignalWaiter {
     /// Returns the name of the first termination signal received.
     public static func waitForTermination() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "edge.signals")
-            let once = SignalOnce(continuation)
-            var sources: [DispatchSourceSignal] = []
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    once.resume(name)
-                }
-                sources.append(source)
-            }
-            once.keep(sources)
-            for source in sources {
-                source.resume()
-            }
-        }
+        await install().wait()
+    }
+
+    /// Starts catching SIGTERM and SIGINT and returns once the handlers are registered.
+    ///
+    /// Call it before announcing that the server is up: a signal sent after the announcement
+    /// must neither kill the process (the default action) nor be ignored before a handler exists.
+    public static func install() async -> TerminationSignals {
+        let signals = TerminationSignals()
+        await signals.register()
+        return signals
     }
 }
 
-/// Resumes the waiting task once, and keeps the signal sources alive.
-private final class SignalOnce: @unchecked Sendable {
-    // @unchecked: `continuation` and `sources` are written during setup on the caller's thread before the
-    // sources start, and afterwards only read or cleared on the one serial signal queue.
-    private var continuation: CheckedContinuation<String, Never>?
-    private var sources: [DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<String, Never>) {
-        self.continuation = continuation
+/// Termination signals caught since `SignalWaiter.install()`; `wait()` returns the first one.
+public final class TerminationSignals: Sendable {
+    private struct State {
+        var received: String?
+        var waiter: CheckedContinuation<String, Never>?
     }
 
-    func keep(_ sources: [DispatchSourceSignal]) {
-        self.sources = sources
+    private let state = Mutex(State())
+    /// The sources live as long as this object: a released source stops catching.
+    private let sources: Mutex<[(name: String, source: DispatchSourceSignal)]>
+
+    fileprivate init() {
+        let queue = DispatchQueue(label: "edge.signals")
+        var made: [(name: String, source: DispatchSourceSignal)] = []
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            // Dispatch sees the signal only when the default action (terminate) is off.
+            signal(number, SIG_IGN)
+            made.append((name, DispatchSource.makeSignalSource(signal: number, queue: queue)))
+        }
+        sources = Mutex(made)
     }
 
-    func resume(_ name: String) {
-        guard let continuation else { return }
-        self.continuation = nil
-        continuation.resume(returning: name)
+    fileprivate func register() async {
+        let registered = DispatchGroup()
+        sources.withLock { sources in
+            for (name, source) in sources {
+                source.setEventHandler { [self] in
+                    received(name)
+                }
+                registered.enter()
+                source.setRegistrationHandler {
+                    registered.leave()
+                }
+                source.resume()
+            }
+        }
+        // Registration is asynchronous; until it is done a signal would be ignored and lost.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            registered.notify(queue: .global()) {
+                continuation.resume()
+            }
+        }
+    }
+
+    /// The name of the first termination signal, as soon as there is one.
+    public func wait() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let already = state.withLock { state -> String? in
+                if let received = state.received { return received }
+                state.waiter = continuation
+                return nil
+            }
+            if let already {
+                continuation.resume(returning: already)
+            }
+        }
+    }
+
+    private func received(_ name: String) {
+        let waiter = state.withLock { state -> CheckedContinuation<String, Never>? in
+            guard state.received == nil else { return nil }
+            state.received = name
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: name)
     }
 }

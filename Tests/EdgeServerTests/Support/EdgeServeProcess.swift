@@ -52,21 +52,7 @@ struct EdgeServeProcess {
 /// Free loopback ports, found by letting the kernel pick one and releasing it.
 enum FreePort {
     static func pick() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw EdgeProcess.Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound else { throw EdgeProcess.Failure(description: "cannot bind a loopback port (errno \(errno))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try unusedLoopbackPort()
     }
 
     /// True when a TCP connect to `port` on loopback is refused right now.
@@ -85,12 +71,3 @@ enum FreePort {
     }
 }
 
-/// Runs blocking work (plain sockets) on its own thread so it cannot starve the cooperative pool.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.start()
-    }
-}

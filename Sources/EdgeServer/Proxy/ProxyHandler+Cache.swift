@@ -180,7 +180,7 @@ extension ProxyHandler {
         }
         writeHead(request, status: status, headers: finalHeaders(headers))
         if !request.isHead, body.readableBytes > 0 {
-            writeBody(request, body)
+            writeBody(request, body, flush: false)
         }
         writeEnd(request)
     }

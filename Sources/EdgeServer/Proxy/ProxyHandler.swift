@@ -208,10 +208,15 @@ final class ProxyHandler: ChannelDuplexHandler {
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 
-    func writeBody(_ request: ClientRequest, _ buffer: ByteBuffer) {
+    /// `flush: false` when the end follows at once (a stored or generated body): one write for the whole response.
+    func writeBody(_ request: ClientRequest, _ buffer: ByteBuffer, flush: Bool = true) {
         guard let context else { return }
         request.bytesSent += buffer.readableBytes
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
     }
 
     func writeEnd(_ request: ClientRequest) {
@@ -261,7 +266,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         writeHead(request, status: status, headers: headers)
         if !request.isHead, let context {
-            writeBody(request, context.channel.allocator.buffer(string: body))
+            writeBody(request, context.channel.allocator.buffer(string: body), flush: false)
         }
         writeEnd(request)
     }

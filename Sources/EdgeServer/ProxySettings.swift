@@ -26,7 +26,7 @@ public struct ProxySettings: Sendable {
     /// Extra window in which a stale response may be served when the origin fails.
     public var graceSeconds: Double = 0
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
-    public var keepCDNCacheControl = false
+    public var keepCDNCacheControl = true
 
     public init() {}
 }

@@ -10,8 +10,8 @@ public struct CacheConfig: Sendable, Codable, Equatable {
     public var heuristicFraction: Double = 0.1
     /// Heuristic freshness never exceeds this.
     public var heuristicMax: TimeSpan = .days(1)
-    /// Whether CDN-Cache-Control / Surrogate-Control are passed on to clients.
-    public var keepCDNCacheControl: Bool = false
+    /// Whether CDN-Cache-Control is passed on (RFC 9213 §3: CDNs typically forward it for CDNs further down).
+    public var keepCDNCacheControl: Bool = true
     /// Extra window to serve stale content when the origin fails.
     public var grace: TimeSpan = .zero
 

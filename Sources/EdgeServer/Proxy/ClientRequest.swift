@@ -42,7 +42,7 @@ final class ClientRequest {
     func logEntry() -> AccessLog.Entry {
         AccessLog.Entry(
             client: clientAddress,
-            method: head.method.rawValue,
+            method: head.method.token,
             target: head.uri,
             version: "HTTP/\(head.version.major).\(head.version.minor)",
             status: status,

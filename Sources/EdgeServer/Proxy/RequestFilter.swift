@@ -45,7 +45,7 @@ enum RequestFilter {
         } else if !headers.contains(name: "content-length"), head.method.allowsBodyByDefault {
             headers.add(name: "content-length", value: "0")
         }
-        var method = head.method
+        var method = head.method.onTheWire
         if cacheable && method == .HEAD {
             method = .GET
         }
@@ -82,6 +82,17 @@ enum RequestFilter {
 }
 
 extension HTTPMethod {
+    /// The method as it must be sent on: NIO parses `M-SEARCH` into `.MSEARCH` but writes that back as
+    /// `MSEARCH`, a different method, so it travels on as its raw token.
+    var onTheWire: HTTPMethod {
+        self == .MSEARCH ? .RAW(value: "M-SEARCH") : self
+    }
+
+    /// The method's token as the client sent it, for logs.
+    var token: String {
+        self == .MSEARCH ? "M-SEARCH" : rawValue
+    }
+
     /// Methods whose requests carry a body in normal use; sent with `Content-Length: 0` when the client sent none.
     var allowsBodyByDefault: Bool {
         switch self {

@@ -21,7 +21,7 @@ struct EdgeConfigRenderingTests {
         c.cache.eviction = .lru
         c.cache.heuristicFraction = 0.25
         c.cache.heuristicMax = .hours(6)
-        c.cache.keepCDNCacheControl = true
+        c.cache.keepCDNCacheControl = false
         c.cache.grace = .minutes(10)
         var web = PoolConfig(name: "web", servers: [
             OriginServerConfig(host: "10.0.0.1", port: 8080, weight: 3),

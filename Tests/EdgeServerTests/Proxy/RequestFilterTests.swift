@@ -62,4 +62,25 @@ struct RequestFilterTests {
         #expect(RequestFilter.originForm("http://shop.example?q") == "/?q")
         #expect(RequestFilter.requestHost(request) == "shop.example:8080")
     }
+
+    @Test("M-SEARCH reaches the origin as M-SEARCH, not as NIO's MSEARCH spelling")
+    func mSearchKeepsItsHyphen() {
+        let upstream = RequestFilter.upstreamHead(
+            from: head(.MSEARCH, "/", [("Host", "a")]), clientAddress: nil, cacheable: false, validators: nil, viaPseudonym: "edge")
+        #expect(upstream.method == .RAW(value: "M-SEARCH"))
+        #expect(HTTPMethod.MSEARCH.token == "M-SEARCH")
+    }
+
+    @Test("CDN-Cache-Control is passed on unless configured away; Surrogate-Control never is")
+    func targetedFieldsTowardsTheClient() {
+        let origin = HTTPHeaders([("CDN-Cache-Control", "max-age=60"), ("Surrogate-Control", "max-age=60"), ("Cache-Control", "max-age=5")])
+        var settings = ProxySettings()
+        let kept = ResponseFilter.forClient(origin, cacheStatus: "edge; hit", settings: settings, closeConnection: false)
+        #expect(kept["cdn-cache-control"] == ["max-age=60"])
+        #expect(!kept.contains(name: "surrogate-control"))
+        #expect(kept["cache-control"] == ["max-age=5"])
+        settings.keepCDNCacheControl = false
+        let removed = ResponseFilter.forClient(origin, cacheStatus: "edge; hit", settings: settings, closeConnection: false)
+        #expect(!removed.contains(name: "cdn-cache-control"))
+    }
 }

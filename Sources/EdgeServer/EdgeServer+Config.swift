@@ -13,6 +13,7 @@ extension EdgeServer.Configuration {
         settings.timeouts.clientIdle = config.server.clientIdleTimeout.timeAmount
         settings.timeouts.drain = config.server.drainTimeout.timeAmount
         settings.viaPseudonym = config.server.via
+        settings.policy.surrogateDeviceToken = config.server.via
         settings.policy.heuristicFraction = config.cache.heuristicFraction
         settings.policy.heuristicMaxLifetime = config.cache.heuristicMax.seconds
         settings.graceSeconds = config.cache.grace.seconds

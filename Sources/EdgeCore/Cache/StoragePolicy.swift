@@ -32,11 +32,14 @@ public struct CachePolicySettings: Sendable {
     public var heuristicMaxLifetime: Double = 86_400
     /// RFC 9213 CDN-Cache-Control, then Surrogate-Control, take precedence over Cache-Control.
     public var honorCDNCacheControl: Bool = true
+    /// This cache's name in `Surrogate-Control` targets (`max-age=60;edge`) and `Surrogate-Capability`.
+    public var surrogateDeviceToken: String = "edge"
 
-    public init(heuristicFraction: Double = 0.1, heuristicMaxLifetime: Double = 86_400, honorCDNCacheControl: Bool = true) {
+    public init(heuristicFraction: Double = 0.1, heuristicMaxLifetime: Double = 86_400, honorCDNCacheControl: Bool = true, surrogateDeviceToken: String = "edge") {
         self.heuristicFraction = heuristicFraction
         self.heuristicMaxLifetime = heuristicMaxLifetime
         self.honorCDNCacheControl = honorCDNCacheControl
+        self.surrogateDeviceToken = surrogateDeviceToken
     }
 }
 
@@ -49,7 +52,7 @@ extension CacheControl {
         if settings.honorCDNCacheControl {
             let cdn = CacheControl(responseHeaders, field: "cdn-cache-control")
             if !cdn.isEmpty { return cdn }
-            let surrogate = CacheControl(responseHeaders, field: "surrogate-control")
+            let surrogate = CacheControl.surrogate(responseHeaders, deviceToken: settings.surrogateDeviceToken)
             if surrogate.hasCachingDirective { return surrogate }
         }
         return CacheControl(responseHeaders)

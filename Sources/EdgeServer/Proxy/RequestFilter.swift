@@ -32,14 +32,12 @@ enum RequestFilter {
             }
         }
         if let clientAddress {
-            if let existing = headers.first(name: "x-forwarded-for"), !existing.isEmpty {
-                headers.replaceOrAdd(name: "x-forwarded-for", value: existing + ", " + clientAddress)
-            } else {
-                headers.replaceOrAdd(name: "x-forwarded-for", value: clientAddress)
-            }
+            appendListMember(&headers, "x-forwarded-for", clientAddress)
         }
         headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
         appendVia(&headers, version: head.version, pseudonym: viaPseudonym)
+        // Tells origins which Surrogate-Control targets are this edge's (`max-age=60;edge`).
+        appendListMember(&headers, "surrogate-capability", CacheControl.surrogateCapability(deviceToken: viaPseudonym))
         if chunkedBody {
             headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
         } else if !headers.contains(name: "content-length"), head.method.allowsBodyByDefault {
@@ -54,11 +52,14 @@ enum RequestFilter {
     }
 
     static func appendVia(_ headers: inout HTTPHeaders, version: HTTPVersion, pseudonym: String) {
-        let entry = "\(version.major).\(version.minor) \(pseudonym)"
-        if let existing = headers.first(name: "via"), !existing.isEmpty {
-            headers.replaceOrAdd(name: "via", value: existing + ", " + entry)
+        appendListMember(&headers, "via", "\(version.major).\(version.minor) \(pseudonym)")
+    }
+
+    static func appendListMember(_ headers: inout HTTPHeaders, _ name: String, _ member: String) {
+        if let existing = headers.first(name: name), !existing.isEmpty {
+            headers.replaceOrAdd(name: name, value: existing + ", " + member)
         } else {
-            headers.replaceOrAdd(name: "via", value: entry)
+            headers.replaceOrAdd(name: name, value: member)
         }
     }
 

@@ -150,3 +150,34 @@ struct CacheControlTests {
         #expect(both.cacheControl.maxAge == 10)
     }
 }
+
+@Suite("Surrogate-Control targets")
+struct SurrogateControlTests {
+    @Test("directives targeted at this surrogate apply, those for others are ignored, untargeted ones apply to all")
+    func targeting() {
+        let headers = HTTPHeaders([("Surrogate-Control", "max-age=60;edge, no-store;other, stale-if-error=30")])
+        let mine = CacheControl.surrogate(headers, deviceToken: "edge")
+        #expect(mine.maxAge == 60)
+        #expect(!mine.noStore)
+        #expect(mine.staleIfError == 30)
+        let theirs = CacheControl.surrogate(headers, deviceToken: "other")
+        #expect(theirs.maxAge == nil)
+        #expect(theirs.noStore)
+    }
+
+    @Test("a targeted Surrogate-Control wins over Cache-Control: no-store for the surrogate it names")
+    func targetedOverridesCacheControl() {
+        let headers = HTTPHeaders([("Surrogate-Control", "max-age=10000;edge"), ("Cache-Control", "no-store")])
+        let effective = CacheControl.effective(for: headers, settings: CachePolicySettings(surrogateDeviceToken: "edge"))
+        #expect(effective.maxAge == 10000)
+        #expect(!effective.noStore)
+        let elsewhere = CacheControl.effective(for: headers, settings: CachePolicySettings(surrogateDeviceToken: "cdn2"))
+        #expect(elsewhere.noStore)
+    }
+
+    @Test("quoted values may contain the separators")
+    func quoted() {
+        let headers = HTTPHeaders([("Surrogate-Control", "content=\"ESI/1.0;x, y\", max-age=5")])
+        #expect(CacheControl.surrogate(headers, deviceToken: "edge").maxAge == 5)
+    }
+}

@@ -30,16 +30,28 @@ public enum Invalidation {
         var results = [(host: base.host, pathAndQuery: base.pathAndQuery)]
         for field in ["location", "content-location"] {
             guard let value = responseHeaders.first(name: field),
-                let resolved = URIReference(value).flatMap({ $0.resolved(against: base) }),
-                resolved.isHTTP,
-                Authority(resolved.authority, scheme: resolved.scheme)?.sameOrigin(as: base.origin) == true
+                let candidate = sameOriginReference(value, base: base)
             else { continue }
-            let candidate = (host: base.host, pathAndQuery: resolved.pathAndQuery)
             if !results.contains(where: { $0 == candidate }) {
                 results.append(candidate)
             }
         }
         return results
+    }
+
+    /// A `Location`/`Content-Location` value resolved against the request target, or nil when it
+    /// names another origin (or cannot be parsed).
+    public static func resolve(_ reference: String, requestHost: String, requestTarget: String) -> (host: String, pathAndQuery: String)? {
+        guard let base = target(requestTarget, host: requestHost) else { return nil }
+        return sameOriginReference(reference, base: base)
+    }
+
+    private static func sameOriginReference(_ value: String, base: Base) -> (host: String, pathAndQuery: String)? {
+        guard let resolved = URIReference(value).flatMap({ $0.resolved(against: base) }),
+            resolved.isHTTP,
+            Authority(resolved.authority, scheme: resolved.scheme)?.sameOrigin(as: base.origin) == true
+        else { return nil }
+        return (host: base.host, pathAndQuery: resolved.pathAndQuery)
     }
 
     /// The request's own target, or nil when it is neither origin-form nor an http(s) absolute-form.

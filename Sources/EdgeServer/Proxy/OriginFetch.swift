@@ -219,8 +219,7 @@ final class OriginFetch: OriginResponseDelegate {
         }
 
         var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
-        if plan.storeAllowed, let key = plan.cacheKey,
-           StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings.policy) == nil {
+        if plan.storeAllowed, let key = plan.cacheKey, mayStore(status: status, headers: headers, cacheRequest: cacheRequest) {
             let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
             if let declaredLength, declaredLength > services.cache.maxObjectBytes {
                 leadership?.finish(.notStorable)
@@ -334,6 +333,17 @@ final class OriginFetch: OriginResponseDelegate {
         for target in Invalidation.targets(method: plan.head.method.rawValue, status: status, requestHost: host, requestTarget: plan.head.uri, responseHeaders: headers) {
             services.cache.invalidate(CacheKey(host: target.host, target: target.pathAndQuery))
         }
+    }
+
+    /// Storage rules (RFC 9111 §3); a POST response is stored for later GETs only as RFC 9110 §9.3.3 allows.
+    private func mayStore(status: Int, headers: HTTPHeaders, cacheRequest: CacheRequest) -> Bool {
+        let settings = services.settings.policy
+        if plan.head.method == .POST {
+            guard StoragePolicy.postResponseMayBeStored(
+                status: status, responseHeaders: headers, requestHost: RequestFilter.requestHost(plan.head) ?? "",
+                requestTarget: plan.head.uri, settings: settings) else { return false }
+        }
+        return StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings) == nil
     }
 
     static func isSafe(_ method: HTTPMethod) -> Bool {

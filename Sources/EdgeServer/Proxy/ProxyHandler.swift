@@ -165,7 +165,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         } else {
             let plan = OriginFetch.Plan(
                 head: upstreamHead(request, cacheable: false, validators: nil),
-                clientHeaders: head.headers, cacheKey: key, stale: nil, storeAllowed: false, forward: .bypass)
+                clientHeaders: head.headers, cacheKey: key, stale: nil, storeAllowed: head.method == .POST, forward: .bypass)
             startFetch(request, plan: plan, leadership: nil)
         }
     }

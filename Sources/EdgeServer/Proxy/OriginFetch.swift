@@ -175,7 +175,7 @@ final class OriginFetch: OriginResponseDelegate {
         if let stale = plan.stale, let key = plan.cacheKey {
             if status == 304, Revalidation.notModifiedSelects(stored: stale.headers, notModified: headers) {
                 services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
-                let freshened = Revalidation.freshen(stored: stale.headers, with: headers)
+                let freshened = Self.headersToStore(Revalidation.freshen(stored: stale.headers, with: headers), settings: settings.policy)
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
                 let updated = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: freshened, timing: timing)
                     ?? CachedResponse(status: stale.status, headers: freshened, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
@@ -211,10 +211,7 @@ final class OriginFetch: OriginResponseDelegate {
             if let declaredLength, declaredLength > services.cache.maxObjectBytes {
                 leadership?.finish(.notStorable)
             } else {
-                var storedHeaders = headers
-                for name in StoragePolicy.fieldsToStripBeforeStoring(storedHeaders) {
-                    storedHeaders.remove(name: name)
-                }
+                let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
                 let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.maxObjectBytes))
                 storing = (status, storedHeaders, body, now)
                 cacheStatus.stored = true
@@ -304,6 +301,19 @@ final class OriginFetch: OriginResponseDelegate {
         for target in Invalidation.targets(method: plan.head.method.rawValue, status: status, requestHost: host, requestTarget: plan.head.uri, responseHeaders: headers) {
             services.cache.invalidate(CacheKey(host: target.host, target: target.pathAndQuery))
         }
+    }
+
+    /// The fields a shared cache may keep: those named by `private="..."` must not be stored, and
+    /// those named by `no-cache="..."` must not be reused without revalidation (RFC 9111 §5.2.2.4,
+    /// §5.2.2.7), so neither goes into the stored copy (a `Set-Cookie` must not reach other clients).
+    static func headersToStore(_ headers: HTTPHeaders, settings: CachePolicySettings) -> HTTPHeaders {
+        var stored = headers
+        let names = StoragePolicy.fieldsToStripBeforeStoring(headers, settings: settings)
+            + StoragePolicy.fieldsRequiringRevalidation(headers, settings: settings)
+        for name in names {
+            stored.remove(name: name)
+        }
+        return stored
     }
 
     static func isSafe(_ method: HTTPMethod) -> Bool {

@@ -48,6 +48,8 @@ final class OriginFetch: OriginResponseDelegate {
     private var finished = false
     // The response being stored.
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
+    /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
+    private var storingDeclaredLength: Int?
     private var discardingResponse = false
     private(set) var server: OriginServer?
 
@@ -214,6 +216,7 @@ final class OriginFetch: OriginResponseDelegate {
                 let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
                 let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.maxObjectBytes))
                 storing = (status, storedHeaders, body, now)
+                storingDeclaredLength = declaredLength
                 cacheStatus.stored = true
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
                 let lifetime = Freshness.lifetime(status: status, headers: storedHeaders, settings: settings.policy)
@@ -238,6 +241,10 @@ final class OriginFetch: OriginResponseDelegate {
                     abort()
                     return
                 }
+            } else if let storingDeclaredLength, storing!.body.readableBytes == storingDeclaredLength {
+                // Store before the client gets the last bytes: a client that has read the whole
+                // response and asks again at once must find it (the origin's end may come later).
+                commitStored()
             }
         }
         if !discardingResponse {
@@ -248,18 +255,21 @@ final class OriginFetch: OriginResponseDelegate {
     func originResponseEnd() {
         finished = true
         connection = nil
-        if let storing, let key = plan.cacheKey {
-            let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
-            if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
-                let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
-                services.cache.insert(response, for: key)
-                leadership?.finish(.stored)
-            }
-            self.storing = nil
-        }
+        commitStored()
         leadership?.finish(.notStorable)
         if !discardingResponse {
             client?.fetchDidEnd(self)
+        }
+    }
+
+    private func commitStored() {
+        guard let storing, let key = plan.cacheKey else { return }
+        self.storing = nil
+        let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
+        if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
+            let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+            services.cache.insert(response, for: key)
+            leadership?.finish(.stored)
         }
     }
 

@@ -32,7 +32,7 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     weak var client: OriginFetchClient?
-    let plan: Plan
+    private(set) var plan: Plan
     private let services: ProxyServices
     private let pool: OriginConnectionPool
     private let route: (site: Int, pool: Router.Pool)
@@ -51,6 +51,8 @@ final class OriginFetch: OriginResponseDelegate {
     /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
     private var storingDeclaredLength: Int?
     private var discardingResponse = false
+    /// The origin's 304 did not select the stored response: ask again without validators once it ends.
+    private var retryWithoutValidators = false
     private(set) var server: OriginServer?
 
     static let uploadBufferLimit = 64 * 1024
@@ -189,6 +191,13 @@ final class OriginFetch: OriginResponseDelegate {
                 client?.fetch(self, serveStored: updated, cacheStatus: cacheStatus)
                 return
             }
+            if status == 304 {
+                // A 304 for another representation (RFC 9111 §4.3.4: it selects no stored response)
+                // can neither freshen the entry nor be forwarded: the client did not ask conditionally.
+                retryWithoutValidators = true
+                discardingResponse = true
+                return
+            }
             if [500, 502, 503, 504].contains(status),
                LookupPolicy.staleIfErrorAllowed(request: cacheRequest, responseHeaders: stale.headers, timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
                 leadership?.finish(.failed)
@@ -253,6 +262,10 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseEnd() {
+        if retryWithoutValidators {
+            restartWithoutValidators()
+            return
+        }
         finished = true
         connection = nil
         commitStored()
@@ -260,6 +273,22 @@ final class OriginFetch: OriginResponseDelegate {
         if !discardingResponse {
             client?.fetchDidEnd(self)
         }
+    }
+
+    /// Sends the request again, unconditionally, to the same servers; the response is then handled
+    /// like a miss (forwarded, and stored if allowed), so followers keep waiting for it.
+    private func restartWithoutValidators() {
+        retryWithoutValidators = false
+        discardingResponse = false
+        connection = nil
+        for name in Revalidation.preconditionFieldNames {
+            plan.head.headers.remove(name: name)
+        }
+        plan.stale = nil
+        if !triedServers.isEmpty {
+            triedServers.removeLast()
+        }
+        start()
     }
 
     private func commitStored() {

@@ -179,10 +179,11 @@ final class OriginFetch: OriginResponseDelegate {
         if let stale = plan.stale, let key = plan.cacheKey {
             if status == 304, Revalidation.notModifiedSelects(stored: stale.headers, notModified: headers) {
                 services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
-                let freshened = Self.headersToStore(Revalidation.freshen(stored: stale.headers, with: headers), settings: settings.policy)
+                let merged = Revalidation.freshen(stored: stale.headers, with: headers)
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
-                let updated = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: freshened, timing: timing)
-                    ?? CachedResponse(status: stale.status, headers: freshened, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: Self.headersToStore(merged, settings: settings.policy), timing: timing)
+                // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
+                let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
                 leadership?.finish(.stored)
                 discardingResponse = true
                 let ttl = Self.remainingTTL(updated, now: now, settings: settings.policy)

@@ -119,6 +119,24 @@ struct RevalidationEndToEndTests {
         }
     }
 
+    @Test("a Set-Cookie named by no-cache in a 304 is not stored with the freshened response")
+    func notModifiedSetCookieNotStored() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"k\"")], body: "page") }) { edge, origin in
+            _ = try edge.get("/cookie")
+            origin.respond { _ in
+                .init(status: 304, headers: [("Cache-Control", "max-age=600, no-cache=\"set-cookie\""), ("ETag", "\"k\""), ("Set-Cookie", "session=abc")])
+            }
+            try await waitForStaleness()
+            let revalidated = try edge.get("/cookie")
+            #expect(revalidated.header("set-cookie") == "session=abc")
+            let hit = try edge.get("/cookie")
+            #expect(hit.cacheStatus.isHit)
+            #expect(hit.text == "page")
+            #expect(hit.header("set-cookie") == nil)
+            #expect(origin.requestCount == 2)
+        }
+    }
+
     @Test("must-revalidate forbids serving stale when the origin cannot be reached")
     func mustRevalidateOnFailure() async throws {
         try await withEdge(origin: { _ in

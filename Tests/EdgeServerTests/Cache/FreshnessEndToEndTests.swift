@@ -39,6 +39,20 @@ struct FreshnessEndToEndTests {
         }
     }
 
+    @Test("Age grows with the time the response has been stored")
+    func ageGrows() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=60")], body: "x") }) { edge, origin in
+            _ = try edge.get("/grow")
+            try await waitForStaleness()
+            let hit = try edge.get("/grow")
+            #expect(hit.cacheStatus.isHit)
+            let age = try #require(hit.header("age").flatMap(Int.init))
+            #expect(age >= 1)
+            #expect(hit.cacheStatus.ttl.map { $0 <= 59 } == true, "\(hit.cacheStatus)")
+            #expect(origin.requestCount == 1)
+        }
+    }
+
     @Test("an Age from upstream counts toward the stored response's age")
     func upstreamAgeCounts() async throws {
         try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=600"), ("Age", "100")], body: "x") }) { edge, origin in

@@ -170,4 +170,38 @@ struct RangeAndConditionalEndToEndTests {
             #expect(origin.requestCount == 2)
         }
     }
+
+    @Test("a client conditional on a stale entry is answered 304 after the origin confirms the entry")
+    func conditionalOnStaleEntry() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"d1\"")], body: "0123456789") }) { edge, origin in
+            _ = try edge.get("/d")
+            origin.respond { request in
+                request.headers.first(name: "if-none-match") == "\"d1\""
+                    ? .init(status: 304, headers: [("Cache-Control", "max-age=600"), ("ETag", "\"d1\"")])
+                    : .init(status: 500, body: "expected the edge's own validator")
+            }
+            try await waitForStaleness()
+            let response = try edge.get("/d", headers: [("If-None-Match", "\"d1\"")])
+            #expect(response.status == 304)
+            #expect(response.cacheStatus.fwdStatus == 304)
+            #expect(origin.requestCount == 2)
+        }
+    }
+
+    @Test("a Range request on a stale entry is answered 206 from the entry the origin confirmed")
+    func rangeOnStaleEntry() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"d1\"")], body: "0123456789") }) { edge, origin in
+            _ = try edge.get("/d")
+            origin.respond { request in
+                #expect(request.headers.first(name: "range") == nil)
+                return .init(status: 304, headers: [("Cache-Control", "max-age=600"), ("ETag", "\"d1\"")])
+            }
+            try await waitForStaleness()
+            let response = try edge.get("/d", headers: [("Range", "bytes=7-")])
+            #expect(response.status == 206)
+            #expect(response.text == "789")
+            #expect(response.header("content-range") == "bytes 7-9/10")
+            #expect(origin.requestCount == 2)
+        }
+    }
 }

@@ -48,9 +48,11 @@ final class OriginFetch: OriginResponseDelegate {
     private var finished = false
     // The response being stored.
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
+    /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
+    private var storingDeclaredLength: Int?
     private var discardingResponse = false
-    /// A 304 that matched nothing stored: ask again without validators once the 304 has ended.
-    private var refetchUnconditionally = false
+    /// The origin's 304 did not select the stored response: ask again without validators once it ends.
+    private var retryWithoutValidators = false
     private(set) var server: OriginServer?
 
     static let uploadBufferLimit = 64 * 1024
@@ -180,10 +182,11 @@ final class OriginFetch: OriginResponseDelegate {
         if let stale = plan.stale, let key = plan.cacheKey {
             if status == 304, Revalidation.notModifiedSelects(stored: stale.headers, notModified: headers) {
                 services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
-                let freshened = Revalidation.freshen(stored: stale.headers, with: headers)
+                let merged = Revalidation.freshen(stored: stale.headers, with: headers)
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
-                let updated = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: freshened, timing: timing)
-                    ?? CachedResponse(status: stale.status, headers: freshened, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: Self.headersToStore(merged, settings: settings.policy), timing: timing)
+                // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
+                let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
                 leadership?.finish(.stored)
                 discardingResponse = true
                 let ttl = Self.remainingTTL(updated, now: now, settings: settings.policy)
@@ -193,9 +196,9 @@ final class OriginFetch: OriginResponseDelegate {
                 return
             }
             if status == 304 {
-                // RFC 9111 §4.3.4: this 304 selects no stored response, and the client asked for the
-                // whole resource, so the conditional request is repeated without validators.
-                refetchUnconditionally = true
+                // A 304 for another representation (RFC 9111 §4.3.4: it selects no stored response)
+                // can neither freshen the entry nor be forwarded: the client did not ask conditionally.
+                retryWithoutValidators = true
                 discardingResponse = true
                 return
             }
@@ -224,12 +227,10 @@ final class OriginFetch: OriginResponseDelegate {
             if let declaredLength, declaredLength > services.cache.maxObjectBytes {
                 leadership?.finish(.notStorable)
             } else {
-                var storedHeaders = headers
-                for name in StoragePolicy.fieldsToStripBeforeStoring(storedHeaders) {
-                    storedHeaders.remove(name: name)
-                }
+                let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
                 let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.maxObjectBytes))
                 storing = (status, storedHeaders, body, now)
+                storingDeclaredLength = declaredLength
                 cacheStatus.stored = true
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
                 let lifetime = Freshness.lifetime(status: status, headers: storedHeaders, settings: settings.policy)
@@ -254,6 +255,10 @@ final class OriginFetch: OriginResponseDelegate {
                     abort()
                     return
                 }
+            } else if let storingDeclaredLength, storing!.body.readableBytes == storingDeclaredLength {
+                // Store before the client gets the last bytes: a client that has read the whole
+                // response and asks again at once must find it (the origin's end may come later).
+                commitStored()
             }
         }
         if !discardingResponse {
@@ -262,31 +267,43 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseEnd() {
-        connection = nil
-        if refetchUnconditionally {
-            refetchUnconditionally = false
-            discardingResponse = false
-            for (name, _) in Revalidation.validators(for: plan.stale?.headers ?? HTTPHeaders()) {
-                plan.head.headers.remove(name: name)
-            }
-            plan.stale = nil
-            triedServers.removeAll()
-            start()
+        if retryWithoutValidators {
+            restartWithoutValidators()
             return
         }
         finished = true
-        if let storing, let key = plan.cacheKey {
-            let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
-            if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
-                let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
-                services.cache.insert(response, for: key)
-                leadership?.finish(.stored)
-            }
-            self.storing = nil
-        }
+        connection = nil
+        commitStored()
         leadership?.finish(.notStorable)
         if !discardingResponse {
             client?.fetchDidEnd(self)
+        }
+    }
+
+    /// Sends the request again, unconditionally, to the same servers; the response is then handled
+    /// like a miss (forwarded, and stored if allowed), so followers keep waiting for it.
+    private func restartWithoutValidators() {
+        retryWithoutValidators = false
+        discardingResponse = false
+        connection = nil
+        for name in Revalidation.preconditionFieldNames {
+            plan.head.headers.remove(name: name)
+        }
+        plan.stale = nil
+        if !triedServers.isEmpty {
+            triedServers.removeLast()
+        }
+        start()
+    }
+
+    private func commitStored() {
+        guard let storing, let key = plan.cacheKey else { return }
+        self.storing = nil
+        let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
+        if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
+            let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+            services.cache.insert(response, for: key)
+            leadership?.finish(.stored)
         }
     }
 
@@ -344,6 +361,19 @@ final class OriginFetch: OriginResponseDelegate {
                 requestTarget: plan.head.uri, settings: settings) else { return false }
         }
         return StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings) == nil
+    }
+
+    /// The fields a shared cache may keep: those named by `private="..."` must not be stored, and
+    /// those named by `no-cache="..."` must not be reused without revalidation (RFC 9111 §5.2.2.4,
+    /// §5.2.2.7), so neither goes into the stored copy (a `Set-Cookie` must not reach other clients).
+    static func headersToStore(_ headers: HTTPHeaders, settings: CachePolicySettings) -> HTTPHeaders {
+        var stored = headers
+        let names = StoragePolicy.fieldsToStripBeforeStoring(headers, settings: settings)
+            + StoragePolicy.fieldsRequiringRevalidation(headers, settings: settings)
+        for name in names {
+            stored.remove(name: name)
+        }
+        return stored
     }
 
     static func isSafe(_ method: HTTPMethod) -> Bool {

@@ -109,6 +109,12 @@ extension ProxyHandler {
     private func revalidateInBackground(_ request: ClientRequest, key: CacheKey, stale: CachedResponse) {
         guard let context, let route = request.route,
               case .leader(let leadership) = services.coalescer.join(key, on: context.eventLoop) else { return }
+        // Another revalidation may have freshened the entry between our lookup and our join.
+        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers),
+           current.timing != stale.timing {
+            leadership.finish(.stored)
+            return
+        }
         let plan = OriginFetch.Plan(
             head: upstreamHead(request, cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)

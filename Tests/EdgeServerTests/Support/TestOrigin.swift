@@ -65,7 +65,14 @@ final class TestOrigin: Sendable {
     var requests: [Request] { shared.log.withLock { $0 } }
     var requestCount: Int { shared.log.withLock { $0.count } }
 
+    /// Stops the origin; calling it again does nothing (a test may stop its origin before `withEdge`
+    /// does, and closing a channel whose event loop is already shut down would never complete).
     func stop() async {
+        let alreadyStopped = shared.stopped.withLock { stopped in
+            defer { stopped = true }
+            return stopped
+        }
+        guard !alreadyStopped else { return }
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
@@ -73,6 +80,7 @@ final class TestOrigin: Sendable {
     fileprivate final class Shared: Sendable {
         let handler: Mutex<Handler>
         let log = Mutex<[Request]>([])
+        let stopped = Mutex(false)
         init(handler: @escaping Handler) {
             self.handler = Mutex(handler)
         }

@@ -17,6 +17,7 @@ extension EdgeServer.Configuration {
         settings.policy.heuristicFraction = config.cache.heuristicFraction
         settings.policy.heuristicMaxLifetime = config.cache.heuristicMax.seconds
         settings.graceSeconds = config.cache.grace.seconds
+        settings.staleIfUnreachableSeconds = config.cache.staleIfUnreachable.seconds
         settings.keepCDNCacheControl = config.cache.keepCDNCacheControl
 
         var pools: [String: PoolConfig] = [:]

@@ -25,6 +25,8 @@ public struct ProxySettings: Sendable {
     public var policy = CachePolicySettings()
     /// Extra window in which a stale response may be served when the origin fails.
     public var graceSeconds: Double = 0
+    /// How stale a response may be served when no origin can be reached at all.
+    public var staleIfUnreachableSeconds: Double = 86_400
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
     public var keepCDNCacheControl = true
 

@@ -97,8 +97,8 @@ public enum LookupPolicy {
     /// (an extra configured window, 0 by default) allow it; never when no-cache, must-revalidate,
     /// proxy-revalidate or s-maxage forbid serving stale (RFC 9111 §4.2.4).
     ///
-    /// `originUnreachable` is true when no response came at all (connect failure, reset, timeout):
-    /// the cache is then "disconnected", and §4.2.4 lets it serve stale without any window.
+    /// `unreachableWindow` is given when no response came at all (connect failure, reset, timeout):
+    /// the cache is then "disconnected", which §4.2.4 lets serve stale; the window bounds how stale.
     public static func staleIfErrorAllowed(
         request: CacheRequest,
         responseHeaders: HTTPHeaders,
@@ -107,17 +107,17 @@ public enum LookupPolicy {
         settings: CachePolicySettings,
         graceSeconds: Double,
         responseStatus: Int = 200,
-        originUnreachable: Bool = false
+        unreachableWindow: Double? = nil
     ) -> Bool {
         let responseDirectives = CacheControl.effective(for: responseHeaders, settings: settings)
         if responseDirectives.noCache || forbidsStale(responseDirectives) { return false }
-        if originUnreachable { return true }
         let requestDirectives = request.cacheControl
         let age = Freshness.currentAge(headers: responseHeaders, timing: timing, now: now)
         let lifetime = Freshness.lifetime(
             status: responseStatus, headers: responseHeaders, settings: settings, responseTime: timing.responseTime)
         let staleness = age - lifetime
         var window = max(0, graceSeconds)
+        if let unreachableWindow { window = max(window, unreachableWindow) }
         if let seconds = responseDirectives.staleIfError { window = max(window, Double(seconds)) }
         if let seconds = requestDirectives.staleIfError { window = max(window, Double(seconds)) }
         switch requestDirectives.maxStale {

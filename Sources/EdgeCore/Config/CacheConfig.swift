@@ -14,6 +14,9 @@ public struct CacheConfig: Sendable, Codable, Equatable {
     public var keepCDNCacheControl: Bool = true
     /// Extra window to serve stale content when the origin fails.
     public var grace: TimeSpan = .zero
+    /// How long past freshness a stored response may be served when no origin can be reached at all
+    /// (RFC 9111 §4.2.4 lets a disconnected cache serve stale); 0 turns it off.
+    public var staleIfUnreachable: TimeSpan = .days(1)
 
     public init() {}
 
@@ -25,6 +28,7 @@ public struct CacheConfig: Sendable, Codable, Equatable {
         case heuristicMax = "heuristic_max"
         case keepCDNCacheControl = "keep_cdn_cache_control"
         case grace
+        case staleIfUnreachable = "stale_if_unreachable"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +41,7 @@ public struct CacheConfig: Sendable, Codable, Equatable {
         heuristicMax = try c.field(.heuristicMax, default: d.heuristicMax)
         keepCDNCacheControl = try c.field(.keepCDNCacheControl, default: d.keepCDNCacheControl)
         grace = try c.field(.grace, default: d.grace)
+        staleIfUnreachable = try c.field(.staleIfUnreachable, default: d.staleIfUnreachable)
     }
 }
 

@@ -25,6 +25,7 @@ extension EdgeConfig {
         out.set("heuristic_max", .string(cache.heuristicMax.description))
         out.set("keep_cdn_cache_control", .bool(cache.keepCDNCacheControl))
         out.set("grace", .string(cache.grace.description))
+        out.set("stale_if_unreachable", .string(cache.staleIfUnreachable.description))
 
         if pools.isEmpty { out.comment("no [[pools]]: `edge serve` needs --origin") }
         for pool in pools {

@@ -332,7 +332,7 @@ final class OriginFetch: OriginResponseDelegate {
             if LookupPolicy.staleIfErrorAllowed(
                 request: CacheRequest(method: "GET", headers: plan.clientHeaders), responseHeaders: stale.headers,
                 timing: stale.timing, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds,
-                responseStatus: stale.status, originUnreachable: true) {
+                responseStatus: stale.status, unreachableWindow: settings.staleIfUnreachableSeconds) {
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
                 var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: nil)
                 cacheStatus.hit = true

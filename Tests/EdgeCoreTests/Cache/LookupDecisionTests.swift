@@ -28,14 +28,14 @@ struct LookupDecisionTests {
     }
 
     func staleIfError(
-        _ response: String, after: Double, request: String? = nil, grace: Double = 0, unreachable: Bool = false
+        _ response: String, after: Double, request: String? = nil, grace: Double = 0, unreachable: Double? = nil
     ) -> Bool {
         var requestHeaders = HTTPHeaders()
         if let request { requestHeaders.add(name: "Cache-Control", value: request) }
         return LookupPolicy.staleIfErrorAllowed(
             request: CacheRequest(method: "GET", headers: requestHeaders),
             responseHeaders: HTTPHeaders([("Date", HTTPDate.format(stored)), ("Cache-Control", response)]),
-            timing: timing, now: stored + after, settings: settings, graceSeconds: grace, originUnreachable: unreachable)
+            timing: timing, now: stored + after, settings: settings, graceSeconds: grace, unreachableWindow: unreachable)
     }
 
     @Test("a response within max-age is fresh, and stale once age reaches it")
@@ -175,11 +175,13 @@ struct LookupDecisionTests {
 
     @Test("a disconnected cache may serve stale without any window, unless the response forbids stale")
     func staleWhenOriginUnreachable() {
-        #expect(staleIfError("max-age=2", after: 30, unreachable: true))
-        #expect(staleIfError("max-age=2", after: 86_400, unreachable: true))
+        #expect(staleIfError("max-age=2", after: 30, unreachable: 86_400))
+        #expect(staleIfError("max-age=2", after: 86_400, unreachable: 86_400))
+        #expect(!staleIfError("max-age=2", after: 86_403, unreachable: 86_400))
+        #expect(!staleIfError("max-age=2", after: 30, unreachable: 0))
         #expect(!staleIfError("max-age=2", after: 30))
         for directive in ["must-revalidate", "proxy-revalidate", "s-maxage=2", "no-cache"] {
-            #expect(!staleIfError("max-age=2, \(directive)", after: 30, unreachable: true), "\(directive)")
+            #expect(!staleIfError("max-age=2, \(directive)", after: 30, unreachable: 86_400), "\(directive)")
         }
     }
 }

@@ -23,6 +23,7 @@ struct EdgeConfigRenderingTests {
         c.cache.heuristicMax = .hours(6)
         c.cache.keepCDNCacheControl = false
         c.cache.grace = .minutes(10)
+        c.cache.staleIfUnreachable = .hours(2)
         var web = PoolConfig(name: "web", servers: [
             OriginServerConfig(host: "10.0.0.1", port: 8080, weight: 3),
             OriginServerConfig(host: "::1", port: 9000, backup: true),

@@ -96,20 +96,35 @@ struct FreshnessEndToEndTests {
         }
     }
 
-    @Test("CDN-Cache-Control takes precedence over Cache-Control and is not passed to the client")
+    @Test("CDN-Cache-Control takes precedence over Cache-Control and is passed on for CDNs further down")
     func cdnCacheControlPrecedence() async throws {
         try await withEdge(origin: { _ in
             .init(headers: [("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=600")], body: "cdn")
         }) { edge, origin in
             let first = try edge.get("/cdn")
             #expect(first.cacheStatus.has("stored"))
-            #expect(first.header("cdn-cache-control") == nil)
+            #expect(first.header("cdn-cache-control") == "max-age=600")
             #expect(first.header("cache-control") == "no-store")
             let second = try edge.get("/cdn")
             #expect(second.cacheStatus.isHit)
             #expect(second.text == "cdn")
-            #expect(second.header("cdn-cache-control") == nil)
+            #expect(second.header("cdn-cache-control") == "max-age=600")
             #expect(second.header("cache-control") == "no-store")
+            #expect(origin.requestCount == 1)
+        }
+    }
+
+    @Test("with keep_cdn_cache_control off, CDN-Cache-Control is used but not passed to the client")
+    func cdnCacheControlRemovedWhenConfigured() async throws {
+        try await withEdge(origin: { _ in
+            .init(headers: [("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=600")], body: "cdn")
+        }, configure: { $0.settings.keepCDNCacheControl = false }) { edge, origin in
+            let first = try edge.get("/cdn")
+            #expect(first.cacheStatus.has("stored"))
+            #expect(first.header("cdn-cache-control") == nil)
+            let second = try edge.get("/cdn")
+            #expect(second.cacheStatus.isHit)
+            #expect(second.header("cdn-cache-control") == nil)
             #expect(origin.requestCount == 1)
         }
     }

@@ -108,9 +108,34 @@ struct StaleEndToEndTests {
         }
     }
 
-    @Test("beyond the stale-if-error window an unreachable origin gives an error, not the stale response")
+    @Test("an unreachable origin gets a stale response served, within stale_if_unreachable (RFC 9111 §4.2.4)")
+    func staleServedWhenOriginUnreachable() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1")], body: "v1") }) { edge, origin in
+            _ = try edge.get("/down")
+            await origin.stop()
+            try await Task.sleep(for: .seconds(1.5))
+            let response = try edge.get("/down")
+            #expect(response.status == 200)
+            #expect(response.text == "v1")
+            #expect(response.header("cache-status")?.contains("stale") == true)
+        }
+    }
+
+    @Test("an unreachable origin does not get must-revalidate content served stale")
+    func mustRevalidateNotServedWhenUnreachable() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1, must-revalidate")], body: "v1") }) { edge, origin in
+            _ = try edge.get("/strict")
+            await origin.stop()
+            try await Task.sleep(for: .seconds(1.5))
+            let response = try edge.get("/strict")
+            #expect(response.status == 502 || response.status == 504)
+        }
+    }
+
+    @Test("with stale_if_unreachable off, beyond the stale-if-error window an unreachable origin gives an error")
     func staleIfErrorExpiredOriginDown() async throws {
-        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1, stale-if-error=1")], body: "v1") }) { edge, origin in
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=1, stale-if-error=1")], body: "v1") },
+                           configure: { $0.settings.staleIfUnreachableSeconds = 0 }) { edge, origin in
             _ = try edge.get("/sie")
             await origin.stop()
             try await Task.sleep(for: .seconds(3))

@@ -74,6 +74,13 @@ extension ProxyHandler {
         }
         switch services.coalescer.join(key, on: context.eventLoop) {
         case .leader(let leadership):
+            // A fetch for this key may have stored its response between our lookup and our join.
+            if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers),
+               current.timing != stale?.timing {
+                leadership.finish(.stored)
+                lookup(request, key: key, coalesce: false, collapsed: true)
+                return
+            }
             startFetch(request, plan: plan, leadership: leadership)
         case .follower(let outcome):
             services.stats.coalesced.wrappingAdd(1, ordering: .relaxed)

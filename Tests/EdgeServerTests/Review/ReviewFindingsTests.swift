@@ -88,9 +88,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 9 — a fetch that keeps storing after its client's response ended is never resumed
+    // MARK: Finding 5 — a fetch that keeps storing after its client's response ended is never resumed
 
-    @Test("finding 9: a response still being stored after a HEAD was answered is stored even if the next response stalls the client")
+    @Test("finding 5: a response still being stored after a HEAD was answered is stored even if the next response stalls the client")
     func storingAfterHeadSurvivesClientBackpressure() async throws {
         let size = 64 << 20
         let handler: TestOrigin.Handler = { request in
@@ -111,7 +111,7 @@ struct ReviewFindingsTests {
                 try client.send(EdgeHarness.request(method: "HEAD", path: "/big") + EdgeHarness.request(path: "/other"))
                 let head = try client.readHead()
                 _ = try client.countBody(for: head, requestMethod: "HEAD")
-                // Shorter than the origin idle timeout, so that /other itself survives the pause (see finding 10).
+                // Shorter than the origin idle timeout, so that /other itself survives the pause (see finding 3).
                 usleep(1_000_000)
                 let other = try client.readHead()
                 let bytes = try client.countBody(for: other).bytes
@@ -132,9 +132,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 10 — client backpressure is counted as origin idleness
+    // MARK: Finding 3 — client backpressure is counted as origin idleness
 
-    @Test("finding 10: a client that pauses reading longer than the origin idle timeout still gets the whole body")
+    @Test("finding 3: a client that pauses reading longer than the origin idle timeout still gets the whole body")
     func slowClientIsNotCutAsOriginIdle() async throws {
         let size = 64 << 20
         let handler: TestOrigin.Handler = { _ in
@@ -156,9 +156,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 3 — the edge answers a POST with 304
+    // MARK: Finding 4 — the edge answers a POST with 304
 
-    @Test("finding 3: a POST whose If-None-Match matches the origin's ETag gets the origin's 200, never a 304")
+    @Test("finding 4: a POST whose If-None-Match matches the origin's ETag gets the origin's 200, never a 304")
     func postIsNotAnsweredNotModified() async throws {
         let handler: TestOrigin.Handler = { _ in
             TestOrigin.Response(headers: [("ETag", "\"v1\""), ("Cache-Control", "no-store")], body: "created")
@@ -176,9 +176,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 4 — an unfinished request body after an early error keeps the connection forever
+    // MARK: Finding 6 — an unfinished request body after an early error keeps the connection forever
 
-    @Test("finding 4: a client that stops sending the body of a misdirected request is disconnected by the idle timeout")
+    @Test("finding 6: a client that stops sending the body of a misdirected request is disconnected by the idle timeout")
     func misdirectedUploadStallIsCutOff() async throws {
         try await withEdge(configure: { configuration in
             configuration.sites[0].hosts = ["known.example"]
@@ -202,9 +202,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 5 — uncacheable URLs are serialized by coalescing
+    // MARK: Finding 8 — uncacheable URLs are serialized by coalescing
 
-    @Test("finding 5: concurrent requests for an uncacheable URL do not wait for each other")
+    @Test("finding 8: concurrent requests for an uncacheable URL do not wait for each other")
     func uncacheableRequestsAreNotSerialized() async throws {
         let handler: TestOrigin.Handler = { _ in
             TestOrigin.Response(headers: [("Cache-Control", "private")], body: "personal", delay: .milliseconds(500))
@@ -234,9 +234,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 6 — "stored" is claimed for a response the cache refused
+    // MARK: Finding 9 — "stored" is claimed for a response the cache refused
 
-    @Test("finding 6: a response reported as stored is served from the cache next time")
+    @Test("finding 9: a response reported as stored is served from the cache next time")
     func storedMeansStored() async throws {
         let body = String(repeating: "b", count: 99_950)
         let handler: TestOrigin.Handler = { _ in
@@ -253,9 +253,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 7 — 100 Continue sent to an HTTP/1.0 client
+    // MARK: Finding 10 — 100 Continue sent to an HTTP/1.0 client
 
-    @Test("finding 7: an HTTP/1.0 client sending Expect: 100-continue gets no 1xx response (RFC 9110 §15.2)")
+    @Test("finding 10: an HTTP/1.0 client sending Expect: 100-continue gets no 1xx response (RFC 9110 §15.2)")
     func noContinueForHTTP10() async throws {
         try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "no-store")], body: "ok") }) { edge, _ in
             let status = try await onThread { () -> Int in
@@ -269,9 +269,9 @@ struct ReviewFindingsTests {
         }
     }
 
-    // MARK: Finding 8 — HTTP/1.0 keep-alive never confirmed
+    // MARK: Finding 11 — HTTP/1.0 keep-alive never confirmed
 
-    @Test("finding 8: an HTTP/1.0 keep-alive request gets Connection: keep-alive and the connection stays usable")
+    @Test("finding 11: an HTTP/1.0 keep-alive request gets Connection: keep-alive and the connection stays usable")
     func http10KeepAliveIsConfirmed() async throws {
         try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "no-store")], body: "ok") }) { edge, _ in
             let (first, second) = try await onThread { () -> (RawHTTPConnection.Response, RawHTTPConnection.Response) in
@@ -362,7 +362,7 @@ private final class PacedOrigin: Sendable {
 /// reviewed code and so show that the failing tests fail for the reason they name.
 @Suite("Review findings, controls (passing)", .serialized)
 struct ReviewFindingsControlTests {
-    @Test("control for finding 9: a response still being stored after a HEAD was answered is stored when nothing else is sent")
+    @Test("control for finding 5: a response still being stored after a HEAD was answered is stored when nothing else is sent")
     func storingAfterHeadIsStored() async throws {
         let size = 64 << 20
         let handler: TestOrigin.Handler = { _ in

@@ -124,7 +124,7 @@ public final class EdgeServer: Sendable {
         }
         await forEachLoop { context in
             context.connections.closeAll()
-            context.pool.closeIdleConnections()
+            context.pool.closeAllConnections()
         }
         try? await group.shutdownGracefully()
     }

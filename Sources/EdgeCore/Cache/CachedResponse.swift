@@ -23,11 +23,16 @@ public struct CachedResponse: Sendable {
 
     /// Bytes this response holds: body, header text and a fixed allowance for the bookkeeping around it.
     public var byteCost: Int {
+        Self.byteCost(bodyBytes: body.readableBytes, headers: headers)
+    }
+
+    /// What a response with these headers and a body of `bodyBytes` costs the store.
+    public static func byteCost(bodyBytes: Int, headers: HTTPHeaders) -> Int {
         var headerBytes = 0
         for (name, value) in headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
         }
-        return body.readableBytes + headerBytes + CachedResponse.overheadAllowance
+        return bodyBytes + headerBytes + overheadAllowance
     }
 
     static let overheadAllowance = 256

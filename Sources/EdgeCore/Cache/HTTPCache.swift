@@ -28,6 +28,11 @@ public final class HTTPCache: Sendable {
         self.maxObjectBytes = maxObjectBytes
     }
 
+    /// The largest body a response with these headers may have and still be stored.
+    public func maxBodyBytes(storedWith headers: HTTPHeaders) -> Int {
+        maxObjectBytes - CachedResponse.byteCost(bodyBytes: 0, headers: headers)
+    }
+
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {
         guard let stored = store.get(key) else { return .uriMiss }
         if let response = stored.select(for: requestHeaders) {

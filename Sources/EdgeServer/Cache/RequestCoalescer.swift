@@ -5,8 +5,10 @@ import Synchronization
 /// Collapses concurrent fetches of one URL into one origin request (Pingora's cache lock, Varnish's waiting list).
 ///
 /// The first request for a key leads and fetches; the others follow and wait for the leader's outcome,
-/// then look in the cache again or, when nothing was stored, go to the origin themselves. Keys are
-/// spread over shards so event loops rarely meet on one lock.
+/// then look in the cache again or, when nothing was stored, go to the origin themselves. A key whose
+/// response turned out not to be storable is remembered for a while (Varnish's hit-for-miss), so that
+/// requests for it go straight to the origin instead of queueing behind each other. Keys are spread
+/// over shards so event loops rarely meet on one lock.
 final class RequestCoalescer: Sendable {
     enum Outcome: Sendable {
         /// A response was stored (or freshened): followers will find it in the cache.
@@ -20,44 +22,84 @@ final class RequestCoalescer: Sendable {
     enum Role {
         case leader(Leadership)
         case follower(EventLoopFuture<Outcome>)
+        /// The key was recently found uncacheable: fetch without waiting for anyone.
+        case bypass
+    }
+
+    private struct ShardState {
+        var waiting: [CacheKey: [EventLoopPromise<Outcome>]] = [:]
+        var uncacheableUntil: [CacheKey: NIODeadline] = [:]
     }
 
     private final class Shard: Sendable {
-        let waiting = Mutex<[CacheKey: [EventLoopPromise<Outcome>]]>([:])
+        let state = Mutex(ShardState())
     }
 
     private let shards: [Shard]
+    private let uncacheableMemory: TimeAmount
+    /// Bounds the hit-for-miss memory of one shard; past it, expired marks are swept.
+    private static let uncacheableLimitPerShard = 4096
 
-    init(shardCount: Int = 32) {
+    init(shardCount: Int = 32, uncacheableMemory: TimeAmount = .seconds(120)) {
         shards = (0..<max(1, shardCount)).map { _ in Shard() }
+        self.uncacheableMemory = uncacheableMemory
     }
 
     /// Joins the fetch of `key`: leads it when nobody else does, else follows on `eventLoop`.
     func join(_ key: CacheKey, on eventLoop: EventLoop) -> Role {
+        let now = NIODeadline.now()
         let shard = shards[shardIndex(key)]
-        let future: EventLoopFuture<Outcome>? = shard.waiting.withLock { waiting in
-            guard waiting[key] != nil else {
-                waiting[key] = []
+        let future: EventLoopFuture<Outcome>?? = shard.state.withLock { state in
+            if let until = state.uncacheableUntil[key] {
+                if until > now { return .some(nil) }
+                state.uncacheableUntil.removeValue(forKey: key)
+            }
+            guard state.waiting[key] != nil else {
+                state.waiting[key] = []
                 return nil
             }
             let promise = eventLoop.makePromise(of: Outcome.self)
-            waiting[key]?.append(promise)
-            return promise.futureResult
+            state.waiting[key]?.append(promise)
+            return .some(promise.futureResult)
         }
-        if let future {
-            return .follower(future)
+        switch future {
+        case .none: return .leader(Leadership(key: key, coalescer: self))
+        case .some(.none): return .bypass
+        case .some(.some(let future)): return .follower(future)
         }
-        return .leader(Leadership(key: key, coalescer: self))
+    }
+
+    /// A response for `key` was stored after all: requests for it coalesce again.
+    func markStored(_ key: CacheKey) {
+        shards[shardIndex(key)].state.withLock { state in
+            _ = state.uncacheableUntil.removeValue(forKey: key)
+        }
     }
 
     /// Number of keys being fetched right now.
     var inFlightCount: Int {
-        shards.reduce(0) { total, shard in total + shard.waiting.withLock { $0.count } }
+        shards.reduce(0) { total, shard in total + shard.state.withLock { $0.waiting.count } }
     }
 
     fileprivate func finish(_ key: CacheKey, _ outcome: Outcome) {
-        let followers = shards[shardIndex(key)].waiting.withLock { waiting in
-            waiting.removeValue(forKey: key) ?? []
+        let memory = uncacheableMemory
+        let followers = shards[shardIndex(key)].state.withLock { state in
+            switch outcome {
+            case .notStorable:
+                let now = NIODeadline.now()
+                if state.uncacheableUntil.count >= Self.uncacheableLimitPerShard {
+                    state.uncacheableUntil = state.uncacheableUntil.filter { $0.value > now }
+                    if state.uncacheableUntil.count >= Self.uncacheableLimitPerShard {
+                        state.uncacheableUntil.removeAll()
+                    }
+                }
+                state.uncacheableUntil[key] = now + memory
+            case .stored:
+                state.uncacheableUntil.removeValue(forKey: key)
+            case .failed:
+                break
+            }
+            return state.waiting.removeValue(forKey: key) ?? []
         }
         for follower in followers {
             follower.succeed(outcome)

@@ -29,6 +29,8 @@ final class OriginFetch: OriginResponseDelegate {
         /// Whether the response may go into the cache at all (cacheable path, no request no-store).
         var storeAllowed: Bool
         var forward: CacheStatus.Forward
+        /// The client's conditionals were kept from the origin (cacheable GET/HEAD path): the edge answers them.
+        var answersClientConditionals = false
     }
 
     weak var client: OriginFetchClient?
@@ -50,6 +52,8 @@ final class OriginFetch: OriginResponseDelegate {
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
     /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
     private var storingDeclaredLength: Int?
+    /// The most body bytes the response being stored may have (the store's limit less its headers).
+    private var storingBodyLimit = 0
     private var discardingResponse = false
     /// The origin's 304 did not select the stored response: ask again without validators once it ends.
     private var retryWithoutValidators = false
@@ -77,11 +81,11 @@ final class OriginFetch: OriginResponseDelegate {
         requestTime = ProxyServices.now()
         services.stats.originRequests.wrappingAdd(1, ordering: .relaxed)
         let policy = route.pool.policy
-        pool.acquire(server, policy: policy) { [self] result in
+        pool.acquire(server, pool: route.pool.name, policy: policy) { [self] result in
             switch result {
             case .success(let (connection, reused)):
                 guard !finished else {
-                    connection.abort()
+                    connection.returnUnused()
                     return
                 }
                 self.connection = connection
@@ -158,8 +162,10 @@ final class OriginFetch: OriginResponseDelegate {
 
     // MARK: Response side
 
+    /// While a response is being stored, followers wait for it: the origin is read at its own pace, and
+    /// the client's share queues on its connection (at most `maxObjectBytes`, the most that is stored).
     var wantsMoreOriginData: Bool {
-        client?.canTakeResponseBody ?? true
+        storing != nil || (client?.canTakeResponseBody ?? true)
     }
 
     func originWritabilityChanged(isWritable: Bool) {
@@ -184,10 +190,16 @@ final class OriginFetch: OriginResponseDelegate {
                 services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
                 let merged = Revalidation.freshen(stored: stale.headers, with: headers)
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
-                services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: Self.headersToStore(merged, settings: settings.policy), timing: timing)
+                let storedHeaders = Self.headersToStore(merged, settings: settings.policy)
+                var stored = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing) != nil
+                if !stored {
+                    // Evicted or purged while being revalidated: the 304 still proves the body current.
+                    let replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                    stored = services.cache.insert(replacement, for: key)
+                }
                 // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
                 let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
-                leadership?.finish(.stored)
+                leadership?.finish(stored ? .stored : .notStorable)
                 discardingResponse = true
                 let ttl = Self.remainingTTL(updated, now: now, settings: settings.policy)
                 var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: 304)
@@ -224,12 +236,14 @@ final class OriginFetch: OriginResponseDelegate {
         var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
         if plan.storeAllowed, let key = plan.cacheKey, mayStore(status: status, headers: headers, cacheRequest: cacheRequest) {
             let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
-            if let declaredLength, declaredLength > services.cache.maxObjectBytes {
+            let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
+            let bodyLimit = services.cache.maxBodyBytes(storedWith: storedHeaders)
+            if let declaredLength, declaredLength > bodyLimit {
                 leadership?.finish(.notStorable)
             } else {
-                let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
-                let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, services.cache.maxObjectBytes))
+                let body = ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, max(0, bodyLimit)))
                 storing = (status, storedHeaders, body, now)
+                storingBodyLimit = bodyLimit
                 storingDeclaredLength = declaredLength
                 cacheStatus.stored = true
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
@@ -240,6 +254,11 @@ final class OriginFetch: OriginResponseDelegate {
             }
         } else {
             leadership?.finish(.notStorable)
+            if client == nil {
+                // A background fetch exists only to store: a response it may not store is not worth reading.
+                abort()
+                return
+            }
         }
         client?.fetch(self, didReceiveHead: head.status, headers: headers, cacheStatus: cacheStatus)
     }
@@ -248,7 +267,7 @@ final class OriginFetch: OriginResponseDelegate {
         if storing != nil {
             var buffer = buffer
             storing!.body.writeBuffer(&buffer)
-            if storing!.body.readableBytes > services.cache.maxObjectBytes {
+            if storing!.body.readableBytes > storingBodyLimit {
                 storing = nil
                 leadership?.finish(.notStorable)
                 if client == nil {
@@ -302,14 +321,18 @@ final class OriginFetch: OriginResponseDelegate {
         let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
         if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
             let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
-            services.cache.insert(response, for: key)
-            leadership?.finish(.stored)
+            if services.cache.insert(response, for: key) {
+                services.coalescer.markStored(key)
+                leadership?.finish(.stored)
+            }
         }
+        leadership?.finish(.notStorable)
     }
 
     func originFailed(_ error: OriginError) {
         connection = nil
-        if case .closedBeforeResponse(_, reused: true) = error, !retriedStaleConnection, bodyBytesSent == 0, !finished {
+        if case .closedBeforeResponse(_, reused: true) = error, !retriedStaleConnection, bodyBytesSent == 0, !finished,
+           Self.isIdempotent(plan.head.method) {
             // An origin may close an idle keep-alive connection just as a request goes out on it: try once more.
             retriedStaleConnection = true
             triedServers.removeLast()
@@ -374,6 +397,14 @@ final class OriginFetch: OriginResponseDelegate {
             stored.remove(name: name)
         }
         return stored
+    }
+
+    /// RFC 9110 §9.2.2: only these may be retried automatically.
+    static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: return true
+        default: return false
+        }
     }
 
     static func isSafe(_ method: HTTPMethod) -> Bool {

@@ -67,7 +67,8 @@ extension ProxyHandler {
     private func fetch(_ request: ClientRequest, key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
         let plan = OriginFetch.Plan(
             head: upstreamHead(request, cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
-            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: storeAllowed, forward: forward)
+            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: storeAllowed, forward: forward,
+            answersClientConditionals: true)
         guard coalesce, let context else {
             startFetch(request, plan: plan, leadership: nil)
             return
@@ -85,6 +86,8 @@ extension ProxyHandler {
         case .follower(let outcome):
             services.stats.coalesced.wrappingAdd(1, ordering: .relaxed)
             waitForLeader(request, key: key, outcome: outcome, plan: plan)
+        case .bypass:
+            startFetch(request, plan: plan, leadership: nil)
         }
     }
 

@@ -12,13 +12,13 @@ extension ProxyHandler: OriginFetchClient {
         let close = mustClose(request)
         let statusValue = cacheStatus.headerValue
         // On the cacheable path the client's conditionals were kept from the origin; answer them here.
-        if fetch.plan.storeAllowed || fetch.plan.stale != nil, status == .ok,
+        if fetch.plan.answersClientConditionals, status == .ok,
            ConditionalRequest.evaluate(method: request.isHead ? "HEAD" : "GET", requestHeaders: request.head.headers, responseStatus: 200, responseHeaders: headers, parseDate: HTTPDate.parse) == .notModified {
             request.suppressBody = true
             let notModified = ResponseFilter.forClient(ConditionalRequest.notModifiedHeaders(from: headers), cacheStatus: statusValue, settings: services.settings, closeConnection: close)
             writeHead(request, status: .notModified, headers: notModified)
             writeEnd(request)
-            stopFetchingUnlessStoring(fetch, cacheStatus)
+            fetch.detachClient()
             return
         }
         var clientHeaders = ResponseFilter.forClient(headers, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
@@ -31,14 +31,7 @@ extension ProxyHandler: OriginFetchClient {
         if request.isHead {
             request.suppressBody = true
             writeEnd(request)
-            stopFetchingUnlessStoring(fetch, cacheStatus)
-        }
-    }
-
-    /// The client has its whole answer: a body nobody will store or read is not worth fetching.
-    private func stopFetchingUnlessStoring(_ fetch: OriginFetch, _ cacheStatus: CacheStatus) {
-        if !cacheStatus.stored {
-            fetch.abort()
+            fetch.detachClient()
         }
     }
 

@@ -22,6 +22,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var readsPaused = false
     private var readDeferred = false
     private var closeWhenDone = false
+    private var sendStallTimer: Scheduled<Void>?
 
     init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal) {
         self.services = services
@@ -44,7 +45,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     /// Draining: a connection between requests closes now; a busy one closes after its response.
     func closeIfIdle() {
-        if current == nil {
+        if current == nil || current?.responseEnded == true {
             context?.close(promise: nil)
         } else {
             closeWhenDone = true
@@ -93,12 +94,22 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            sendStallTimer?.cancel()
+            sendStallTimer = nil
             current?.fetch?.resumeReading()
+        } else if sendStallTimer == nil {
+            // A client that takes no bytes for the idle timeout is gone in all but name.
+            let channel = context.channel
+            sendStallTimer = context.eventLoop.assumeIsolated().scheduleTask(in: services.settings.timeouts.clientIdle) {
+                channel.close(promise: nil)
+            }
         }
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        sendStallTimer?.cancel()
+        sendStallTimer = nil
         if let request = current {
             request.fetch?.client = nil
             request.fetch?.detachClient()
@@ -155,7 +166,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         request.route = route
-        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        if head.version != .http1_0, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         let key = CacheKey(host: host ?? "", target: head.uri)
@@ -204,6 +215,11 @@ final class ProxyHandler: ChannelDuplexHandler {
         request.responseStarted = true
         request.status = Int(status.code)
         request.cacheStatus = headers.first(name: "cache-status") ?? ""
+        var headers = headers
+        if request.head.version == .http1_0, !headers.contains(name: "connection"), !mustClose(request) {
+            // HTTP/1.0 keeps a connection only when the response says so (RFC 9112 §9.3).
+            headers.add(name: "connection", value: "keep-alive")
+        }
         let head = HTTPResponseHead(version: request.head.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
@@ -237,7 +253,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     /// Whether the connection ends with this response.
     func mustClose(_ request: ClientRequest) -> Bool {
-        closeWhenDone || drain.isDraining || !request.head.isKeepAlive || (request.hasBody && !request.requestEnded && !request.discardBody)
+        closeWhenDone || drain.isDraining || !request.head.isKeepAlive || (request.hasBody && !request.requestEnded)
     }
 
     func closeWhenDoneForUnframedBody() {

@@ -29,6 +29,8 @@ final class OriginConnection: ChannelDuplexHandler {
     private var requestKeepAlive = true
     private var requestComplete = false
     private var readPending = false
+    /// Reads are held back because the client is not taking bytes; the idle timer is off meanwhile.
+    private var pausedForClient = false
     /// Called once the connection may carry another request, or has closed.
     var onRelease: ((OriginConnection, _ reusable: Bool) -> Void)?
 
@@ -61,6 +63,7 @@ final class OriginConnection: ChannelDuplexHandler {
         self.requestKeepAlive = head.isKeepAlive
         self.responseKeepAlive = true
         self.requestComplete = false
+        self.pausedForClient = false
         self.firstByteTimeout = firstByteTimeout
         armFirstByteTimer()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -91,6 +94,16 @@ final class OriginConnection: ChannelDuplexHandler {
         readIfNeeded()
     }
 
+    /// Hands a connection that never carried the request it was fetched for back to its pool.
+    func returnUnused() {
+        guard state == .idle, isActive else {
+            abort()
+            return
+        }
+        readIfNeeded()
+        onRelease?(self, true)
+    }
+
     /// Gives up on the current exchange: the connection is closed and never reused.
     func abort() {
         delegate = nil
@@ -100,7 +113,6 @@ final class OriginConnection: ChannelDuplexHandler {
     // MARK: Receiving the response
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        readPending = false
         switch unwrapInboundIn(data) {
         case .head(let head):
             guard state == .awaitingHead else {
@@ -135,8 +147,11 @@ final class OriginConnection: ChannelDuplexHandler {
         }
     }
 
+    /// Every socket read ends here, whether or not it made a whole HTTP part (half a head, a lone chunk-size
+    /// line): only here is the outstanding read known to be over.
     func channelReadComplete(context: ChannelHandlerContext) {
-        if state == .receivingBody || state == .awaitingHead {
+        readPending = false
+        if state != .closed {
             readIfNeeded()
         }
     }
@@ -177,7 +192,19 @@ final class OriginConnection: ChannelDuplexHandler {
 
     private func readIfNeeded() {
         guard let context, !readPending, state != .closed else { return }
-        if state != .idle, let delegate, !delegate.wantsMoreOriginData { return }
+        if state != .idle, let delegate, !delegate.wantsMoreOriginData {
+            // Held back by the client, not by the origin: the origin's idle clock stops meanwhile.
+            if state == .receivingBody {
+                idleTimer?.cancel()
+                idleTimer = nil
+                pausedForClient = true
+            }
+            return
+        }
+        if pausedForClient {
+            pausedForClient = false
+            armIdleTimer()
+        }
         readPending = true
         context.read()
     }

@@ -6,15 +6,23 @@ import NIOPosix
 ///
 /// Each event loop has its own pool, so a client connection and the origin connection serving it
 /// share a thread: no locks on the request path, and bodies move between them without hops.
+/// Connections are kept per origin pool and server, so each pool's limits and timeouts hold.
 final class OriginConnectionPool {
+    struct SlotKey: Hashable {
+        var pool: String
+        var server: OriginServer
+    }
+
     private final class Slot {
+        let key: SlotKey
         let policy: UpstreamPolicy
         let limit: Int
         var idle: [OriginConnection] = []
         var open = 0
         var waiters = CircularBuffer<Waiter>()
 
-        init(policy: UpstreamPolicy, limit: Int) {
+        init(key: SlotKey, policy: UpstreamPolicy, limit: Int) {
+            self.key = key
             self.policy = policy
             self.limit = limit
         }
@@ -26,11 +34,15 @@ final class OriginConnectionPool {
         var timer: Scheduled<Void>?
     }
 
+    typealias Completion = (Result<(OriginConnection, reused: Bool), OriginError>) -> Void
+
     private let eventLoop: EventLoop
     private let loopCount: Int
-    private var slots: [OriginServer: Slot] = [:]
+    private var slots: [SlotKey: Slot] = [:]
     private var nextWaiterID = 0
     private var idleTimers: [ObjectIdentifier: Scheduled<Void>] = [:]
+    /// Every open connection, busy or idle, so that shutdown can end them all.
+    private var connections: [ObjectIdentifier: OriginConnection] = [:]
 
     init(eventLoop: EventLoop, loopCount: Int) {
         self.eventLoop = eventLoop
@@ -39,8 +51,8 @@ final class OriginConnectionPool {
 
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.
     /// `reused` tells the caller whether the connection already carried a request.
-    func acquire(_ server: OriginServer, policy: UpstreamPolicy, _ completion: @escaping (Result<(OriginConnection, reused: Bool), OriginError>) -> Void) {
-        let slot = self.slot(for: server, policy: policy)
+    func acquire(_ server: OriginServer, pool: String, policy: UpstreamPolicy, _ completion: @escaping Completion) {
+        let slot = self.slot(for: SlotKey(pool: pool, server: server), policy: policy)
         while let connection = slot.idle.popLast() {
             idleTimers.removeValue(forKey: ObjectIdentifier(connection))?.cancel()
             if connection.isActive {
@@ -49,13 +61,14 @@ final class OriginConnectionPool {
             }
         }
         if slot.open < slot.limit {
-            connect(server, slot: slot, completion)
+            connect(slot: slot, completion)
             return
         }
         let id = nextWaiterID
         nextWaiterID += 1
-        let timer = eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout) { [weak self] () -> Void in
-            self?.expireWaiter(id, server: server)
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout) { [weak self, weak slot] () -> Void in
+            guard let self, let slot else { return }
+            self.expireWaiter(id, slot: slot)
         }
         slot.waiters.append(Waiter(id: id, completion: completion, timer: timer))
     }
@@ -63,24 +76,34 @@ final class OriginConnectionPool {
     /// Closes every idle connection (used when the server drains).
     func closeIdleConnections() {
         for slot in slots.values {
-            for connection in slot.idle {
+            let idle = slot.idle
+            slot.idle.removeAll()
+            for connection in idle {
                 connection.abort()
             }
-            slot.idle.removeAll()
         }
     }
 
-    private func slot(for server: OriginServer, policy: UpstreamPolicy) -> Slot {
-        if let slot = slots[server] { return slot }
+    /// Ends every connection, busy ones included: the last step of shutting down, so that no fetch
+    /// outlives the event loops.
+    func closeAllConnections() {
+        for connection in Array(connections.values) {
+            connection.abort()
+        }
+    }
+
+    private func slot(for key: SlotKey, policy: UpstreamPolicy) -> Slot {
+        if let slot = slots[key] { return slot }
         // Each loop may open its share of the pool's connection limit.
         let limit = max(1, (policy.maxConnectionsPerServer + loopCount - 1) / loopCount)
-        let slot = Slot(policy: policy, limit: limit)
-        slots[server] = slot
+        let slot = Slot(key: key, policy: policy, limit: limit)
+        slots[key] = slot
         return slot
     }
 
-    private func connect(_ server: OriginServer, slot: Slot, _ completion: @escaping (Result<(OriginConnection, reused: Bool), OriginError>) -> Void) {
+    private func connect(slot: Slot, _ completion: @escaping Completion) {
         slot.open += 1
+        let server = slot.key.server
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(slot.policy.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -102,8 +125,10 @@ final class OriginConnectionPool {
                     completion(.failure(.connectFailed(server, "pipeline setup failed")))
                     return
                 }
-                connection.onRelease = { [weak self] connection, reusable in
-                    self?.release(connection, reusable: reusable)
+                self.connections[ObjectIdentifier(connection)] = connection
+                connection.onRelease = { [weak self, weak slot] connection, reusable in
+                    guard let self, let slot else { return }
+                    self.release(connection, slot: slot, reusable: reusable)
                 }
                 completion(.success((connection, reused: false)))
             case .failure(let error):
@@ -113,14 +138,13 @@ final class OriginConnectionPool {
                 } else {
                     completion(.failure(.connectFailed(server, Self.describe(error))))
                 }
-                self.serveNextWaiter(server, slot: slot)
+                self.serveNextWaiter(slot)
             }
         }
     }
 
-    private func release(_ connection: OriginConnection, reusable: Bool) {
-        let server = connection.server
-        guard let slot = slots[server] else { return }
+    private func release(_ connection: OriginConnection, slot: Slot, reusable: Bool) {
+        let key = ObjectIdentifier(connection)
         if reusable {
             if let waiter = slot.waiters.popFirst() {
                 waiter.timer?.cancel()
@@ -128,31 +152,31 @@ final class OriginConnectionPool {
                 return
             }
             slot.idle.append(connection)
-            let key = ObjectIdentifier(connection)
             idleTimers[key] = eventLoop.assumeIsolated().scheduleTask(in: slot.policy.keepAliveTimeout) { [weak self, weak connection] () -> Void in
                 self?.idleTimers.removeValue(forKey: key)
                 connection?.abort()
             }
         } else {
             slot.open -= 1
+            connections.removeValue(forKey: key)
             if let index = slot.idle.firstIndex(where: { $0 === connection }) {
                 slot.idle.remove(at: index)
             }
-            idleTimers.removeValue(forKey: ObjectIdentifier(connection))?.cancel()
-            serveNextWaiter(server, slot: slot)
+            idleTimers.removeValue(forKey: key)?.cancel()
+            serveNextWaiter(slot)
         }
     }
 
-    private func serveNextWaiter(_ server: OriginServer, slot: Slot) {
+    private func serveNextWaiter(_ slot: Slot) {
         guard slot.open < slot.limit, let waiter = slot.waiters.popFirst() else { return }
         waiter.timer?.cancel()
-        connect(server, slot: slot, waiter.completion)
+        connect(slot: slot, waiter.completion)
     }
 
-    private func expireWaiter(_ id: Int, server: OriginServer) {
-        guard let slot = slots[server], let index = slot.waiters.firstIndex(where: { $0.id == id }) else { return }
+    private func expireWaiter(_ id: Int, slot: Slot) {
+        guard let index = slot.waiters.firstIndex(where: { $0.id == id }) else { return }
         let waiter = slot.waiters.remove(at: index)
-        waiter.completion(.failure(.poolExhausted(server)))
+        waiter.completion(.failure(.poolExhausted(slot.key.server)))
     }
 
     private static func describe(_ error: Error) -> String {

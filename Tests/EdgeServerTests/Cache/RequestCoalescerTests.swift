@@ -53,3 +53,48 @@ struct RequestCoalescerTests {
         #expect(try follower?.wait() == .failed)
     }
 }
+
+@Suite("Request coalescer: hit-for-miss")
+struct RequestCoalescerHitForMissTests {
+    @Test("after a not-storable outcome the key is bypassed, until a stored response clears the mark")
+    func notStorableIsBypassed() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let coalescer = RequestCoalescer()
+        let key = CacheKey(host: "a", target: "/private")
+        guard case .leader(let leadership) = coalescer.join(key, on: loop) else {
+            Issue.record("first join did not lead")
+            return
+        }
+        leadership.finish(.notStorable)
+        guard case .bypass = coalescer.join(key, on: loop) else {
+            Issue.record("a key just found uncacheable was not bypassed")
+            return
+        }
+        coalescer.markStored(key)
+        guard case .leader = coalescer.join(key, on: loop) else {
+            Issue.record("a stored key did not coalesce again")
+            return
+        }
+    }
+
+    @Test("the mark expires, and a failed fetch leaves no mark")
+    func markExpiresAndFailureLeavesNone() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let coalescer = RequestCoalescer(uncacheableMemory: .zero)
+        let key = CacheKey(host: "a", target: "/x")
+        if case .leader(let leadership) = coalescer.join(key, on: loop) { leadership.finish(.notStorable) }
+        guard case .leader(let second) = coalescer.join(key, on: loop) else {
+            Issue.record("an expired mark still bypassed")
+            return
+        }
+        second.finish(.failed)
+        guard case .leader = coalescer.join(key, on: loop) else {
+            Issue.record("a failed fetch left a mark")
+            return
+        }
+    }
+}

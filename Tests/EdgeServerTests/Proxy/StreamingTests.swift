@@ -7,7 +7,7 @@ import Testing
 /// process's resident memory grows by a small fraction of them: the edge holds a window, never a body.
 /// Edge, origin and client share this process, so the bound covers all three. These are memory
 /// bounds, not timings. Serialized so that two transfers don't share one measurement.
-@Suite("Streaming large bodies, end to end", .serialized)
+@Suite("Streaming large bodies, end to end", .serialized, .memoryHeavy)
 struct StreamingTests {
     static let bodySize = 256 << 20
     static let memoryBound = 64 << 20

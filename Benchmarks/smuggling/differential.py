@@ -443,7 +443,7 @@ def main():
             worse.append(case[0])
     print(f"- cases where Edge is unsafe or forwards what both others refuse: {', '.join(worse) or 'none'}")
     mismatch = [c[0] for c in CASES
-                if results[("edge", c[0])]["verdict"] != {"refuse": "refused", "forward": "forwarded"}[c[4]]]
+                if results[("edge", c[0])]["verdict"] not in {"refuse": ("refused", "aborted"), "forward": ("forwarded",)}[c[4]]]
     print(f"- cases where Edge differs from corpus.json's expected outcome: {', '.join(mismatch) or 'none'}")
     return 0
 

@@ -186,6 +186,7 @@ public final class EdgeServer: Sendable {
                         withPipeliningAssistance: true, withErrorHandling: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try pipeline.addHandler(ProtocolErrorResponder())
+                    try pipeline.addHandler(ClosingConnectionGate())
                     try pipeline.addHandler(ProxyHandler(services: services, loopContext: bound.value, drain: drain))
                 }
             }

@@ -1,3 +1,4 @@
+import EdgeCore
 import NIOHTTP1
 
 /// Refuses requests that are too large or framed ambiguously before anything else sees them.
@@ -35,6 +36,13 @@ enum RequestGuard {
         guard head.uri.hasPrefix("/") || head.uri.hasPrefix("http://") || head.uri.hasPrefix("https://")
             || (head.uri == "*" && head.method == .OPTIONS) else {
             return Rejection(status: .badRequest, reason: "request target must be an absolute path or URL")
+        }
+        // A fragment is never sent (RFC 9112 §3.2); caches and origins would disagree on whether it is part of the target.
+        if head.uri.contains("#") {
+            return Rejection(status: .badRequest, reason: "request target with a fragment")
+        }
+        if let rejection = checkFramingFieldNames(head.headers) {
+            return rejection
         }
 
         let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
@@ -74,7 +82,37 @@ enum RequestGuard {
         if let host = hosts.first, !isValidHost(host) {
             return Rejection(status: .badRequest, reason: "invalid Host field")
         }
+        // The edge routes and keys the cache on the target's authority while the origin may read Host:
+        // both must name the same host.
+        if let authority = absoluteFormAuthority(head.uri), let host = hosts.first, authority.lowercased() != host.lowercased() {
+            return Rejection(status: .badRequest, reason: "absolute-form target and Host name different hosts")
+        }
         return nil
+    }
+
+    static let framingFields: Set<String> = ["content-length", "transfer-encoding", "host"]
+
+    /// Refuses fields that would change the framing or the host somewhere behind the edge.
+    ///
+    /// `Connection: Content-Length` asks the edge to strip the length as hop-by-hop and forward the
+    /// body unframed; `Content_Length` is read as `Content-Length` by back ends that map `_` to `-`
+    /// (CGI, many frameworks), which nginx guards against by dropping such names.
+    static func checkFramingFieldNames(_ headers: HTTPHeaders) -> Rejection? {
+        if !HopByHop.connectionOptions(headers).isDisjoint(with: framingFields) {
+            return Rejection(status: .badRequest, reason: "Connection names a framing field or Host")
+        }
+        for (name, _) in headers where name.contains("_") {
+            if framingFields.contains(name.lowercased().replacingUnderscores()) {
+                return Rejection(status: .badRequest, reason: "framing field name spelt with an underscore")
+            }
+        }
+        return nil
+    }
+
+    /// The authority of an `http://` or `https://` target, nil for origin-form.
+    static func absoluteFormAuthority(_ uri: String) -> String? {
+        guard !uri.hasPrefix("/"), let schemeEnd = uri.range(of: "://") else { return nil }
+        return String(uri[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" })
     }
 
     /// reg-name / IPv4 / [IPv6] with an optional port, per RFC 3986 host syntax (no userinfo, no spaces).
@@ -99,5 +137,11 @@ extension StringProtocol {
         let characters = Set(set)
         let trimmedStart = drop { characters.contains($0) }
         return String(trimmedStart.reversed().drop { characters.contains($0) }.reversed())
+    }
+}
+
+private extension String {
+    func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? "-" : $0 })
     }
 }

@@ -78,6 +78,10 @@ final class OriginFetch: OriginResponseDelegate {
         }
         self.server = server
         triedServers.append(server)
+        if !plan.head.headers.contains(name: "host") {
+            // An HTTP/1.0 client may leave Host out; the HTTP/1.1 request to the origin must carry one.
+            plan.head.headers.add(name: "host", value: server.description)
+        }
         requestTime = ProxyServices.now()
         services.stats.originRequests.wrappingAdd(1, ordering: .relaxed)
         let policy = route.pool.policy

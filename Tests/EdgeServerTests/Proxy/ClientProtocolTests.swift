@@ -41,7 +41,7 @@ struct ClientProtocolTests {
         }
     }
 
-    @Test("an HTTP/1.0 client without Host is served")
+    @Test("an HTTP/1.0 client without Host is served, and the origin gets a Host naming the origin server")
     func http10WithoutHost() async throws {
         try await withEdge { edge, origin in
             let connection = try edge.connect(timeoutSeconds: 5)
@@ -49,6 +49,7 @@ struct ClientProtocolTests {
             let response = try connection.readResponse()
             #expect(response.status == 200)
             #expect(origin.requestCount == 1)
+            #expect(origin.requests.first?.headers["host"] == ["127.0.0.1:\(origin.port)"])
         }
     }
 

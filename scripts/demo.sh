@@ -21,6 +21,9 @@ cat > "$site/index.html" <<'HTML'
 <p>Reload and watch the <code>Cache-Status</code> response header.</p>
 HTML
 head -c 100000 /dev/urandom | base64 > "$site/big.txt"
+# The origin sends no Cache-Control, only Last-Modified: files two days old get heuristic freshness
+# (10 % of their age, RFC 9111 §4.2.2), about 4.8 hours.
+touch -d "2 days ago" "$site/index.html" "$site/big.txt"
 
 python3 -m http.server "$ORIGIN_PORT" --bind 127.0.0.1 --directory "$site" >/dev/null 2>&1 &
 origin_pid=$!

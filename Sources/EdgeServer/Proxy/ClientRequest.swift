@@ -18,6 +18,10 @@ final class ClientRequest {
     var suppressBody = false
     /// Request body bytes go nowhere (the response was already decided).
     var discardBody = false
+    /// The byte range of the origin's full body this client asked for, cut out as the body streams past.
+    var bodyWindow: ClosedRange<Int>?
+    /// How many bytes of the origin's body have streamed past so far (for `bodyWindow`).
+    var bodyOffset = 0
     var bodyBytesReceived = 0
     var status = 0
     var bytesSent = 0

@@ -53,15 +53,22 @@ extension ProxyHandler {
             return
         }
         services.stats.misses.wrappingAdd(1, ordering: .relaxed)
-        if head.headers.contains(name: "range") || requestDirectives.noStore {
-            // Partial content is not stored, and `no-store` in a request forbids storing its response.
-            let plan = OriginFetch.Plan(
-                head: upstreamHead(request, cacheable: false, validators: nil), clientHeaders: head.headers,
-                cacheKey: key, stale: nil, storeAllowed: false, forward: forward)
-            startFetch(request, plan: plan, leadership: nil)
+        if requestDirectives.noStore {
+            // `no-store` in a request forbids storing its response: the request passes through as it is.
+            forwardUncached(request, key: key, forward: forward)
             return
         }
+        // A Range miss fetches the whole object so that it can be stored; the client's range is cut from
+        // it as it streams past (see `fetch(_:didReceiveHead:)`).
         fetch(request, key: key, stale: nil, storeAllowed: true, forward: forward, coalesce: coalesce)
+    }
+
+    /// Sends the client's request to the origin as it is (Range and conditionals included), storing nothing.
+    func forwardUncached(_ request: ClientRequest, key: CacheKey, forward: CacheStatus.Forward) {
+        let plan = OriginFetch.Plan(
+            head: upstreamHead(request, cacheable: false, validators: nil), clientHeaders: request.head.headers,
+            cacheKey: key, stale: nil, storeAllowed: false, forward: forward)
+        startFetch(request, plan: plan, leadership: nil)
     }
 
     private func fetch(_ request: ClientRequest, key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {

@@ -21,6 +21,10 @@ extension ProxyHandler: OriginFetchClient {
             fetch.detachClient()
             return
         }
+        if fetch.plan.answersClientConditionals, status == .ok, request.head.headers.contains(name: "range"),
+           answerRange(request, fetch: fetch, headers: headers, cacheStatus: cacheStatus, close: close) {
+            return
+        }
         var clientHeaders = ResponseFilter.forClient(headers, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
         if request.head.version.minor == 0, !clientHeaders.contains(name: "content-length"), HTTPResponseStatus.mayHaveBody(Int(status.code)) {
             // An HTTP/1.0 client learns where a body of unknown length ends only from the connection closing.
@@ -37,7 +41,58 @@ extension ProxyHandler: OriginFetchClient {
 
     func fetch(_ fetch: OriginFetch, didReceiveBody buffer: ByteBuffer) {
         guard let request = current, request.fetch === fetch, !request.suppressBody, !request.responseEnded else { return }
-        writeBody(request, buffer)
+        guard let window = request.bodyWindow else {
+            writeBody(request, buffer)
+            return
+        }
+        let start = request.bodyOffset
+        request.bodyOffset += buffer.readableBytes
+        let from = max(window.lowerBound, start)
+        let to = min(window.upperBound + 1, request.bodyOffset)
+        if from < to, let slice = buffer.getSlice(at: buffer.readerIndex + from - start, length: to - from) {
+            writeBody(request, slice)
+        }
+        if request.bodyOffset > window.upperBound {
+            writeEnd(request)
+            fetch.detachClient()
+        }
+    }
+
+    /// A Range request whose miss fetched the whole object: a single satisfiable range is answered with
+    /// a 206 cut from the body as it streams; an unsatisfiable one with 416. Returns false when the full
+    /// response should go out instead (no length, several ranges, If-Range not matching).
+    /// A response that will not be stored is not worth streaming up to the range: the request goes to
+    /// the origin again with its Range.
+    private func answerRange(_ request: ClientRequest, fetch: OriginFetch, headers: HTTPHeaders, cacheStatus: CacheStatus, close: Bool) -> Bool {
+        guard cacheStatus.stored else {
+            fetch.abort()
+            if let key = request.cacheKey {
+                forwardUncached(request, key: key, forward: fetch.plan.forward)
+            }
+            return true
+        }
+        guard let length = headers.first(name: "content-length").flatMap(Int.init) else { return false }
+        let method = request.isHead ? "HEAD" : "GET"
+        switch ByteRange.resolve(method: method, requestHeaders: request.head.headers, responseHeaders: headers, length: length, parseDate: HTTPDate.parse) {
+        case .partial(let ranges) where ranges.count == 1:
+            var partial = headers
+            partial.replaceOrAdd(name: "content-range", value: ByteRange.contentRange(ranges[0], length: length))
+            partial.replaceOrAdd(name: "content-length", value: String(ranges[0].count))
+            request.bodyWindow = ranges[0]
+            writeHead(request, status: .partialContent, headers: ResponseFilter.forClient(partial, cacheStatus: cacheStatus.headerValue, settings: services.settings, closeConnection: close))
+            return true
+        case .unsatisfiable:
+            var unsatisfiable = HTTPHeaders()
+            unsatisfiable.add(name: "content-range", value: "bytes */\(length)")
+            unsatisfiable.add(name: "content-length", value: "0")
+            unsatisfiable.add(name: "date", value: HTTPDate.format(ProxyServices.now()))
+            writeHead(request, status: .rangeNotSatisfiable, headers: ResponseFilter.forClient(unsatisfiable, cacheStatus: cacheStatus.headerValue, settings: services.settings, closeConnection: close))
+            writeEnd(request)
+            fetch.detachClient()
+            return true
+        default:
+            return false
+        }
     }
 
     func fetchDidEnd(_ fetch: OriginFetch) {

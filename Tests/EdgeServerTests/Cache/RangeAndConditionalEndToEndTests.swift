@@ -152,22 +152,53 @@ struct RangeAndConditionalEndToEndTests {
         }
     }
 
-    @Test("a Range request on a miss is forwarded with its Range and the partial response is not stored")
-    func rangeOnMissForwarded() async throws {
+    @Test("a Range request on a miss fetches and stores the whole object, and gets its range cut from it")
+    func rangeOnMissFillsTheCache() async throws {
         try await withEdge(origin: { request in
-            if request.headers.first(name: "range") == "bytes=0-2" {
+            if request.headers.contains(name: "range") {
                 return .init(status: 206, headers: [("Cache-Control", "max-age=600"), ("Content-Range", "bytes 0-2/10")], body: "012")
             }
             return .init(headers: [("Cache-Control", "max-age=600")], body: "0123456789")
         }) { edge, origin in
-            let partial = try edge.get("/d", headers: [("Range", "bytes=0-2")])
+            let partial = try edge.get("/d", headers: [("Range", "bytes=3-5")])
             #expect(partial.status == 206)
-            #expect(partial.text == "012")
+            #expect(partial.text == "345")
+            #expect(partial.header("content-range") == "bytes 3-5/10")
+            #expect(origin.requests.first?.headers.contains(name: "range") == false)
             let full = try edge.get("/d")
             #expect(full.status == 200)
             #expect(full.text == "0123456789")
-            #expect(!full.cacheStatus.isHit)
-            #expect(origin.requestCount == 2)
+            #expect(full.cacheStatus.isHit)
+            let suffix = try edge.get("/d", headers: [("Range", "bytes=-2")])
+            #expect(suffix.status == 206)
+            #expect(suffix.text == "89")
+            #expect(origin.requestCount == 1)
+        }
+    }
+
+    @Test("a Range request whose object will not be stored goes to the origin with its Range")
+    func rangeOnUncacheableMissIsForwarded() async throws {
+        try await withEdge(origin: { request in
+            if request.headers.first(name: "range") == "bytes=0-2" {
+                return .init(status: 206, headers: [("Cache-Control", "no-store"), ("Content-Range", "bytes 0-2/10")], body: "012")
+            }
+            return .init(headers: [("Cache-Control", "no-store")], body: "0123456789")
+        }) { edge, origin in
+            let partial = try edge.get("/u", headers: [("Range", "bytes=0-2")])
+            #expect(partial.status == 206)
+            #expect(partial.text == "012")
+            #expect(origin.requests.last?.headers.first(name: "range") == "bytes=0-2")
+        }
+    }
+
+    @Test("a Range beyond the object on a miss gets 416, and the object is still stored")
+    func unsatisfiableRangeOnMiss() async throws {
+        try await withEdge(origin: { _ in .init(headers: [("Cache-Control", "max-age=600")], body: "0123456789") }) { edge, origin in
+            let response = try edge.get("/e", headers: [("Range", "bytes=50-60")])
+            #expect(response.status == 416)
+            #expect(response.header("content-range") == "bytes */10")
+            #expect(try await eventually { try edge.get("/e").cacheStatus.isHit })
+            #expect(origin.requestCount == 1)
         }
     }
 

@@ -27,6 +27,11 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "edge")
+        for site in config.effectiveSites {
+            if case .staticRoot(let root) = site.target {
+                logger.warning("site \(site.hosts) with root \(root): static folder sites are not served yet; requests for these hosts get 421")
+            }
+        }
         for pool in config.pools {
             // Balancing algorithms and weights arrive with the origin-pools work; say so instead of pretending.
             if pool.balancing != .roundRobin || pool.servers.contains(where: { $0.weight != 1 }) {

@@ -29,6 +29,12 @@ final class ProxyServices: Sendable {
         self.stats = ProxyStats()
     }
 
+    /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
+    func prepareForHits(_ response: inout CachedResponse) {
+        let settings = self.settings
+        response.prepare(settings: settings.policy) { ResponseFilter.storedForClient($0, settings: settings) }
+    }
+
     /// Wall-clock time for HTTP dates and ages.
     static func now() -> EpochSeconds {
         var spec = timespec()

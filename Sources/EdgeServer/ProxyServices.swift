@@ -43,12 +43,15 @@ final class ProxyServices: Sendable {
     }
 }
 
-/// What belongs to one event loop: the origin connections its client connections use.
+/// What belongs to one event loop: the origin connections its client connections use, and its
+/// access-log lines waiting to be written.
 final class LoopContext {
     let pool: OriginConnectionPool
     let connections = ConnectionRegistry()
+    let accessLog: AccessLogBuffer
 
-    init(pool: OriginConnectionPool) {
+    init(pool: OriginConnectionPool, accessLog: AccessLogBuffer) {
         self.pool = pool
+        self.accessLog = accessLog
     }
 }

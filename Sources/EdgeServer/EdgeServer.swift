@@ -73,7 +73,8 @@ public final class EdgeServer: Sendable {
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops)
-            contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(LoopContext(pool: pool), eventLoop: loop)
+            let context = LoopContext(pool: pool, accessLog: AccessLogBuffer(log: accessLog, eventLoop: loop))
+            contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }
         loopContexts = contexts
     }
@@ -125,6 +126,10 @@ public final class EdgeServer: Sendable {
         await forEachLoop { context in
             context.connections.closeAll()
             context.pool.closeAllConnections()
+        }
+        // After the closes above have logged their requests.
+        await forEachLoop { context in
+            context.accessLog.flush()
         }
         try? await group.shutdownGracefully()
     }

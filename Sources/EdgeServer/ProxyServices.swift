@@ -29,6 +29,12 @@ final class ProxyServices: Sendable {
         self.stats = ProxyStats()
     }
 
+    /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
+    func prepareForHits(_ response: inout CachedResponse) {
+        let settings = self.settings
+        response.prepare(settings: settings.policy) { ResponseFilter.storedForClient($0, settings: settings) }
+    }
+
     /// Wall-clock time for HTTP dates and ages.
     static func now() -> EpochSeconds {
         var spec = timespec()
@@ -37,12 +43,15 @@ final class ProxyServices: Sendable {
     }
 }
 
-/// What belongs to one event loop: the origin connections its client connections use.
+/// What belongs to one event loop: the origin connections its client connections use, and its
+/// access-log lines waiting to be written.
 final class LoopContext {
     let pool: OriginConnectionPool
     let connections = ConnectionRegistry()
+    let accessLog: AccessLogBuffer
 
-    init(pool: OriginConnectionPool) {
+    init(pool: OriginConnectionPool, accessLog: AccessLogBuffer) {
         self.pool = pool
+        self.accessLog = accessLog
     }
 }

@@ -6,12 +6,17 @@ import NIOHTTP1
 /// The body is kept in a single `ByteBuffer` so that a hit writes it without copying
 /// and a range is a slice of it.
 public struct CachedResponse: Sendable {
-    public var status: Int
+    public var status: Int { didSet { dropPrepared() } }
     /// End-to-end header fields as stored (hop-by-hop fields already removed).
-    public var headers: HTTPHeaders
-    public var body: ByteBuffer
-    public var timing: StoredResponseTiming
+    public var headers: HTTPHeaders { didSet { dropPrepared() } }
+    public var body: ByteBuffer { didSet { preparedClientHeaders = nil } }
+    public var timing: StoredResponseTiming { didSet { dropPrepared() } }
     public var secondaryKey: SecondaryKey
+    /// Freshness facts worked out once by `prepare`; nil until then and after any change they depend on.
+    public private(set) var freshness: FreshnessInfo?
+    /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones;
+    /// built by the server in `prepare`, nil until then and after any change to the response.
+    public private(set) var preparedClientHeaders: HTTPHeaders?
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
         self.status = status
@@ -19,6 +24,24 @@ public struct CachedResponse: Sendable {
         self.body = body
         self.timing = timing
         self.secondaryKey = secondaryKey
+    }
+
+    /// Works out once what every hit needs: freshness for `settings`, and the client's header fields
+    /// as `clientHeaders` builds them from this response.
+    public mutating func prepare(settings: CachePolicySettings, clientHeaders: (CachedResponse) -> HTTPHeaders) {
+        freshness = FreshnessInfo(status: status, headers: headers, timing: timing, settings: settings)
+        preparedClientHeaders = clientHeaders(self)
+    }
+
+    /// The precomputed freshness when it was made for `settings`.
+    public func freshness(for settings: CachePolicySettings) -> FreshnessInfo? {
+        guard let freshness, freshness.settings == settings else { return nil }
+        return freshness
+    }
+
+    private mutating func dropPrepared() {
+        freshness = nil
+        preparedClientHeaders = nil
     }
 
     /// Bytes this response holds: body, header text and a fixed allowance for the bookkeeping around it.

@@ -57,15 +57,20 @@ public final class HTTPCache: Sendable {
     }
 
     /// Freshens a stored variant after a 304 (RFC 9111 §4.3.4): new headers and new timing, same body.
+    /// `prepare` then runs on the freshened response (see `CachedResponse.prepare`).
     /// Returns the freshened response, or nil when the variant is gone (evicted or purged meanwhile).
     @discardableResult
-    public func freshen(_ key: CacheKey, secondaryKey: SecondaryKey, headers: HTTPHeaders, timing: StoredResponseTiming) -> CachedResponse? {
+    public func freshen(
+        _ key: CacheKey, secondaryKey: SecondaryKey, headers: HTTPHeaders, timing: StoredResponseTiming,
+        prepare: (inout CachedResponse) -> Void = { _ in }
+    ) -> CachedResponse? {
         var result: CachedResponse?
         store.update(key) { current in
             guard var variants = current else { return nil }
             _ = variants.modify(secondaryKey: secondaryKey) { response in
                 response.headers = headers
                 response.timing = timing
+                prepare(&response)
                 result = response
             }
             return variants

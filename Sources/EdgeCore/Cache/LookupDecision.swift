@@ -61,6 +61,27 @@ public enum LookupPolicy {
         return result
     }
 
+    /// `evaluate` for a stored response, using the freshness it was prepared with (no header parsing)
+    /// when that was made for `settings`; the result is the same either way.
+    public static func evaluate(
+        request: CacheRequest,
+        stored: CachedResponse,
+        now: EpochSeconds,
+        settings: CachePolicySettings
+    ) -> LookupEvaluation {
+        guard let info = stored.freshness(for: settings) else {
+            return evaluate(
+                request: request, responseStatus: stored.status, responseHeaders: stored.headers,
+                timing: stored.timing, now: now, settings: settings)
+        }
+        let age = info.currentAge(now: now)
+        var result = LookupEvaluation(decision: .mustRevalidate, age: age, lifetime: info.lifetime)
+        result.decision = decision(
+            request: request, age: age, lifetime: info.lifetime, noCache: info.noCache,
+            forbidsStale: info.forbidsStale, staleWhileRevalidate: info.staleWhileRevalidate)
+        return result
+    }
+
     private static func decision(
         request: CacheRequest,
         responseHeaders: HTTPHeaders,
@@ -68,25 +89,39 @@ public enum LookupPolicy {
         lifetime: Double,
         settings: CachePolicySettings
     ) -> LookupDecision {
-        let method = request.method.uppercased()
+        let responseDirectives = CacheControl.effective(for: responseHeaders, settings: settings)
+        return decision(
+            request: request, age: age, lifetime: lifetime, noCache: responseDirectives.noCache,
+            forbidsStale: forbidsStale(responseDirectives), staleWhileRevalidate: responseDirectives.staleWhileRevalidate)
+    }
+
+    private static func decision(
+        request: CacheRequest,
+        age: Double,
+        lifetime: Double,
+        noCache: Bool,
+        forbidsStale: Bool,
+        staleWhileRevalidate: Int?
+    ) -> LookupDecision {
+        // Compared case-insensitively as always; the usual spellings skip the uppercasing.
+        let method = request.method == "GET" || request.method == "HEAD" ? request.method : request.method.uppercased()
         guard method == "GET" || method == "HEAD" else { return .unusable }
         let requestDirectives = request.cacheControl
         if requestDirectives.noStore { return .unusable }
-        let responseDirectives = CacheControl.effective(for: responseHeaders, settings: settings)
-        if responseDirectives.noCache || requestDirectives.noCache { return .mustRevalidate }
+        if noCache || requestDirectives.noCache { return .mustRevalidate }
         if let maxAge = requestDirectives.maxAge, maxAge == 0 || age > Double(maxAge) { return .mustRevalidate }
         if lifetime > age {
             if let minFresh = requestDirectives.minFresh, lifetime - age < Double(minFresh) { return .mustRevalidate }
             return .fresh
         }
-        guard !forbidsStale(responseDirectives), requestDirectives.minFresh == nil else { return .mustRevalidate }
+        guard !forbidsStale, requestDirectives.minFresh == nil else { return .mustRevalidate }
         let staleness = age - lifetime
         switch requestDirectives.maxStale {
         case .any: return .staleWhileRevalidate
         case .seconds(let limit) where staleness <= Double(limit): return .staleWhileRevalidate
         default: break
         }
-        if let window = responseDirectives.staleWhileRevalidate, staleness <= Double(window) {
+        if let window = staleWhileRevalidate, staleness <= Double(window) {
             return .staleWhileRevalidate
         }
         return .mustRevalidate

@@ -14,6 +14,8 @@ public struct CacheRequest: Sendable {
     /// Request directives. `Pragma: no-cache` counts as `Cache-Control: no-cache` only when the request
     /// has no Cache-Control field (RFC 9111 §5.4).
     public var cacheControl: CacheControl {
+        // Most requests carry neither field; looking them up is cheaper than parsing nothing.
+        guard headers.contains(name: "cache-control") || headers.contains(name: "pragma") else { return CacheControl() }
         var directives = CacheControl(headers)
         if headers["cache-control"].isEmpty,
             headers["pragma"].contains(where: { CacheControl.fieldNames($0).contains("no-cache") })
@@ -25,7 +27,7 @@ public struct CacheRequest: Sendable {
 }
 
 /// Settings the policy needs (the config layer fills these).
-public struct CachePolicySettings: Sendable {
+public struct CachePolicySettings: Sendable, Equatable {
     /// Heuristic lifetime as a fraction of (Date - Last-Modified), RFC 9111 §4.2.2.
     public var heuristicFraction: Double = 0.1
     /// Cap on a heuristic lifetime, seconds.

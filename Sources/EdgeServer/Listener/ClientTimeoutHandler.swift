@@ -22,12 +22,17 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    /// The longest a timer waits before looking again: the shorter timeout.
+    private let step: TimeAmount
     private var state = State.idle
+    /// When the connection is cut unless a request is in progress by then.
+    private var deadline = NIODeadline.distantFuture
     private var timer: Scheduled<Void>?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.step = min(headerTimeout, idleTimeout)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -52,9 +57,9 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         switch event {
         case is RequestStarted:
+            // A pending timer is left to fire: it finds the request in progress and stops. Cancelling
+            // and scheduling timers for every request cost more than the rest of a cache hit.
             state = .inRequest
-            timer?.cancel()
-            timer = nil
             promise?.succeed()
         case is RequestFinished:
             state = .idle
@@ -71,12 +76,30 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    /// Sets the deadline `timeout` from now. A pending timer is kept: it was scheduled at most `step`
+    /// after an earlier moment, so it fires no later than this deadline and then looks again.
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
-        timer?.cancel()
-        let channel = context.channel
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            guard let self, self.state != .inRequest else { return }
+        let now = NIODeadline.now()
+        deadline = now + timeout
+        if timer == nil {
+            schedule(context.channel, at: min(deadline, now + step))
+        }
+    }
+
+    private func schedule(_ channel: Channel, at time: NIODeadline) {
+        timer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: time) { [weak self] in
+            self?.timerFired(channel)
+        }
+    }
+
+    private func timerFired(_ channel: Channel) {
+        timer = nil
+        guard state != .inRequest else { return }
+        let now = NIODeadline.now()
+        if now >= deadline {
             channel.close(promise: nil)
+        } else {
+            schedule(channel, at: min(deadline, now + step))
         }
     }
 }

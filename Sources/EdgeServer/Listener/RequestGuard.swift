@@ -38,7 +38,7 @@ enum RequestGuard {
             return Rejection(status: .badRequest, reason: "request target must be an absolute path or URL")
         }
         // A fragment is never sent (RFC 9112 §3.2); caches and origins would disagree on whether it is part of the target.
-        if head.uri.contains("#") {
+        if head.uri.utf8.contains(UInt8(ascii: "#")), head.uri.contains("#") {
             return Rejection(status: .badRequest, reason: "request target with a fragment")
         }
         if let rejection = checkFramingFieldNames(head.headers) {

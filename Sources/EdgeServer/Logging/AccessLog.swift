@@ -28,13 +28,17 @@ public final class AccessLog: Sendable {
         public var time: EpochSeconds
     }
 
+    /// Held while writing, so that lines written from several event loops never interleave.
     private let fd: Mutex<Int32?>
     private let ownsDescriptor: Bool
     private let format: Format
+    /// Whether lines go anywhere; fixed at init, so asking needs no lock.
+    public let isEnabled: Bool
 
     /// `destination`: "stdout", "off", or a file path (appended to, created when missing).
     public init(destination: String, format: Format) throws(AccessLogError) {
         self.format = format
+        isEnabled = destination != "off"
         switch destination {
         case "off":
             fd = Mutex(nil)
@@ -58,25 +62,33 @@ public final class AccessLog: Sendable {
         }
     }
 
-    public var isEnabled: Bool { fd.withLock { $0 != nil } }
-
+    /// Writes the line for `entry` at once.
     public func record(_ entry: Entry) {
         guard isEnabled else { return }
+        var line = self.line(entry)
+        line.withUTF8 { writeAll($0) }
+    }
+
+    /// The line for `entry`, ending in a newline.
+    func line(_ entry: Entry) -> String {
         var line = format == .json ? Self.json(entry) : Self.combined(entry)
         line.append("\n")
+        return line
+    }
+
+    /// Writes whole lines in one go.
+    func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
         fd.withLock { descriptor in
             guard let descriptor else { return }
-            var utf8 = line
-            utf8.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 {
-                        if written < 0 && errno == EINTR { continue }
-                        return  // a full disk or closed stdout must not take requests down with it
-                    }
-                    offset += written
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, base + offset, bytes.count - offset)
+                if written <= 0 {
+                    if written < 0 && errno == EINTR { continue }
+                    return  // a full disk or closed stdout must not take requests down with it
                 }
+                offset += written
             }
         }
     }

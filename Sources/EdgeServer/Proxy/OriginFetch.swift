@@ -195,10 +195,14 @@ final class OriginFetch: OriginResponseDelegate {
                 let merged = Revalidation.freshen(stored: stale.headers, with: headers)
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
                 let storedHeaders = Self.headersToStore(merged, settings: settings.policy)
-                var stored = services.cache.freshen(key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing) != nil
+                let services = self.services
+                var stored = services.cache.freshen(
+                    key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing,
+                    prepare: { services.prepareForHits(&$0) }) != nil
                 if !stored {
                     // Evicted or purged while being revalidated: the 304 still proves the body current.
-                    let replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                    var replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+                    services.prepareForHits(&replacement)
                     stored = services.cache.insert(replacement, for: key)
                 }
                 // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
@@ -324,7 +328,8 @@ final class OriginFetch: OriginResponseDelegate {
         self.storing = nil
         let timing = StoredResponseTiming(requestTime: requestTime, responseTime: storing.responseTime)
         if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
-            let response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+            var response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+            services.prepareForHits(&response)
             if services.cache.insert(response, for: key) {
                 services.coalescer.markStored(key)
                 leadership?.finish(.stored)
@@ -419,6 +424,9 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     static func remainingTTL(_ response: CachedResponse, now: EpochSeconds, settings: CachePolicySettings) -> Int {
+        if let freshness = response.freshness(for: settings) {
+            return freshness.remainingTTL(now: now)
+        }
         let lifetime = Freshness.lifetime(status: response.status, headers: response.headers, settings: settings)
         let age = Freshness.currentAge(headers: response.headers, timing: response.timing, now: now)
         return Int((lifetime - age).rounded(.down))

@@ -14,9 +14,7 @@ extension ProxyHandler {
 
         switch services.cache.lookup(key, requestHeaders: head.headers) {
         case .found(let stored):
-            let decision = LookupPolicy.decide(
-                request: cacheRequest, responseStatus: stored.status, responseHeaders: stored.headers,
-                timing: stored.timing, now: now, settings: settings.policy)
+            let decision = LookupPolicy.evaluate(request: cacheRequest, stored: stored, now: now, settings: settings.policy).decision
             switch decision {
             case .fresh:
                 services.stats.hits.wrappingAdd(1, ordering: .relaxed)
@@ -143,10 +141,21 @@ extension ProxyHandler {
     /// Response phase for a stored response: client conditionals, ranges, HEAD, Age and Cache-Status.
     func serveStored(_ request: ClientRequest, _ stored: CachedResponse, cacheStatus: CacheStatus) {
         let now = ProxyServices.now()
-        let age = Freshness.currentAge(headers: stored.headers, timing: stored.timing, now: now)
+        let age = stored.freshness(for: services.settings.policy)?.currentAge(now: now)
+            ?? Freshness.currentAge(headers: stored.headers, timing: stored.timing, now: now)
         let method = request.isHead ? "HEAD" : "GET"
         let close = mustClose(request)
         let statusValue = cacheStatus.headerValue
+        if let prepared = stored.preparedClientHeaders, Self.wantsWholeStoredResponse(request, status: stored.status) {
+            // The common hit: no conditionals, no range; only the per-hit fields are added.
+            let headers = ResponseFilter.forStoredHit(prepared, cacheStatus: statusValue, closeConnection: close, age: Int(max(0, age).rounded(.down)))
+            writeHead(request, status: HTTPResponseStatus(statusCode: stored.status), headers: headers)
+            if !request.isHead, stored.body.readableBytes > 0 {
+                writeBody(request, stored.body, flush: false)
+            }
+            writeEnd(request)
+            return
+        }
         func finalHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
             var headers = ResponseFilter.forClient(headers, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
             headers.replaceOrAdd(name: "age", value: String(Int(max(0, age).rounded(.down))))
@@ -206,6 +215,18 @@ extension ProxyHandler {
             writeBody(request, body, flush: false)
         }
         writeEnd(request)
+    }
+}
+
+extension ProxyHandler {
+    /// True when neither conditionals nor a range can change what a stored response with `status` gives
+    /// this request (then `ConditionalRequest` says proceed and `ByteRange` says full).
+    static func wantsWholeStoredResponse(_ request: ClientRequest, status: Int) -> Bool {
+        let headers = request.head.headers
+        for name in ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] where headers.contains(name: name) {
+            return false
+        }
+        return status != 200 || request.isHead || !headers.contains(name: "range")
     }
 }
 

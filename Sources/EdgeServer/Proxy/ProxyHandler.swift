@@ -115,7 +115,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             request.fetch?.detachClient()
             if !request.responseEnded {
                 request.status = request.status == 0 ? 499 : request.status
-                services.accessLog.record(request.logEntry())
+                loopContext.accessLog.record(request.logEntry())
             }
             services.stats.activeRequests.wrappingAdd(-1, ordering: .relaxed)
             current = nil
@@ -239,7 +239,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let context, !request.responseEnded else { return }
         request.responseEnded = true
         let close = mustClose(request)
-        services.accessLog.record(request.logEntry())
+        loopContext.accessLog.record(request.logEntry())
         // Finish this request before writing its end: NIO's pipelining handler hands over the next
         // pipelined request from inside that write, and it must find this one already done.
         finishIfDone(request)

@@ -25,4 +25,37 @@ enum ResponseFilter {
         }
         return headers
     }
+
+    /// The fields a client gets for the whole of a stored response, except the ones that change per
+    /// hit (Age, Cache-Status, Connection): built once when the response is stored, so that a hit only
+    /// appends those (`forStoredHit`). Gives the same fields, in the same order, as `serveStored`
+    /// building them from the stored fields with `forClient`.
+    static func storedForClient(_ stored: CachedResponse, settings: ProxySettings) -> HTTPHeaders {
+        var headers = stored.headers
+        if stored.status == 200 {
+            headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
+        }
+        if HTTPResponseStatus.mayHaveBody(stored.status) {
+            headers.replaceOrAdd(name: "content-length", value: String(stored.body.readableBytes))
+        }
+        headers.remove(name: "surrogate-control")
+        if !settings.keepCDNCacheControl {
+            headers.remove(name: "cdn-cache-control")
+        }
+        RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
+        // The stored Age is replaced by this cache's own on every hit.
+        headers.remove(name: "age")
+        return headers
+    }
+
+    /// A hit's fields: the prepared ones (`storedForClient`) plus Cache-Status, Connection and Age.
+    static func forStoredHit(_ prepared: HTTPHeaders, cacheStatus: String, closeConnection: Bool, age: Int) -> HTTPHeaders {
+        var headers = prepared
+        headers.add(name: "cache-status", value: cacheStatus)
+        if closeConnection {
+            headers.replaceOrAdd(name: "connection", value: "close")
+        }
+        headers.add(name: "age", value: String(age))
+        return headers
+    }
 }

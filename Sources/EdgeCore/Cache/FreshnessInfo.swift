@@ -1,0 +1,52 @@
+import NIOHTTP1
+
+/// What every lookup of a stored response needs from its header fields, worked out once when the
+/// response is stored or freshened instead of on every hit (parsing Cache-Control and HTTP dates
+/// dominated the cost of a hit).
+///
+/// It holds the same numbers `Freshness` and `LookupPolicy` compute from the headers; it is valid
+/// only for the status, headers, timing and settings it was made from, which is why
+/// `CachedResponse` drops it when any of them changes and `LookupPolicy` checks the settings.
+public struct FreshnessInfo: Sendable {
+    /// The settings the values were computed with.
+    public let settings: CachePolicySettings
+    /// §4.2.3 corrected_initial_age; current_age is this plus the resident time.
+    public let correctedInitialAge: Double
+    public let responseTime: EpochSeconds
+    /// §4.2.1 freshness lifetime, with the response time standing in for a missing Date.
+    public let lifetime: Double
+    /// The lifetime without that stand-in, as `Freshness.lifetime(status:headers:settings:)` gives it
+    /// (what Cache-Status `ttl` has always been computed from).
+    public let lifetimeWithoutResponseTime: Double
+    /// Effective response directives that lookups ask about.
+    public let noCache: Bool
+    /// must-revalidate, proxy-revalidate or s-maxage.
+    public let forbidsStale: Bool
+    public let staleWhileRevalidate: Int?
+
+    public init(status: Int, headers: HTTPHeaders, timing: StoredResponseTiming, settings: CachePolicySettings) {
+        self.settings = settings
+        let directives = CacheControl.effective(for: headers, settings: settings)
+        let ageValue = Double(Freshness.ageHeaderValue(headers) ?? 0)
+        let dateValue = Freshness.date(headers) ?? timing.responseTime
+        let apparentAge = max(0, timing.responseTime - dateValue)
+        let responseDelay = max(0, timing.responseTime - timing.requestTime)
+        correctedInitialAge = max(apparentAge, ageValue + responseDelay)
+        responseTime = timing.responseTime
+        lifetime = Freshness.lifetime(status: status, headers: headers, settings: settings, responseTime: timing.responseTime)
+        lifetimeWithoutResponseTime = Freshness.lifetime(status: status, headers: headers, settings: settings)
+        noCache = directives.noCache
+        forbidsStale = LookupPolicy.forbidsStale(directives)
+        staleWhileRevalidate = directives.staleWhileRevalidate
+    }
+
+    /// §4.2.3 current_age at `now`; the same value as `Freshness.currentAge`.
+    public func currentAge(now: EpochSeconds) -> Double {
+        correctedInitialAge + max(0, now - responseTime)
+    }
+
+    /// Whole seconds of freshness left (negative when stale), as Cache-Status `ttl` reports it.
+    public func remainingTTL(now: EpochSeconds) -> Int {
+        Int((lifetimeWithoutResponseTime - currentAge(now: now)).rounded(.down))
+    }
+}

@@ -49,13 +49,14 @@ public struct CachedResponse: Sendable {
         Self.byteCost(bodyBytes: body.readableBytes, headers: headers)
     }
 
-    /// What a response with these headers and a body of `bodyBytes` costs the store.
+    /// What a response with these headers and a body of `bodyBytes` costs the store. The header text
+    /// counts twice: once as stored, once as the hit-ready copy `prepare` keeps (about the same size).
     public static func byteCost(bodyBytes: Int, headers: HTTPHeaders) -> Int {
         var headerBytes = 0
         for (name, value) in headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
         }
-        return bodyBytes + headerBytes + overheadAllowance
+        return bodyBytes + 2 * headerBytes + overheadAllowance
     }
 
     static let overheadAllowance = 256

@@ -101,7 +101,7 @@ public final class AccessLog: Sendable {
     }
 
     static func json(_ e: Entry) -> String {
-        func q(_ s: String?) -> String { s.map { "\"\(jsonEscape($0))\"" } ?? "null" }
+        func q(_ s: String?) -> String { s.map(QuotedString.basic) ?? "null" }
         return "{\"time\":\(q(HTTPDate.format(e.time))),\"client\":\(q(e.client)),\"method\":\(q(e.method)),"
             + "\"target\":\(q(e.target)),\"version\":\(q(e.version)),\"status\":\(e.status),\"bytes\":\(e.bytes),"
             + "\"duration_ms\":\(Double(Int(e.durationSeconds * 1_000_000)) / 1000),\"cache_status\":\(q(e.cacheStatus)),"
@@ -118,24 +118,6 @@ public final class AccessLog: Sendable {
             case "\\": out += "\\\\"
             case _ where scalar.value < 0x20 || scalar.value == 0x7f:
                 out += "\\x" + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    static func jsonEscape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }

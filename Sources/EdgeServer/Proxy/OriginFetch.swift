@@ -55,6 +55,9 @@ final class OriginFetch: OriginResponseDelegate {
     /// The most body bytes the response being stored may have (the store's limit less its headers).
     private var storingBodyLimit = 0
     private var discardingResponse = false
+    /// The response's Content-Length, and how much of its body has arrived.
+    private var responseLength: Int?
+    private var responseBytesReceived = 0
     /// The origin's 304 did not select the stored response: ask again without validators once it ends.
     private var retryWithoutValidators = false
     private(set) var server: OriginServer?
@@ -131,11 +134,13 @@ final class OriginFetch: OriginResponseDelegate {
     /// The client is gone: finish storing if a stored response is on its way, else stop.
     func detachClient() {
         client = nil
-        if storing == nil || discardingResponse {
-            abort()
-        } else {
+        if storing != nil, !discardingResponse {
             // Reads were paced by the client; now only the store is waiting.
             connection?.resumeReading()
+        } else if let responseLength, responseBytesReceived >= responseLength {
+            // The whole body is in: the origin's end is on its way and the connection goes back to the pool.
+        } else {
+            abort()
         }
     }
 
@@ -181,6 +186,8 @@ final class OriginFetch: OriginResponseDelegate {
     func originResponseHead(_ head: HTTPResponseHead) {
         let now = ProxyServices.now()
         var headers = head.headers
+        responseLength = headers.first(name: "content-length").flatMap(Int.init)
+        responseBytesReceived = 0
         HopByHop.strip(&headers)
         if !headers.contains(name: "date") {
             headers.add(name: "date", value: HTTPDate.format(now))
@@ -272,6 +279,7 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseBody(_ buffer: ByteBuffer) {
+        responseBytesReceived += buffer.readableBytes
         if storing != nil {
             var buffer = buffer
             storing!.body.writeBuffer(&buffer)

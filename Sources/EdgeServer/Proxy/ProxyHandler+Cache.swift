@@ -63,10 +63,13 @@ extension ProxyHandler {
 
     /// Sends the client's request to the origin as it is (Range and conditionals included), storing nothing.
     func forwardUncached(_ request: ClientRequest, key: CacheKey, forward: CacheStatus.Forward) {
-        let plan = OriginFetch.Plan(
+        startFetch(request, plan: uncachedPlan(request, key: key, forward: forward), leadership: nil)
+    }
+
+    func uncachedPlan(_ request: ClientRequest, key: CacheKey, forward: CacheStatus.Forward) -> OriginFetch.Plan {
+        OriginFetch.Plan(
             head: upstreamHead(request, cacheable: false, validators: nil), clientHeaders: request.head.headers,
             cacheKey: key, stale: nil, storeAllowed: false, forward: forward)
-        startFetch(request, plan: plan, leadership: nil)
     }
 
     private func fetch(_ request: ClientRequest, key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
@@ -98,7 +101,7 @@ extension ProxyHandler {
 
     /// A follower waits for the leader's fetch, then looks again; it never waits longer than an origin
     /// fetch of its own could take, so a stuck leader cannot hold it.
-    private func waitForLeader(_ request: ClientRequest, key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: OriginFetch.Plan) {
+    func waitForLeader(_ request: ClientRequest, key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: OriginFetch.Plan) {
         guard let context else { return }
         var resumed = false
         let policy = request.route?.pool.policy ?? UpstreamPolicy()

@@ -71,7 +71,25 @@ extension ProxyHandler: OriginFetchClient {
             }
             return true
         }
-        guard let length = headers.first(name: "content-length").flatMap(Int.init) else { return false }
+        guard let length = headers.first(name: "content-length").flatMap(Int.init) else {
+            // Without the whole length no range can be cut as it streams: the fetch goes on storing the
+            // object, and this client waits for it like a coalesced follower, then gets its range from
+            // the stored copy (or, if it is not stored after all, asks the origin for the range).
+            fetch.detachClient()
+            guard let key = request.cacheKey, let context else { return true }
+            let fallback = uncachedPlan(request, key: key, forward: fetch.plan.forward)
+            switch services.coalescer.join(key, on: context.eventLoop) {
+            case .follower(let outcome):
+                waitForLeader(request, key: key, outcome: outcome, plan: fallback)
+            case .leader(let leadership):
+                // This fetch was not coalesced, so there is nobody to wait for.
+                leadership.finish(.failed)
+                startFetch(request, plan: fallback, leadership: nil)
+            case .bypass:
+                startFetch(request, plan: fallback, leadership: nil)
+            }
+            return true
+        }
         let method = request.isHead ? "HEAD" : "GET"
         switch ByteRange.resolve(method: method, requestHeaders: request.head.headers, responseHeaders: headers, length: length, parseDate: HTTPDate.parse) {
         case .partial(let ranges) where ranges.count == 1:

@@ -9,7 +9,7 @@ import Glibc
 
 /// A second review of the Range-miss, hit fast path, access-log buffering and client-timeout changes:
 /// each test states the correct behaviour; the ones marked "finding" failed on the reviewed code.
-@Suite("Second review findings", .serialized)
+@Suite("Second review findings, kept as regression tests", .serialized)
 struct SecondReviewTests {
     static let cacheable10 = ScriptedOrigin.text(
         "HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\nContent-Length: 10\r\n\r\n0123456789")

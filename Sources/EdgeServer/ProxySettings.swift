@@ -38,7 +38,7 @@ public struct UpstreamPolicy: Sendable {
     public var connectTimeout: TimeAmount = .seconds(3)
     public var firstByteTimeout: TimeAmount = .seconds(30)
     public var idleTimeout: TimeAmount = .seconds(60)
-    public var keepAliveTimeout: TimeAmount = .seconds(30)
+    public var keepAliveTimeout: TimeAmount = .seconds(4)
     /// Across all event loops; each loop may open its share.
     public var maxConnectionsPerServer = 128
     public init() {}

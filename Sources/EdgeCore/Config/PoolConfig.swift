@@ -12,8 +12,9 @@ public struct PoolConfig: Sendable, Codable, Equatable {
     public var firstByteTimeout: TimeSpan = .seconds(30)
     /// Longest silence while reading an origin response.
     public var idleTimeout: TimeSpan = .seconds(60)
-    /// How long an idle pooled connection is kept.
-    public var keepaliveTimeout: TimeSpan = .seconds(30)
+    /// How long an idle pooled connection is kept; below the origin's own idle timeout, so that the
+    /// origin never closes a connection just as a request goes out on it.
+    public var keepaliveTimeout: TimeSpan = .seconds(4)
 
     public init(name: String = "default", servers: [OriginServerConfig] = []) {
         self.name = name

@@ -47,6 +47,9 @@ final class OriginFetch: OriginResponseDelegate {
     private var requestEnded = false
     private var triedServers: [OriginServer] = []
     private var retriedStaleConnection = false
+    /// The request body sent so far, kept (up to `uploadBufferLimit`) so that an idempotent request can be
+    /// sent again on a fresh connection; nil when it cannot be (non-idempotent, or too large).
+    private lazy var retainedBody: [ByteBuffer]? = Self.isIdempotent(plan.head.method) ? [] : nil
     private var finished = false
     // The response being stored.
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
@@ -110,7 +113,7 @@ final class OriginFetch: OriginResponseDelegate {
 
     func sendBody(_ buffer: ByteBuffer) {
         if let connection, pendingBody.isEmpty {
-            bodyBytesSent += buffer.readableBytes
+            sent(buffer)
             connection.sendBody(buffer)
         } else {
             pendingBody.append(buffer)
@@ -156,11 +159,22 @@ final class OriginFetch: OriginResponseDelegate {
         connection?.resumeReading()
     }
 
+    /// Counts a body part that went to the origin, and keeps it while a retry could still send it again.
+    private func sent(_ buffer: ByteBuffer) {
+        bodyBytesSent += buffer.readableBytes
+        guard retainedBody != nil else { return }
+        if bodyBytesSent <= Self.uploadBufferLimit {
+            retainedBody?.append(buffer)
+        } else {
+            retainedBody = nil
+        }
+    }
+
     private func flushPendingBody() {
         guard let connection else { return }
         while let buffer = pendingBody.popFirst() {
             pendingBodyBytes -= buffer.readableBytes
-            bodyBytesSent += buffer.readableBytes
+            sent(buffer)
             connection.sendBody(buffer)
         }
         if requestEnded {
@@ -348,10 +362,17 @@ final class OriginFetch: OriginResponseDelegate {
 
     func originFailed(_ error: OriginError) {
         connection = nil
-        if case .closedBeforeResponse(_, reused: true) = error, !retriedStaleConnection, bodyBytesSent == 0, !finished,
-           Self.isIdempotent(plan.head.method) {
-            // An origin may close an idle keep-alive connection just as a request goes out on it: try once more.
+        if case .closedBeforeResponse(_, reused: true) = error, !retriedStaleConnection, !finished,
+           Self.isIdempotent(plan.head.method), let resend = retainedBody {
+            // An origin may close an idle keep-alive connection just as a request goes out on it: an
+            // idempotent request is sent once more (RFC 9110 §9.2.2), its body too when it was kept.
             retriedStaleConnection = true
+            for buffer in resend.reversed() {
+                pendingBody.prepend(buffer)
+                pendingBodyBytes += buffer.readableBytes
+            }
+            retainedBody = []
+            bodyBytesSent = 0
             triedServers.removeLast()
             start()
             return

@@ -33,7 +33,7 @@ struct EdgeConfigRenderingTests {
         web.connectTimeout = .milliseconds(500)
         web.firstByteTimeout = .seconds(10)
         web.idleTimeout = .seconds(20)
-        web.keepaliveTimeout = .seconds(4)
+        web.keepaliveTimeout = .seconds(9)
         let api = PoolConfig(name: "api \"v2\"", servers: [OriginServerConfig(host: "api.internal", port: 80)])
         c.pools = [web, api]
         c.sites = [

@@ -15,9 +15,6 @@ public struct FreshnessInfo: Sendable {
     public let responseTime: EpochSeconds
     /// §4.2.1 freshness lifetime, with the response time standing in for a missing Date.
     public let lifetime: Double
-    /// The lifetime without that stand-in, as `Freshness.lifetime(status:headers:settings:)` gives it
-    /// (what Cache-Status `ttl` has always been computed from).
-    public let lifetimeWithoutResponseTime: Double
     /// Effective response directives that lookups ask about.
     public let noCache: Bool
     /// must-revalidate, proxy-revalidate or s-maxage.
@@ -34,7 +31,6 @@ public struct FreshnessInfo: Sendable {
         correctedInitialAge = max(apparentAge, ageValue + responseDelay)
         responseTime = timing.responseTime
         lifetime = Freshness.lifetime(status: status, headers: headers, settings: settings, responseTime: timing.responseTime)
-        lifetimeWithoutResponseTime = Freshness.lifetime(status: status, headers: headers, settings: settings)
         noCache = directives.noCache
         forbidsStale = LookupPolicy.forbidsStale(directives)
         staleWhileRevalidate = directives.staleWhileRevalidate
@@ -47,6 +43,6 @@ public struct FreshnessInfo: Sendable {
 
     /// Whole seconds of freshness left (negative when stale), as Cache-Status `ttl` reports it.
     public func remainingTTL(now: EpochSeconds) -> Int {
-        Int((lifetimeWithoutResponseTime - currentAge(now: now)).rounded(.down))
+        Int((lifetime - currentAge(now: now)).rounded(.down))
     }
 }

@@ -276,7 +276,7 @@ final class OriginFetch: OriginResponseDelegate {
                 storingDeclaredLength = declaredLength
                 cacheStatus.stored = true
                 let timing = StoredResponseTiming(requestTime: requestTime, responseTime: now)
-                let lifetime = Freshness.lifetime(status: status, headers: storedHeaders, settings: settings.policy)
+                let lifetime = Freshness.lifetime(status: status, headers: storedHeaders, settings: settings.policy, responseTime: now)
                 let age = Freshness.currentAge(headers: storedHeaders, timing: timing, now: now)
                 cacheStatus.ttl = Int((lifetime - age).rounded(.down))
                 _ = key
@@ -456,7 +456,7 @@ final class OriginFetch: OriginResponseDelegate {
         if let freshness = response.freshness(for: settings) {
             return freshness.remainingTTL(now: now)
         }
-        let lifetime = Freshness.lifetime(status: response.status, headers: response.headers, settings: settings)
+        let lifetime = Freshness.lifetime(status: response.status, headers: response.headers, settings: settings, responseTime: response.timing.responseTime)
         let age = Freshness.currentAge(headers: response.headers, timing: response.timing, now: now)
         return Int((lifetime - age).rounded(.down))
     }

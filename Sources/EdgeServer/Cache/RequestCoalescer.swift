@@ -76,11 +76,6 @@ final class RequestCoalescer: Sendable {
         }
     }
 
-    /// Number of keys being fetched right now.
-    var inFlightCount: Int {
-        shards.reduce(0) { total, shard in total + shard.state.withLock { $0.waiting.count } }
-    }
-
     fileprivate func finish(_ key: CacheKey, _ outcome: Outcome) {
         let memory = uncacheableMemory
         let followers = shards[shardIndex(key)].state.withLock { state in

@@ -132,11 +132,11 @@ public enum ByteRange {
     /// ranges-specifier = range-unit "=" range-set; nil if invalid or not in bytes.
     private static func parse(_ value: String) -> [Spec]? {
         guard let equals = value.firstIndex(of: "=") else { return nil }
-        let unit = value[..<equals].trimmingRangeWhitespace()
+        let unit = value[..<equals].trimmingHTTPWhitespace()
         guard unit.lowercased() == "bytes" else { return nil }
         var specs: [Spec] = []
         for element in value[value.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false) {
-            let spec = element.trimmingRangeWhitespace()
+            let spec = element.trimmingHTTPWhitespace()
             if spec.isEmpty { continue }
             guard let dash = spec.firstIndex(of: "-") else { return nil }
             let first = spec[..<dash]
@@ -177,7 +177,7 @@ public enum ByteRange {
         responseHeaders: HTTPHeaders,
         parseDate: (String) -> Double?
     ) -> Bool {
-        let trimmed = value.trimmingRangeWhitespace()
+        let trimmed = value.trimmingHTTPWhitespace()
         if trimmed.hasPrefix("\"") || trimmed.hasPrefix("W/") {
             guard let tag = EntityTag(String(trimmed)),
                 let current = responseHeaders.first(name: "etag").flatMap(EntityTag.init)
@@ -219,14 +219,5 @@ public enum ByteRange {
             quoted.append(character)
         }
         return quoted + "\""
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingRangeWhitespace() -> Substring {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return Substring(slice)
     }
 }

@@ -257,15 +257,3 @@ extension UInt8 {
         }
     }
 }
-
-extension StringProtocol {
-    /// Trims spaces and tabs (HTTP OWS) from both ends.
-    func trimmingHTTPWhitespace() -> String {
-        let bytes = Array(utf8)
-        var start = 0
-        var end = bytes.count
-        while start < end, bytes[start].isHTTPWhitespace { start += 1 }
-        while end > start, bytes[end - 1].isHTTPWhitespace { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
-    }
-}

@@ -23,10 +23,10 @@ public struct ByteSize: Sendable, Hashable, Comparable, Codable, CustomStringCon
 
     /// Parses `"256MiB"`-style text; nil when it is not a size or does not fit in an `Int`.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimmingHTTPWhitespace()
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let number = Int(digits) else { return nil }
-        let unitText = trimmed.dropFirst(digits.count).trimmingSpaces().lowercased()
+        let unitText = trimmed.dropFirst(digits.count).trimmingHTTPWhitespace().lowercased()
         let factor: Int
         if unitText.isEmpty {
             factor = 1
@@ -66,14 +66,5 @@ public struct ByteSize: Sendable, Hashable, Comparable, Codable, CustomStringCon
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

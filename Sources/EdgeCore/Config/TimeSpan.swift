@@ -31,11 +31,11 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
 
     /// Parses `"10s"`-style text (a decimal number and a unit, or seconds when there is no unit).
     public init?(parsing text: String) {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimmingHTTPWhitespace()
         let numberText = trimmed.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
         guard !numberText.isEmpty, numberText.first != ".", numberText.last != ".",
               let number = Double(numberText) else { return nil }
-        let unitText = trimmed.dropFirst(numberText.count).trimmingSpaces()
+        let unitText = trimmed.dropFirst(numberText.count).trimmingHTTPWhitespace()
         let factor: Int64
         if unitText.isEmpty {
             factor = 1_000_000_000

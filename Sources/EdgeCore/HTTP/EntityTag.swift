@@ -77,7 +77,7 @@ public enum EntityTagCondition: Sendable, Hashable {
     /// Parse a field value; several field lines should be joined with `", "` first.
     /// Nil if the value is neither `*` nor a valid list of entity-tags.
     public init?(_ value: String) {
-        if value.trimmingWhitespace() == "*" {
+        if value.trimmingHTTPWhitespace() == "*" {
             self = .any
         } else if let tags = EntityTag.parseList(value) {
             self = .tags(tags)
@@ -144,14 +144,5 @@ extension EntityTag {
     fileprivate init(uncheckedOpaque opaque: String, isWeak: Bool) {
         self.opaque = opaque
         self.isWeak = isWeak
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return Substring(slice)
     }
 }

@@ -40,7 +40,7 @@ public enum HopByHop {
     public static func connectionOptions(_ headers: HTTPHeaders) -> Set<String> {
         var options: Set<String> = []
         for line in headers[canonicalForm: "connection"] {
-            let option = line.trimmingOWS()
+            let option = line.trimmingHTTPWhitespace()
             if !option.isEmpty {
                 options.insert(option.lowercased())
             }
@@ -56,15 +56,5 @@ public enum HopByHop {
         let lower = name.lowercased()
         if fieldNames.contains(lower) { return true }
         return lower.hasPrefix("proxy-") && lower != "proxy-status"
-    }
-}
-
-extension StringProtocol {
-    /// The value without leading and trailing optional whitespace (SP / HTAB).
-    fileprivate func trimmingOWS() -> Substring {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return Substring(slice)
     }
 }

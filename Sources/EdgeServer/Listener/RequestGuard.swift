@@ -61,7 +61,7 @@ enum RequestGuard {
         }
         if !contentLengths.isEmpty {
             let values = contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingCharacters(in: " \t") }
+                .map { $0.trimmingHTTPWhitespace() }
             guard let first = values.first, values.allSatisfy({ $0 == first }),
                   !first.isEmpty, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), first.utf8.count <= 18,
                   let length = Int(first) else {
@@ -129,14 +129,6 @@ enum RequestGuard {
             }
         }
         return true
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        let trimmedStart = drop { characters.contains($0) }
-        return String(trimmedStart.reversed().drop { characters.contains($0) }.reversed())
     }
 }
 

@@ -45,7 +45,8 @@ enum RequestGuard {
             return rejection
         }
 
-        let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
+        // Most requests carry neither field: skip splitting values then.
+        let transferEncodings = head.headers.contains(name: "transfer-encoding") ? head.headers[canonicalForm: "transfer-encoding"] : []
         let contentLengths = head.headers["content-length"]
         if !transferEncodings.isEmpty {
             if !contentLengths.isEmpty {

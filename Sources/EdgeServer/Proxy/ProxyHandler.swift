@@ -166,7 +166,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         request.route = route
-        if head.version != .http1_0, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        if head.version != .http1_0, head.headers.contains(name: "expect"), head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         let key = CacheKey(host: host ?? "", target: head.uri)

@@ -8,8 +8,9 @@ import Testing
 struct OriginFailureTests {
     @Test("an origin port with nothing listening gives 502 with a short body")
     func closedPortGives502() async throws {
-        let port = try unusedLoopbackPort()
-        try await withEdge(originPort: port, upstream: .short()) { edge in
+        // Held bound for the whole test, so that no other test's origin can be given this port.
+        let refusing = try RefusingPort()
+        try await withEdge(originPort: refusing.port, upstream: .short()) { edge in
             let response = try await onThread { try edge.get("/down") }
             #expect(response.status == 502)
             #expect(response.body.count > 0)
@@ -17,12 +18,14 @@ struct OriginFailureTests {
             #expect(response.header("cache-status") != nil)
             #expect(response.header("cache-control") == "no-store")
         }
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("the connection stays usable after a 502")
     func connectionUsableAfter502() async throws {
-        let port = try unusedLoopbackPort()
-        try await withEdge(originPort: port, upstream: .short()) { edge in
+        // Held bound for the whole test, so that no other test's origin can be given this port.
+        let refusing = try RefusingPort()
+        try await withEdge(originPort: refusing.port, upstream: .short()) { edge in
             let statuses = try await onThread { () -> [Int] in
                 let connection = try edge.connect(timeoutSeconds: 5)
                 var statuses: [Int] = []
@@ -34,6 +37,7 @@ struct OriginFailureTests {
             }
             #expect(statuses == [502, 502])
         }
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("an origin that accepts but never answers gives 504 after the first-byte timeout")

@@ -53,6 +53,10 @@ public final class EdgeServer: Sendable {
 
     public let configuration: Configuration
     public let cache: HTTPCache
+    /// This node's metrics (`GET /metrics`).
+    public let metrics = EdgeMetrics()
+    /// Runtime switches (`GET /flags`, `PUT /flags/NAME`, degraded mode).
+    public let flags = FeatureFlags()
     let services: ProxyServices
     private let group: MultiThreadedEventLoopGroup
     private let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
@@ -69,7 +73,8 @@ public final class EdgeServer: Sendable {
         let router = Router(sites: configuration.sites.map {
             Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
         })
-        services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger)
+        services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
+                                 metrics: metrics, flags: flags)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops)

@@ -18,8 +18,11 @@ final class ProxyServices: Sendable {
     let accessLog: AccessLog
     let logger: Logger
     let stats: ProxyStats
+    let metrics: EdgeMetrics
+    let flags: FeatureFlags
 
-    init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger) {
+    init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags()) {
         self.settings = settings
         self.cache = cache
         self.coalescer = RequestCoalescer()
@@ -27,6 +30,8 @@ final class ProxyServices: Sendable {
         self.accessLog = accessLog
         self.logger = logger
         self.stats = ProxyStats()
+        self.metrics = metrics
+        self.flags = flags
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.

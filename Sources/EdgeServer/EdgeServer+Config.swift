@@ -37,6 +37,13 @@ extension EdgeServer.Configuration {
             sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
         }
 
+        var tls: TLSSettings?
+        if !config.tls.listen.isEmpty {
+            tls = TLSSettings(
+                listen: config.tls.listen.map { ($0.host, $0.port) },
+                certificates: config.tls.certificates.map { CertificateStore.Source(certificatePath: $0.cert, keyPath: $0.key, hosts: $0.hosts) },
+                minimumVersion: config.tls.minVersion, offersHTTP2: config.tls.http2)
+        }
         self.init(
             listen: config.server.listen.map { ($0.host, $0.port) },
             eventLoops: config.server.eventLoops,
@@ -45,5 +52,8 @@ extension EdgeServer.Configuration {
             cacheBytes: config.cache.memorySize.bytes,
             maxObjectBytes: config.cache.maxObjectSize.bytes,
             eviction: config.cache.eviction)
+        h2cListen = config.server.h2cListen.map { ($0.host, $0.port) }
+        self.tls = tls
+        http2 = config.http2
     }
 }

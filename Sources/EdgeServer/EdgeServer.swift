@@ -31,7 +31,14 @@ public final class EdgeServer: Sendable {
 
     /// Everything a server needs, already validated.
     public struct Configuration: Sendable {
+        /// HTTP/1.x listeners in the clear.
         public var listen: [(host: String, port: Int)]
+        /// HTTP/2 listeners in the clear, prior knowledge only.
+        public var h2cListen: [(host: String, port: Int)] = []
+        /// TLS listeners and their certificates; nil when none.
+        public var tls: TLSSettings?
+        /// HTTP/2 settings and abuse limits, for TLS (ALPN h2) and h2c connections.
+        public var http2 = HTTP2Config()
         public var eventLoops: Int
         public var sites: [SiteRoute]
         public var settings: ProxySettings
@@ -62,6 +69,31 @@ public final class EdgeServer: Sendable {
     private let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
     private let drain = DrainSignal()
     private let channels = Mutex<[Channel]>([])
+    private let tlsTermination = Mutex<TLSTermination?>(nil)
+    private let boundListeners = Mutex<[BoundListener]>([])
+
+    /// A traffic listener that is open, and the URL clients reach it by.
+    public struct BoundListener: Sendable, CustomStringConvertible {
+        public var address: SocketAddress
+        let kind: ListenerKind
+
+        /// `http://…`, `https://…`; an h2c listener is `http://…` for clients with prior knowledge.
+        public var url: String {
+            let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"
+            return "\(kind == .tls ? "https" : "http")://\(host):\(address.port ?? 0)"
+        }
+
+        public var description: String {
+            switch kind {
+            case .http1: url
+            case .h2c: "\(url) (HTTP/2 with prior knowledge)"
+            case .tls: "\(url) (TLS; HTTP/2 and HTTP/1.1 by ALPN)"
+            }
+        }
+    }
+
+    /// Every traffic listener `start()` opened, in the order it opened them.
+    public var listeners: [BoundListener] { boundListeners.withLock { $0 } }
     private let logger: Logger
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
@@ -84,24 +116,45 @@ public final class EdgeServer: Sendable {
         loopContexts = contexts
     }
 
-    /// Binds every listener. Throws `ListenError` (and binds nothing further) when an address cannot be bound.
+    /// Binds every listener: plain HTTP/1.x (`listen`), then h2c, then TLS. Throws `CertificateError`
+    /// when a certificate cannot be used and `ListenError` (binding nothing further) when an address
+    /// cannot be bound. The addresses come back in that order.
     @discardableResult
     public func start() async throws -> [SocketAddress] {
+        var tls: TLSTermination?
+        if let settings = configuration.tls, !settings.listen.isEmpty {
+            tls = try TLSTermination(settings: settings)
+            let termination = tls
+            tlsTermination.withLock { $0 = termination }
+        }
+        let pipeline = TrafficPipeline(services: services, drain: drain, http2: configuration.http2, tls: tls)
         var bound: [SocketAddress] = []
-        for address in configuration.listen {
+        let listeners = configuration.listen.map { ($0, ListenerKind.http1) }
+            + configuration.h2cListen.map { ($0, ListenerKind.h2c) }
+            + (configuration.tls?.listen ?? []).map { ($0, ListenerKind.tls) }
+        for (address, kind) in listeners {
             let channel: Channel
             do {
-                channel = try await makeBootstrap().bind(host: address.host, port: address.port).get()
+                channel = try await makeBootstrap(pipeline, kind: kind).bind(host: address.host, port: address.port).get()
             } catch {
                 throw ListenError(host: address.host, port: address.port, underlying: error)
             }
             channels.withLock { $0.append(channel) }
             if let local = channel.localAddress {
                 bound.append(local)
+                boundListeners.withLock { $0.append(BoundListener(address: local, kind: kind)) }
             }
-            logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)"])
         }
         return bound
+    }
+
+    /// Reads the TLS certificates from disk again (on `SIGHUP`); the next handshakes use them and
+    /// open connections are untouched. On an error the certificates in use stay.
+    public func reloadCertificates() throws(CertificateError) {
+        guard let tls = tlsTermination.withLock({ $0 }) else { return }
+        try tls.store.reload()
+        logger.info("certificates reloaded", metadata: ["names": "\(tls.store.names)"])
     }
 
     /// Stops accepting, lets requests in flight finish within the drain timeout, then closes everything.
@@ -169,16 +222,8 @@ public final class EdgeServer: Sendable {
         }
     }
 
-    private func makeBootstrap() -> ServerBootstrap {
-        let services = self.services
+    private func makeBootstrap(_ pipeline: TrafficPipeline, kind: ListenerKind) -> ServerBootstrap {
         let contexts = self.loopContexts
-        let drain = self.drain
-        let settings = configuration.settings
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = settings.limits.maxHeaderBytes
-        decoderLimits.maxHeaderFieldSize = settings.limits.maxHeaderBytes
-        decoderLimits.maxHeaderFieldCount = settings.limits.maxHeaderCount
-        let limits = decoderLimits
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -190,14 +235,7 @@ public final class EdgeServer: Sendable {
                     guard let bound = contexts[ObjectIdentifier(channel.eventLoop)] else {
                         throw ChannelError.ioOnClosedChannel
                     }
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle))
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: false,
-                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                    try pipeline.addHandler(ProtocolErrorResponder())
-                    try pipeline.addHandler(ClosingConnectionGate())
-                    try pipeline.addHandler(ProxyHandler(services: services, loopContext: bound.value, drain: drain))
+                    try pipeline.configure(channel, kind: kind, loop: bound)
                 }
             }
     }

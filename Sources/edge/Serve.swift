@@ -53,18 +53,27 @@ struct Serve: AsyncParsableCommand {
         let signals = await SignalWaiter.install()
         let server = EdgeServer(configuration: EdgeServer.Configuration(config), accessLog: accessLog, logger: logger)
         do {
-            let addresses = try await server.start()
-            for address in addresses {
-                print("edge: serving on http://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
+            try await server.start()
+            for listener in server.listeners {
+                print("edge: serving on \(listener)")
             }
             fflush(nil)
         } catch {
-            let message = error is ListenError ? "\(error)" : "cannot listen: \(error)"
+            let message = error is ListenError || error is CertificateError ? "\(error)" : "cannot listen: \(error)"
             FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             throw ExitCode(1)
         }
+        // SIGHUP re-reads the TLS certificates; open connections keep theirs.
+        let hangup = HangupSignal {
+            do {
+                try server.reloadCertificates()
+            } catch {
+                logger.error("certificates not reloaded; the previous ones stay in use", metadata: ["error": "\(error)"])
+            }
+        }
         let signal = await signals.wait()
+        withExtendedLifetime(hangup) {}
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
         await server.drainAndStop()
         logger.info("stopped")

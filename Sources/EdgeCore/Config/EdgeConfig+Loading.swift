@@ -139,6 +139,9 @@ enum KnownKeys {
         switch names.joined(separator: ".") {
         case "": return EdgeConfig.CodingKeys.allCases.map(\.rawValue)
         case "server": return ServerConfig.CodingKeys.allCases.map(\.rawValue)
+        case "tls": return TLSConfig.CodingKeys.allCases.map(\.rawValue)
+        case "tls.certificates": return CertificateConfig.CodingKeys.allCases.map(\.rawValue)
+        case "http2": return HTTP2Config.CodingKeys.allCases.map(\.rawValue)
         case "cache": return CacheConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools": return PoolConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools.servers": return OriginServerConfig.CodingKeys.allCases.map(\.rawValue)

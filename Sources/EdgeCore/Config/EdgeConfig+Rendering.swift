@@ -7,6 +7,7 @@ extension EdgeConfig {
         var out = TOMLWriter()
         out.table("server")
         out.set("listen", .array(server.listen.map { .string($0.description) }))
+        out.set("h2c_listen", .array(server.h2cListen.map { .string($0.description) }))
         out.set("event_loops", .integer(server.eventLoops))
         out.set("client_header_timeout", .string(server.clientHeaderTimeout.description))
         out.set("client_idle_timeout", .string(server.clientIdleTimeout.description))
@@ -16,6 +17,32 @@ extension EdgeConfig {
         out.set("max_header_count", .integer(server.maxHeaderCount))
         out.set("max_body_size", .string(server.maxBodySize.description))
         out.set("via", .string(server.via))
+
+        out.table("tls")
+        out.set("listen", .array(tls.listen.map { .string($0.description) }))
+        let certificates = tls.certificates.map { certificate in
+            TOMLWriter.Value.inlineTable([
+                ("cert", .string(certificate.cert)), ("key", .string(certificate.key)),
+                ("hosts", .array(certificate.hosts.map { .string($0) })),
+            ])
+        }
+        out.set("certificates", .array(certificates))
+        out.set("min_version", .string(tls.minVersion.rawValue))
+        out.set("http2", .bool(tls.http2))
+
+        out.table("http2")
+        out.set("max_concurrent_streams", .integer(http2.maxConcurrentStreams))
+        out.set("max_header_list_size", .string(http2.maxHeaderListSize.description))
+        out.set("header_table_size", .string(http2.headerTableSize.description))
+        out.set("initial_window_size", .string(http2.initialWindowSize.description))
+        out.set("connection_window_size", .string(http2.connectionWindowSize.description))
+        out.set("max_frame_size", .string(http2.maxFrameSize.description))
+        out.set("max_resets", .integer(http2.maxResets))
+        out.set("reset_window", .string(http2.resetWindow.description))
+        out.set("max_continuation_frames", .integer(http2.maxContinuationFrames))
+        out.set("max_control_frames", .integer(http2.maxControlFrames))
+        out.set("control_frame_window", .string(http2.controlFrameWindow.description))
+        out.set("max_glitches", .integer(http2.maxGlitches))
 
         out.table("cache")
         out.set("memory_size", .string(cache.memorySize.description))

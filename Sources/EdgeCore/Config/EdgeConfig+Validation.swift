@@ -6,11 +6,20 @@ extension EdgeConfig {
     /// The error's `key` is the offending key path; `file` is empty (the loader fills it in).
     public func validate() throws(ConfigError) {
         try server.validate()
+        try tls.validate()
+        try http2.validate()
+        try validateListenersAreDistinct()
         try cache.validate()
         try validatePools()
         try validateSites()
         if let index = server.listen.firstIndex(of: admin.listen) {
             throw invalid("admin.listen", "\(admin.listen) is also traffic listener server.listen[\(index)]")
+        }
+        if let index = server.h2cListen.firstIndex(of: admin.listen) {
+            throw invalid("admin.listen", "\(admin.listen) is also traffic listener server.h2c_listen[\(index)]")
+        }
+        if let index = tls.listen.firstIndex(of: admin.listen) {
+            throw invalid("admin.listen", "\(admin.listen) is also traffic listener tls.listen[\(index)]")
         }
         if admin.token.contains(where: { $0.isWhitespace }) {
             throw invalid("admin.token", "a token cannot contain whitespace")
@@ -89,6 +98,63 @@ extension EdgeConfig {
             return "expected a host name, \"*.example.com\" or \"*\", got \"\(pattern)\""
         }
         return nil
+    }
+}
+
+extension EdgeConfig {
+    /// One address serves one protocol: plain HTTP/1.1, h2c, TLS or admin.
+    private func validateListenersAreDistinct() throws(ConfigError) {
+        var seen: [HostPort: String] = [:]
+        let lists = [("server.listen", server.listen), ("server.h2c_listen", server.h2cListen), ("tls.listen", tls.listen)]
+        for (name, addresses) in lists {
+            for (index, address) in addresses.enumerated() {
+                let key = "\(name)[\(index)]"
+                if let earlier = seen[address] { throw invalid(key, "\(address) is also \(earlier)") }
+                seen[address] = key
+            }
+        }
+    }
+}
+
+extension TLSConfig {
+    func validate() throws(ConfigError) {
+        if !listen.isEmpty, certificates.isEmpty {
+            throw invalid("tls.certificates", "a TLS listener needs at least one certificate, like { cert = \"shop.pem\", key = \"shop.key\" }")
+        }
+        for (index, certificate) in certificates.enumerated() {
+            let key = "tls.certificates[\(index)]"
+            if certificate.cert.isEmpty { throw invalid("\(key).cert", "expected the path of a PEM certificate chain") }
+            if certificate.key.isEmpty { throw invalid("\(key).key", "expected the path of a PEM private key") }
+            for (hostIndex, host) in certificate.hosts.enumerated() {
+                if host == "*" { throw invalid("\(key).hosts[\(hostIndex)]", "list host names; the first certificate already answers every other name") }
+                if let problem = EdgeConfig.hostPatternProblem(host) { throw invalid("\(key).hosts[\(hostIndex)]", problem) }
+            }
+        }
+    }
+}
+
+extension HTTP2Config {
+    func validate() throws(ConfigError) {
+        // RFC 9113 §6.5.2 bounds; the others only need to be usable.
+        if !(1...1_000_000).contains(maxConcurrentStreams) {
+            throw invalid("http2.max_concurrent_streams", "expected 1 to 1000000, got \(maxConcurrentStreams)")
+        }
+        if maxHeaderListSize.bytes < 1024 { throw invalid("http2.max_header_list_size", "must be at least 1KiB, got \(maxHeaderListSize)") }
+        if !(0...(1 << 24)).contains(headerTableSize.bytes) { throw invalid("http2.header_table_size", "expected 0 to 16MiB, got \(headerTableSize)") }
+        let maxWindow = (1 << 31) - 1
+        if !(1...maxWindow).contains(initialWindowSize.bytes) { throw invalid("http2.initial_window_size", "expected 1 byte to 2GiB - 1, got \(initialWindowSize)") }
+        if !(65535...maxWindow).contains(connectionWindowSize.bytes) {
+            throw invalid("http2.connection_window_size", "expected 64KiB - 1 to 2GiB - 1, got \(connectionWindowSize)")
+        }
+        if !((1 << 14)...((1 << 24) - 1)).contains(maxFrameSize.bytes) {
+            throw invalid("http2.max_frame_size", "expected 16KiB to 16MiB - 1, got \(maxFrameSize)")
+        }
+        if maxResets < 1 { throw invalid("http2.max_resets", "must be at least 1, got \(maxResets)") }
+        try positive(resetWindow, "http2.reset_window")
+        if maxContinuationFrames < 0 { throw invalid("http2.max_continuation_frames", "cannot be negative") }
+        if maxControlFrames < 1 { throw invalid("http2.max_control_frames", "must be at least 1, got \(maxControlFrames)") }
+        try positive(controlFrameWindow, "http2.control_frame_window")
+        if maxGlitches < 0 { throw invalid("http2.max_glitches", "cannot be negative") }
     }
 }
 

@@ -4,6 +4,8 @@
 /// code with `var c = EdgeConfig.defaults` and assign members, then call `validate()`.
 public struct EdgeConfig: Sendable, Codable, Equatable {
     public var server = ServerConfig()
+    public var tls = TLSConfig()
+    public var http2 = HTTP2Config()
     public var cache = CacheConfig()
     /// Origin pools; `edge serve` needs at least one (from the file or `--origin`).
     public var pools: [PoolConfig] = []
@@ -41,6 +43,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case server
+        case tls
+        case http2
         case cache
         case pools
         case sites
@@ -51,6 +55,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         server = try c.field(.server, default: ServerConfig())
+        tls = try c.field(.tls, default: TLSConfig())
+        http2 = try c.field(.http2, default: HTTP2Config())
         cache = try c.field(.cache, default: CacheConfig())
         pools = try c.field(.pools, default: [])
         sites = try c.field(.sites, default: [])

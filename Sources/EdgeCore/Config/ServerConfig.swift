@@ -2,6 +2,8 @@
 public struct ServerConfig: Sendable, Codable, Equatable {
     /// Traffic listeners, `host:port`.
     public var listen: [HostPort] = [HostPort(host: "127.0.0.1", port: 8080)]
+    /// Cleartext HTTP/2 listeners (prior knowledge, h2c), for load balancers in front of the edge.
+    public var h2cListen: [HostPort] = []
     /// Event loops; 0 means one per core.
     public var eventLoops: Int = 0
     /// The whole request head must arrive within this (slowloris defence).
@@ -25,6 +27,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen
+        case h2cListen = "h2c_listen"
         case eventLoops = "event_loops"
         case clientHeaderTimeout = "client_header_timeout"
         case clientIdleTimeout = "client_idle_timeout"
@@ -45,6 +48,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         } else {
             listen = try c.field(.listen, default: d.listen)
         }
+        h2cListen = try c.field(.h2cListen, default: d.h2cListen)
         eventLoops = try c.field(.eventLoops, default: d.eventLoops)
         clientHeaderTimeout = try c.field(.clientHeaderTimeout, default: d.clientHeaderTimeout)
         clientIdleTimeout = try c.field(.clientIdleTimeout, default: d.clientIdleTimeout)

@@ -1,27 +1,36 @@
+/// A client connection that draining can end: at once when it is between requests, else after
+/// what it is serving now.
+protocol DrainableConnection: AnyObject {
+    func closeIfIdle()
+    func closeNow()
+}
+
 /// The client connections of one event loop, so that draining can close the idle ones at once.
+/// HTTP/1.x connections register their `ProxyHandler`; HTTP/2 connections register one
+/// `HTTP2ConnectionTracker` for all their streams.
 final class ConnectionRegistry {
-    private var handlers: [ObjectIdentifier: ProxyHandler] = [:]
+    private var connections: [ObjectIdentifier: any DrainableConnection] = [:]
 
-    func add(_ handler: ProxyHandler) {
-        handlers[ObjectIdentifier(handler)] = handler
+    func add(_ connection: any DrainableConnection) {
+        connections[ObjectIdentifier(connection)] = connection
     }
 
-    func remove(_ handler: ProxyHandler) {
-        handlers.removeValue(forKey: ObjectIdentifier(handler))
+    func remove(_ connection: any DrainableConnection) {
+        connections.removeValue(forKey: ObjectIdentifier(connection))
     }
 
-    var count: Int { handlers.count }
+    var count: Int { connections.count }
 
     /// Closes connections between requests; busy ones close after their response (see `DrainSignal`).
     func closeIdle() {
-        for handler in handlers.values {
-            handler.closeIfIdle()
+        for connection in connections.values {
+            connection.closeIfIdle()
         }
     }
 
     func closeAll() {
-        for handler in handlers.values {
-            handler.context?.close(promise: nil)
+        for connection in connections.values {
+            connection.closeNow()
         }
     }
 }

@@ -8,6 +8,8 @@ final class ClientRequest {
     let startedAt: NIODeadline
     let receivedAt: EpochSeconds
     let clientAddress: String
+    /// The version the client spoke; `head` says HTTP/1.1 for an HTTP/2 stream (see `HTTP2RequestHead`).
+    let clientVersion: HTTPVersion
     var route: (site: Int, pool: Router.Pool)?
     var cacheKey: CacheKey?
     var fetch: OriginFetch?
@@ -27,8 +29,9 @@ final class ClientRequest {
     var bytesSent = 0
     var cacheStatus = ""
 
-    init(head: HTTPRequestHead, clientAddress: String) {
+    init(head: HTTPRequestHead, clientAddress: String, clientVersion: HTTPVersion? = nil) {
         self.head = head
+        self.clientVersion = clientVersion ?? head.version
         self.startedAt = .now()
         self.receivedAt = ProxyServices.now()
         self.clientAddress = clientAddress
@@ -48,7 +51,7 @@ final class ClientRequest {
             client: clientAddress,
             method: head.method.token,
             target: head.uri,
-            version: "HTTP/\(head.version.major).\(head.version.minor)",
+            version: clientVersion.major >= 2 ? "HTTP/\(clientVersion.major)" : "HTTP/\(clientVersion.major).\(clientVersion.minor)",
             status: status,
             bytes: bytesSent,
             durationSeconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1_000_000_000,

@@ -7,7 +7,7 @@ import NIOHTTP1
 ///
 /// Requests arrive one at a time (NIO's pipelining handler queues the next one until this response
 /// ends). Everything here runs on the connection's event loop, as do the origin connections it uses.
-final class ProxyHandler: ChannelDuplexHandler {
+final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -15,6 +15,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     let services: ProxyServices
     let loopContext: LoopContext
     let drain: DrainSignal
+    /// TLS or not, HTTP/1.x or an HTTP/2 stream.
+    let connection: ClientConnection
     var context: ChannelHandlerContext?
     var current: ClientRequest?
     private var clientAddress = "-"
@@ -24,10 +26,11 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var closeWhenDone = false
     private var sendStallTimer: Scheduled<Void>?
 
-    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal) {
+    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, connection: ClientConnection = .plainHTTP1) {
         self.services = services
         self.loopContext = loopContext
         self.drain = drain
+        self.connection = connection
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -35,12 +38,21 @@ final class ProxyHandler: ChannelDuplexHandler {
         if let address = context.channel.remoteAddress?.ipAddress {
             clientAddress = address
         }
-        loopContext.connections.add(self)
+        // An HTTP/2 stream drains with its connection (`HTTP2ConnectionTracker`).
+        if !connection.isHTTP2 {
+            loopContext.connections.add(self)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        loopContext.connections.remove(self)
+        if !connection.isHTTP2 {
+            loopContext.connections.remove(self)
+        }
         self.context = nil
+    }
+
+    func closeNow() {
+        context?.close(promise: nil)
     }
 
     /// Draining: a connection between requests closes now; a busy one closes after its response.
@@ -57,7 +69,9 @@ final class ProxyHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            let request = ClientRequest(head: head, clientAddress: clientAddress)
+            let request = ClientRequest(
+                head: connection.isHTTP2 ? HTTP2RequestHead.asHTTP11(head) : head,
+                clientAddress: clientAddress, clientVersion: connection.clientVersion(of: head))
             current = request
             services.stats.requests.wrappingAdd(1, ordering: .relaxed)
             services.stats.activeRequests.wrappingAdd(1, ordering: .relaxed)
@@ -65,6 +79,8 @@ final class ProxyHandler: ChannelDuplexHandler {
             begin(request)
         case .body(let buffer):
             guard let request = current else { return }
+            // HTTP/2 DATA on a request that declared no body has no framing to travel in upstream.
+            if connection.isHTTP2, !request.hasBody { return }
             request.bodyBytesReceived += buffer.readableBytes
             let limit = services.settings.limits.maxBodyBytes
             if limit > 0, request.bodyBytesReceived > limit, !request.discardBody {
@@ -194,7 +210,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     func upstreamHead(_ request: ClientRequest, cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
         RequestFilter.upstreamHead(
             from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
-            validators: validators, viaPseudonym: services.settings.viaPseudonym)
+            validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)
     }
 
     func startFetch(_ request: ClientRequest, plan: OriginFetch.Plan, leadership: Leadership?) {

@@ -10,12 +10,14 @@ enum RequestFilter {
     /// - Parameters:
     ///   - cacheable: the request is on the cacheable path (HEAD becomes GET, client conditionals are stripped).
     ///   - validators: conditional fields to revalidate a stored response with.
+    ///   - connection: how the client reached the edge (scheme and protocol version for the forwarding fields).
     static func upstreamHead(
         from head: HTTPRequestHead,
         clientAddress: String?,
         cacheable: Bool,
         validators: HTTPHeaders?,
-        viaPseudonym: String
+        viaPseudonym: String,
+        connection: ClientConnection = .plainHTTP1
     ) -> HTTPRequestHead {
         var headers = head.headers
         let chunkedBody = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
@@ -33,9 +35,10 @@ enum RequestFilter {
         }
         if let clientAddress {
             appendListMember(&headers, "x-forwarded-for", clientAddress)
+            appendListMember(&headers, "forwarded", forwardedElement(for: clientAddress, proto: connection.scheme))
         }
-        headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
-        appendVia(&headers, version: head.version, pseudonym: viaPseudonym)
+        headers.replaceOrAdd(name: "x-forwarded-proto", value: connection.scheme)
+        appendVia(&headers, version: connection.clientVersion(of: head), pseudonym: viaPseudonym)
         // Tells origins which Surrogate-Control targets are this edge's (`max-age=60;edge`).
         appendListMember(&headers, "surrogate-capability", CacheControl.surrogateCapability(deviceToken: viaPseudonym))
         if chunkedBody {
@@ -52,7 +55,15 @@ enum RequestFilter {
     }
 
     static func appendVia(_ headers: inout HTTPHeaders, version: HTTPVersion, pseudonym: String) {
-        appendListMember(&headers, "via", "\(version.major).\(version.minor) \(pseudonym)")
+        // RFC 9110 §7.6.3: the protocol version as the client sent it ("1.1", and "2" for HTTP/2).
+        let received = version.major >= 2 ? "\(version.major)" : "\(version.major).\(version.minor)"
+        appendListMember(&headers, "via", "\(received) \(pseudonym)")
+    }
+
+    /// One `Forwarded` element (RFC 7239): `for=192.0.2.1;proto=https`, IPv6 quoted in brackets.
+    static func forwardedElement(for clientAddress: String, proto: String) -> String {
+        let node = clientAddress == "-" ? "unknown" : clientAddress.contains(":") ? "\"[\(clientAddress)]\"" : clientAddress
+        return "for=\(node);proto=\(proto)"
     }
 
     static func appendListMember(_ headers: inout HTTPHeaders, _ name: String, _ member: String) {

@@ -1,0 +1,101 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
+import NIOTLS
+
+/// What a traffic listener speaks.
+enum ListenerKind: Sendable, CustomStringConvertible {
+    /// HTTP/1.x in the clear.
+    case http1
+    /// HTTP/2 in the clear with prior knowledge (RFC 9113 §3.3).
+    case h2c
+    /// TLS, then HTTP/2 or HTTP/1.1 by ALPN.
+    case tls
+
+    var description: String {
+        switch self {
+        case .http1: "http"
+        case .h2c: "h2c"
+        case .tls: "https"
+        }
+    }
+}
+
+/// Builds a new client connection's pipeline for its listener's protocol. Every protocol ends in
+/// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream.
+struct TrafficPipeline: Sendable {
+    let services: ProxyServices
+    let drain: DrainSignal
+    let http2: HTTP2Config
+    let tls: TLSTermination?
+
+    private var settings: ProxySettings { services.settings }
+
+    /// Runs on the channel's event loop, from the child channel initializer.
+    func configure(_ channel: Channel, kind: ListenerKind, loop: NIOLoopBoundBox<LoopContext>) throws {
+        switch kind {
+        case .http1:
+            try configureHTTP1(channel, loop: loop, connection: .plainHTTP1)
+        case .h2c:
+            try configureHTTP2(channel, loop: loop, connection: ClientConnection(isTLS: false, isHTTP2: true))
+        case .tls:
+            guard let tls else { throw ChannelError.operationUnsupported }
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(tls.makeHandler())
+            try pipeline.addHandler(TLSHandshakeTimeout(timeout: settings.timeouts.clientHeader))
+            let negotiation = ApplicationProtocolNegotiationHandler { result, channel in
+                channel.eventLoop.makeCompletedFuture {
+                    switch result {
+                    case .negotiated("h2"):
+                        try configureHTTP2(channel, loop: loop, connection: ClientConnection(isTLS: true, isHTTP2: true))
+                    case .negotiated("http/1.1"), .fallback:
+                        try configureHTTP1(channel, loop: loop, connection: ClientConnection(isTLS: true, isHTTP2: false))
+                    case .negotiated:
+                        throw NIOHTTP2Errors.invalidALPNToken()
+                    }
+                }
+            }
+            try pipeline.addHandler(negotiation)
+        }
+    }
+
+    private func configureHTTP1(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = settings.limits.maxHeaderBytes
+        limits.maxHeaderFieldSize = settings.limits.maxHeaderBytes
+        limits.maxHeaderFieldCount = settings.limits.maxHeaderCount
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle))
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: false,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(ProtocolErrorResponder())
+        try pipeline.addHandler(ClosingConnectionGate())
+        try pipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
+    }
+
+    private func configureHTTP2(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
+        let services = self.services
+        let drain = self.drain
+        let pipeline = channel.pipeline.syncOperations
+        _ = try pipeline.configureHTTP2Pipeline(
+            mode: .server,
+            connectionConfiguration: HTTP2Connection.connectionConfiguration(http2),
+            streamConfiguration: HTTP2Connection.streamConfiguration(http2)
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let streamPipeline = stream.pipeline.syncOperations
+                try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try streamPipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
+            }
+        }
+        // Closes idle connections, and on drain sends GOAWAY and closes once open streams end.
+        let management = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(maxIdleTime: settings.timeouts.clientIdle, maxAge: nil, maxGraceTime: settings.timeouts.drain, keepalive: nil))
+        try pipeline.addHandler(management)
+        try pipeline.addHandler(HTTP2ConnectionTracker(registry: loop.value.connections))
+    }
+}

@@ -62,6 +62,9 @@ final class RawHTTP2Connection {
         try LoopbackSocket.sendAll(fd, frames.flatMap(Self.encode))
     }
 
+    /// Whether PINGs are acknowledged as they are read, as real clients do (graceful shutdown waits for it).
+    var acknowledgesPings = true
+
     /// The next frame, or nil when the server closed the connection.
     func readFrame() throws -> Frame? {
         while buffer.count < 9 || buffer.count < 9 + payloadLength {
@@ -80,6 +83,9 @@ final class RawHTTP2Connection {
             stream: Self.streamID(buffer[5...8]),
             payload: Array(buffer[9..<(9 + length)]))
         buffer.removeFirst(9 + length)
+        if acknowledgesPings, frame.type == Frame.ping, frame.flags & 1 == 0 {
+            try? send(Frame(type: Frame.ping, flags: 1, stream: 0, payload: frame.payload))
+        }
         return frame
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 /// Stands for one HTTP/2 client connection in its loop's `ConnectionRegistry`: draining asks the
 /// connection to quiesce (GOAWAY, then close once its open streams finish, which
 /// `NIOHTTP2ServerConnectionManagementHandler` does), and the drain deadline closes it outright.
+/// It also ends connections that NIOHTTP2Handler found in error.
 final class HTTP2ConnectionTracker: ChannelInboundHandler, DrainableConnection {
     typealias InboundIn = NIOAny
 
@@ -26,6 +27,12 @@ final class HTTP2ConnectionTracker: ChannelInboundHandler, DrainableConnection {
     func channelInactive(context: ChannelHandlerContext) {
         registry.remove(self)
         context.fireChannelInactive()
+    }
+
+    /// NIOHTTP2Handler reports a connection error (a flood, a protocol violation) after sending its
+    /// GOAWAY, and leaves closing to the pipeline: this is the last handler, so it closes.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 
     func closeIfIdle() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeCore
+import EdgeServer
 
 /// `edge check --config FILE`: validate, print the effective settings, exit 1 with file:line on error.
 struct Check: ParsableCommand {
@@ -13,6 +14,14 @@ struct Check: ParsableCommand {
             config = try options.resolve()
         } catch {
             exitWithConfigError(error)
+        }
+        // Certificates are read the way `serve` reads them: a file that would stop the server fails the check.
+        for (index, certificate) in config.tls.certificates.enumerated() {
+            do {
+                _ = try CertificateStore(sources: [CertificateStore.Source(certificatePath: certificate.cert, keyPath: certificate.key, hosts: certificate.hosts)])
+            } catch {
+                exitWithConfigError(ConfigError(file: options.config ?? "--config", key: "tls.certificates[\(index)]", message: error.description))
+            }
         }
         print(config.rendered(), terminator: "")
     }

@@ -29,13 +29,13 @@ struct TLSListenerTests {
         }
     }
 
-    static func curl(_ arguments: [String], stdin: Data? = nil) throws -> ExternalTool.Outcome {
-        try ExternalTool.run("curl", ["--silent", "--show-error", "--max-time", "20"] + arguments, stdin: stdin)
+    static func curl(_ arguments: [String], stdin: Data? = nil) async throws -> ExternalTool.Outcome {
+        try await ExternalTool.run("curl", ["--silent", "--show-error", "--max-time", "20"] + arguments, stdin: stdin)
     }
 
     /// Response headers (`-D`) and body of one curl request; the headers as lower-cased name → value.
-    static func fetch(_ arguments: [String], _ url: String) throws -> (status: Int, headers: [String: String], body: Data, version: String) {
-        let outcome = try curl(arguments + ["--dump-header", "/dev/stderr", "--write-out", "", url])
+    static func fetch(_ arguments: [String], _ url: String) async throws -> (status: Int, headers: [String: String], body: Data, version: String) {
+        let outcome = try await curl(arguments + ["--dump-header", "/dev/stderr", "--write-out", "", url])
         guard outcome.exitCode == 0 else { throw ExternalTool.Failure(description: "curl \(url): \(outcome)") }
         var headers: [String: String] = [:]
         var status = 0
@@ -60,10 +60,10 @@ struct TLSListenerTests {
             // curl's Host would carry the port, and the port is part of the cache key: name the host alike everywhere.
             let resolve = ["--cacert", certificates.caPath, "--resolve", "a.test:\(tlsPort):127.0.0.1", "-H", "Host: a.test"]
             // Same host for every protocol, so all four share one cache entry.
-            let plain = try Self.fetch(["-H", "Host: a.test"], "http://127.0.0.1:\(edge.port)/page")
-            let h1 = try Self.fetch(resolve + ["--http1.1"], "https://a.test:\(tlsPort)/page")
-            let h2 = try Self.fetch(resolve + ["--http2"], "https://a.test:\(tlsPort)/page")
-            let h2c = try Self.fetch(["--http2-prior-knowledge", "-H", "Host: a.test"], "http://127.0.0.1:\(edge.port(.h2c))/page")
+            let plain = try await Self.fetch(["-H", "Host: a.test"], "http://127.0.0.1:\(edge.port)/page")
+            let h1 = try await Self.fetch(resolve + ["--http1.1"], "https://a.test:\(tlsPort)/page")
+            let h2 = try await Self.fetch(resolve + ["--http2"], "https://a.test:\(tlsPort)/page")
+            let h2c = try await Self.fetch(["--http2-prior-knowledge", "-H", "Host: a.test"], "http://127.0.0.1:\(edge.port(.h2c))/page")
             #expect(plain.headers["cache-status"]?.contains("stored") == true)
             #expect(h1.version == "HTTP/1.1")
             #expect(h2.version == "HTTP/2")
@@ -85,11 +85,11 @@ struct TLSListenerTests {
             let port = edge.port(.tls)
             // curl verifies the name against the CA-signed certificate: a wrong certificate fails the request.
             for host in ["a.test", "www.a.test", "b.test"] {
-                let response = try Self.fetch(["--cacert", certificates.caPath, "--resolve", "\(host):\(port):127.0.0.1"], "https://\(host):\(port)/")
+                let response = try await Self.fetch(["--cacert", certificates.caPath, "--resolve", "\(host):\(port):127.0.0.1"], "https://\(host):\(port)/")
                 #expect(response.status == 200, "\(host)")
             }
-            #expect(try Self.servedSubject(port: port, serverName: "b.test").contains("b.test"))
-            #expect(try Self.servedSubject(port: port, serverName: "unknown.test").contains("a.test"))
+            #expect(try await Self.servedSubject(port: port, serverName: "b.test").contains("b.test"))
+            #expect(try await Self.servedSubject(port: port, serverName: "unknown.test").contains("a.test"))
         }
     }
 
@@ -97,9 +97,9 @@ struct TLSListenerTests {
     func alpnNegotiation() async throws {
         let certificates = try TestCertificates()
         try await Self.withTLSEdge(certificates) { edge, _, _ in
-            let h2 = try Self.handshake(port: edge.port(.tls), serverName: "a.test", extra: ["-alpn", "h2,http/1.1"])
+            let h2 = try await Self.handshake(port: edge.port(.tls), serverName: "a.test", extra: ["-alpn", "h2,http/1.1"])
             #expect(h2.contains("ALPN protocol: h2"), "\(h2)")
-            let h1 = try Self.handshake(port: edge.port(.tls), serverName: "a.test", extra: ["-alpn", "http/1.1"])
+            let h1 = try await Self.handshake(port: edge.port(.tls), serverName: "a.test", extra: ["-alpn", "http/1.1"])
             #expect(h1.contains("ALPN protocol: http/1.1"), "\(h1)")
         }
     }
@@ -109,17 +109,17 @@ struct TLSListenerTests {
         let certificates = try TestCertificates()
         try await Self.withTLSEdge(certificates) { edge, _, a in
             let port = edge.port(.tls)
-            let before = try Self.servedLeaf(port: port, serverName: "a.test")
+            let before = try await Self.servedLeaf(port: port, serverName: "a.test")
             #expect(before == (try Self.firstCertificate(in: a.cert)))
             _ = try certificates.issue(["a.test", "*.a.test"])
             try edge.server.reloadCertificates()
-            let after = try Self.servedLeaf(port: port, serverName: "a.test")
+            let after = try await Self.servedLeaf(port: port, serverName: "a.test")
             #expect(after == (try Self.firstCertificate(in: a.cert)))
             #expect(after != before)
 
             try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: a.cert))
             #expect(throws: CertificateError.self) { try edge.server.reloadCertificates() }
-            #expect(try Self.servedLeaf(port: port, serverName: "a.test") == after)
+            #expect(try await Self.servedLeaf(port: port, serverName: "a.test") == after)
         }
     }
 
@@ -128,8 +128,8 @@ struct TLSListenerTests {
         let certificates = try TestCertificates()
         try await Self.withTLSEdge(certificates, origin: { _ in TestOrigin.Response(headers: [("cache-control", "no-store")], body: "x") }) { edge, origin, _ in
             let port = edge.port(.tls)
-            _ = try Self.fetch(["--cacert", certificates.caPath, "--resolve", "a.test:\(port):127.0.0.1", "--http2"], "https://a.test:\(port)/f")
-            _ = try Self.fetch([], "http://127.0.0.1:\(edge.port)/f")
+            _ = try await Self.fetch(["--cacert", certificates.caPath, "--resolve", "a.test:\(port):127.0.0.1", "--http2"], "https://a.test:\(port)/f")
+            _ = try await Self.fetch([], "http://127.0.0.1:\(edge.port)/f")
             let requests = origin.requests
             try #require(requests.count == 2)
             #expect(requests[0].headers.first(name: "x-forwarded-proto") == "https")
@@ -178,30 +178,34 @@ struct TLSListenerTests {
         }) { edge, _ in
             // The start of a ClientHello, and then nothing: the read ends with the server's close,
             // long before the socket's own 5 s receive timeout would.
-            let fd = try LoopbackSocket.connect(port: edge.port(.tls), timeoutSeconds: 5)
-            defer { close(fd) }
-            try LoopbackSocket.sendAll(fd, [0x16, 0x03, 0x01])
-            var byte: UInt8 = 0
-            var result = recv(fd, &byte, 1, 0)
-            while result > 0 { result = recv(fd, &byte, 1, 0) }
-            #expect(result == 0, "closed by the server, not timed out (errno \(errno))")
+            let port = edge.port(.tls)
+            let (result, error) = try await onThread {
+                let fd = try LoopbackSocket.connect(port: port, timeoutSeconds: 5)
+                defer { close(fd) }
+                try LoopbackSocket.sendAll(fd, [0x16, 0x03, 0x01])
+                var byte: UInt8 = 0
+                var result = recv(fd, &byte, 1, 0)
+                while result > 0 { result = recv(fd, &byte, 1, 0) }
+                return (result, errno)
+            }
+            #expect(result == 0, "closed by the server, not timed out (errno \(error))")
         }
     }
 
     // MARK: openssl s_client
 
-    static func handshake(port: Int, serverName: String, extra: [String] = []) throws -> String {
-        let outcome = try ExternalTool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", serverName, "-showcerts"] + extra, stdin: Data())
+    static func handshake(port: Int, serverName: String, extra: [String] = []) async throws -> String {
+        let outcome = try await ExternalTool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", serverName, "-showcerts"] + extra, stdin: Data())
         return outcome.stdoutText + outcome.stderr
     }
 
-    static func servedSubject(port: Int, serverName: String) throws -> String {
-        let text = try handshake(port: port, serverName: serverName)
+    static func servedSubject(port: Int, serverName: String) async throws -> String {
+        let text = try await handshake(port: port, serverName: serverName)
         return text.split(whereSeparator: \.isNewline).first { $0.contains("s:") || $0.hasPrefix("subject=") }.map(String.init) ?? text
     }
 
-    static func servedLeaf(port: Int, serverName: String) throws -> String {
-        try firstCertificate(inText: handshake(port: port, serverName: serverName))
+    static func servedLeaf(port: Int, serverName: String) async throws -> String {
+        try firstCertificate(inText: await handshake(port: port, serverName: serverName))
     }
 
     static func firstCertificate(in path: String) throws -> String {

@@ -3,7 +3,7 @@ import Foundation
 /// Runs a command-line tool (curl, openssl) to completion with a bounded wait, its output
 /// collected in files so a large body cannot block it on a full pipe.
 enum ExternalTool {
-    struct Outcome: CustomStringConvertible {
+    struct Outcome: CustomStringConvertible, Sendable {
         var exitCode: Int32
         var stdout: Data
         var stderr: String
@@ -16,8 +16,13 @@ enum ExternalTool {
         var description: String
     }
 
+    /// `runBlocking` on a thread of its own, so that waiting does not hold a cooperative thread.
+    static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil, timeoutSeconds: Double = 30) async throws -> Outcome {
+        try await onThread { try runBlocking(tool, arguments, stdin: stdin, timeoutSeconds: timeoutSeconds) }
+    }
+
     /// `tool` is looked up in /usr/bin and /bin.
-    static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil, timeoutSeconds: Double = 30) throws -> Outcome {
+    static func runBlocking(_ tool: String, _ arguments: [String], stdin: Data? = nil, timeoutSeconds: Double = 30) throws -> Outcome {
         guard let path = ["/usr/bin/\(tool)", "/bin/\(tool)", "/usr/local/bin/\(tool)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw Failure(description: "\(tool) is not installed (.ci/run installs it)")
         }

@@ -7,7 +7,7 @@ import Darwin
 /// A hand-driven HTTP/2 client over cleartext (prior knowledge) that writes raw frames, for tests
 /// that must misbehave on purpose: rapid resets, CONTINUATION floods, reading the server's SETTINGS.
 final class RawHTTP2Connection {
-    struct Frame {
+    struct Frame: Sendable {
         var type: UInt8
         var flags: UInt8
         var stream: UInt32

@@ -30,7 +30,7 @@ final class TestCertificates {
     }
 
     private static func openssl(_ arguments: [String]) throws {
-        let outcome = try ExternalTool.run("openssl", arguments)
+        let outcome = try ExternalTool.runBlocking("openssl", arguments)
         guard outcome.exitCode == 0 else {
             throw ExternalTool.Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(outcome)")
         }

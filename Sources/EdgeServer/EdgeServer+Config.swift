@@ -33,6 +33,11 @@ extension EdgeServer.Configuration {
             upstream.idleTimeout = pool.idleTimeout.timeAmount
             upstream.keepAliveTimeout = pool.keepaliveTimeout.timeAmount
             upstream.maxConnectionsPerServer = pool.maxConnectionsPerServer
+            if pool.servers.first?.scheme == .https {
+                upstream.tls = OriginTLSSettings(
+                    caFile: pool.tls.caFile.isEmpty ? nil : pool.tls.caFile, verify: pool.tls.verify,
+                    serverName: pool.tls.serverName.isEmpty ? nil : pool.tls.serverName)
+            }
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
             sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
         }

@@ -70,6 +70,8 @@ public final class EdgeServer: Sendable {
     private let drain = DrainSignal()
     private let channels = Mutex<[Channel]>([])
     private let tlsTermination = Mutex<TLSTermination?>(nil)
+    /// Client TLS for `https` origin pools, prepared by `start()`.
+    private let originTLS = OriginTLSContexts()
     private let boundListeners = Mutex<[BoundListener]>([])
 
     /// A traffic listener that is open, and the URL clients reach it by.
@@ -109,7 +111,7 @@ public final class EdgeServer: Sendable {
                                  metrics: metrics, flags: flags)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
-            let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops)
+            let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)
             let context = LoopContext(pool: pool, accessLog: AccessLogBuffer(log: accessLog, eventLoop: loop))
             contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }
@@ -121,6 +123,11 @@ public final class EdgeServer: Sendable {
     /// cannot be bound. The addresses come back in that order.
     @discardableResult
     public func start() async throws -> [SocketAddress] {
+        for site in configuration.sites {
+            if let settings = site.upstream.tls {
+                try originTLS.prepare(settings)
+            }
+        }
         var tls: TLSTermination?
         if let settings = configuration.tls, !settings.listen.isEmpty {
             tls = try TLSTermination(settings: settings)

@@ -35,6 +35,8 @@ public struct ProxySettings: Sendable {
 
 /// How the edge talks to the servers of one origin pool.
 public struct UpstreamPolicy: Sendable {
+    /// TLS to the pool's servers (`https` origins); nil for plain HTTP.
+    public var tls: OriginTLSSettings?
     public var connectTimeout: TimeAmount = .seconds(3)
     public var firstByteTimeout: TimeAmount = .seconds(30)
     public var idleTimeout: TimeAmount = .seconds(60)

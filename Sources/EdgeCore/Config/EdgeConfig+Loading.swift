@@ -144,6 +144,7 @@ enum KnownKeys {
         case "http2": return HTTP2Config.CodingKeys.allCases.map(\.rawValue)
         case "cache": return CacheConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools": return PoolConfig.CodingKeys.allCases.map(\.rawValue)
+        case "pools.tls": return OriginTLSConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools.servers": return OriginServerConfig.CodingKeys.allCases.map(\.rawValue)
         case "sites": return SiteConfig.CodingKeys.allCases.map(\.rawValue)
         case "admin": return AdminConfig.CodingKeys.allCases.map(\.rawValue)

@@ -70,6 +70,9 @@ extension EdgeConfig {
             out.set("first_byte_timeout", .string(pool.firstByteTimeout.description))
             out.set("idle_timeout", .string(pool.idleTimeout.description))
             out.set("keepalive_timeout", .string(pool.keepaliveTimeout.description))
+            out.set("tls", .inlineTable([
+                ("ca_file", .string(pool.tls.caFile)), ("verify", .bool(pool.tls.verify)), ("server_name", .string(pool.tls.serverName)),
+            ]))
         }
 
         if sites.isEmpty, !pools.isEmpty { out.comment("no [[sites]]: every host goes to pool \"\(pools[0].name)\"") }

@@ -48,6 +48,9 @@ extension EdgeConfig {
                 if !(1...65535).contains(server.port) {
                     throw invalid("\(serverKey).url", "expected a port from 1 to 65535, got \(server.port)")
                 }
+                if server.scheme != pool.servers[0].scheme {
+                    throw invalid("\(serverKey).url", "a pool's servers all speak http or all speak https; servers[0] is \(pool.servers[0].scheme.rawValue)")
+                }
                 if !addresses.insert(HostPort(host: server.host, port: server.port)).inserted {
                     throw invalid("\(serverKey).url", "\(server.url) is listed twice in this pool")
                 }
@@ -59,6 +62,12 @@ extension EdgeConfig {
             try positive(pool.firstByteTimeout, "\(key).first_byte_timeout")
             try positive(pool.idleTimeout, "\(key).idle_timeout")
             try positive(pool.keepaliveTimeout, "\(key).keepalive_timeout")
+            if !pool.tls.serverName.isEmpty, let problem = Self.hostPatternProblem(pool.tls.serverName) {
+                throw invalid("\(key).tls.server_name", problem)
+            }
+            if pool.tls.serverName.contains("*") {
+                throw invalid("\(key).tls.server_name", "expected one host name, got \"\(pool.tls.serverName)\"")
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public struct PoolConfig: Sendable, Codable, Equatable {
     /// How long an idle pooled connection is kept; below the origin's own idle timeout, so that the
     /// origin never closes a connection just as a request goes out on it.
     public var keepaliveTimeout: TimeSpan = .seconds(4)
+    /// Certificate checks for `https` servers.
+    public var tls = OriginTLSConfig()
 
     public init(name: String = "default", servers: [OriginServerConfig] = []) {
         self.name = name
@@ -30,6 +32,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         case firstByteTimeout = "first_byte_timeout"
         case idleTimeout = "idle_timeout"
         case keepaliveTimeout = "keepalive_timeout"
+        case tls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +46,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         firstByteTimeout = try c.field(.firstByteTimeout, default: d.firstByteTimeout)
         idleTimeout = try c.field(.idleTimeout, default: d.idleTimeout)
         keepaliveTimeout = try c.field(.keepaliveTimeout, default: d.keepaliveTimeout)
+        tls = try c.field(.tls, default: d.tls)
     }
 }
 
@@ -56,7 +60,7 @@ public enum BalancingAlgorithm: String, ConfigEnum {
 
 /// One origin server: `{ url = "http://127.0.0.1:9000", weight = 1, backup = false }`.
 public struct OriginServerConfig: Sendable, Codable, Equatable {
-    /// Only `http` for now.
+    /// `http`, or `https` (TLS, checked as the pool's `tls` says).
     public var scheme: OriginScheme = .http
     public var host: String
     public var port: Int
@@ -65,7 +69,8 @@ public struct OriginServerConfig: Sendable, Codable, Equatable {
     /// Used only when every non-backup server is down.
     public var backup: Bool = false
 
-    public init(host: String, port: Int, weight: Int = 1, backup: Bool = false) {
+    public init(scheme: OriginScheme = .http, host: String, port: Int, weight: Int = 1, backup: Bool = false) {
+        self.scheme = scheme
         self.host = host
         self.port = port
         self.weight = weight
@@ -75,34 +80,38 @@ public struct OriginServerConfig: Sendable, Codable, Equatable {
     /// Parses an origin URL such as `http://127.0.0.1:9000` (for `--origin`); the port defaults to 80.
     public init(url: String, weight: Int = 1, backup: Bool = false) throws(ConfigError) {
         switch Self.parseURL(url) {
-        case .success(let address):
-            self.init(host: address.host, port: address.port, weight: weight, backup: backup)
+        case .success(let (scheme, address)):
+            self.init(scheme: scheme, host: address.host, port: address.port, weight: weight, backup: backup)
         case .failure(let error):
             throw ConfigError(file: "", message: "\(error.message), got \"\(url)\"")
         }
     }
 
-    /// `http://host:port`, IPv6 hosts in brackets.
+    /// `http://host:port` or `https://host:port`, IPv6 hosts in brackets.
     public var url: String {
         "\(scheme.rawValue)://\(HostPort(host: host, port: port))"
     }
 
-    static let expectation = "expected an origin URL like \"http://127.0.0.1:9000\""
+    static let expectation = "expected an origin URL like \"http://127.0.0.1:9000\" or \"https://origin.example\""
 
-    /// The address in `url`, or a message saying what is wrong with it.
-    static func parseURL(_ url: String) -> Result<HostPort, OriginURLError> {
+    /// The scheme and address in `url`, or a message saying what is wrong with it.
+    static func parseURL(_ url: String) -> Result<(OriginScheme, HostPort), OriginURLError> {
         let lowered = url.lowercased()
+        let scheme: OriginScheme
         if lowered.hasPrefix("https://") {
-            return .failure(OriginURLError(message: "https origins are not supported yet"))
+            scheme = .https
+        } else if lowered.hasPrefix("http://") {
+            scheme = .http
+        } else {
+            return .failure(OriginURLError(message: expectation))
         }
-        guard lowered.hasPrefix("http://") else { return .failure(OriginURLError(message: expectation)) }
-        var authority = url.dropFirst("http://".count)
+        var authority = url.dropFirst(scheme.rawValue.count + 3)
         if authority.hasSuffix("/") { authority = authority.dropLast() }
         guard !authority.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "@" }) else {
             return .failure(OriginURLError(message: "expected an origin URL without path, query or user, like \"http://127.0.0.1:9000\""))
         }
-        switch HostPort.parse(String(authority), defaultPort: 80) {
-        case .success(let address): return .success(address)
+        switch HostPort.parse(String(authority), defaultPort: scheme == .https ? 443 : 80) {
+        case .success(let address): return .success((scheme, address))
         case .failure(.portOutOfRange): return .failure(OriginURLError(message: "expected a port from 1 to 65535"))
         case .failure(.malformed): return .failure(OriginURLError(message: expectation))
         }
@@ -121,7 +130,8 @@ public struct OriginServerConfig: Sendable, Codable, Equatable {
             throw ConfigIssue(at: decoder, "a server needs a url, like { url = \"http://127.0.0.1:9000\" }", showsActual: false)
         }
         switch Self.parseURL(text) {
-        case .success(let address):
+        case .success(let (parsedScheme, address)):
+            scheme = parsedScheme
             host = address.host
             port = address.port
         case .failure(let error):
@@ -147,4 +157,5 @@ struct OriginURLError: Error {
 /// Protocols Edge speaks to origins.
 public enum OriginScheme: String, Sendable, Hashable, Codable {
     case http
+    case https
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The last handler of a pooled origin connection: carries one request at a time and hands the
 /// response to its delegate. Reads are demand-driven (autoRead is off) so a slow client slows the origin
@@ -174,6 +175,10 @@ final class OriginConnection: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError, state != .idle, state != .closed {
+            fail(.tlsFailed(server, "\(error)"))
+            return
+        }
         switch state {
         case .awaitingHead where error is HTTPParserError:
             fail(.invalidResponse(server, "\(error)"))

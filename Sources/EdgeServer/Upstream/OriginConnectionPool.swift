@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Keep-alive connections to origin servers, owned by one event loop.
 ///
@@ -44,9 +45,12 @@ final class OriginConnectionPool {
     /// Every open connection, busy or idle, so that shutdown can end them all.
     private var connections: [ObjectIdentifier: OriginConnection] = [:]
 
-    init(eventLoop: EventLoop, loopCount: Int) {
+    private let tlsContexts: OriginTLSContexts
+
+    init(eventLoop: EventLoop, loopCount: Int, tlsContexts: OriginTLSContexts = OriginTLSContexts()) {
         self.eventLoop = eventLoop
         self.loopCount = max(1, loopCount)
+        self.tlsContexts = tlsContexts
     }
 
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.
@@ -104,6 +108,16 @@ final class OriginConnectionPool {
     private func connect(slot: Slot, _ completion: @escaping Completion) {
         slot.open += 1
         let server = slot.key.server
+        var tlsSetup: (context: NIOSSLContext, serverName: String?)?
+        if let settings = slot.policy.tls {
+            guard let context = tlsContexts.context(for: settings) else {
+                slot.open -= 1
+                completion(.failure(.tlsFailed(server, "no TLS context was prepared for this pool")))
+                return
+            }
+            tlsSetup = (context, settings.sniName(for: server.host))
+        }
+        let tls = tlsSetup
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(slot.policy.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -111,6 +125,9 @@ final class OriginConnectionPool {
             .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)
                     try channel.pipeline.syncOperations.addHandler(OriginConnection(server: server))
                 }

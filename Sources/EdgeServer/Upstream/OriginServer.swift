@@ -24,6 +24,8 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
     case closedBeforeResponse(OriginServer, reused: Bool)
     case closedMidResponse(OriginServer)
     case invalidResponse(OriginServer, String)
+    /// The TLS handshake with an `https` origin failed (an unverifiable certificate, no common protocol).
+    case tlsFailed(OriginServer, String)
     case poolExhausted(OriginServer)
     case noServer
 
@@ -45,6 +47,7 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closedBeforeResponse(let s, _): return "origin \(s) closed the connection before responding"
         case .closedMidResponse(let s): return "origin \(s) closed the connection in the middle of its response"
         case .invalidResponse(let s, let why): return "origin \(s) sent an invalid response (\(why))"
+        case .tlsFailed(let s, let why): return "TLS with origin \(s) failed (\(why))"
         case .poolExhausted(let s): return "no connection to origin \(s) became free in time"
         case .noServer: return "no origin server is configured for this host"
         }

@@ -93,10 +93,10 @@ struct EdgeConfigLoadingTests {
         #expect(error("[cache]\neviction = \"fifo\"\n") == "edge.conf:2: cache.eviction: expected one of \"lru\", \"s3fifo\", \"tinylfu\", got \"fifo\"")
     }
 
-    @Test("https origins are refused for now")
-    func httpsOrigin() {
-        let text = "[[pools]]\nservers = [{ url = \"https://example.com\" }]\n"
-        #expect(error(text) == "edge.conf:2: pools[0].servers[0].url: https origins are not supported yet, got \"https://example.com\"")
+    @Test("a pool that mixes http and https servers is refused at the second scheme")
+    func mixedSchemes() {
+        let text = "[[pools]]\nservers = [{ url = \"https://example.com\" }, { url = \"http://example.com:8080\" }]\n"
+        #expect(error(text) == "edge.conf:2: pools[0].servers[1].url: a pool's servers all speak http or all speak https; servers[0] is https")
     }
 
     @Test("a TOML syntax error gives line and column")

@@ -71,13 +71,12 @@ struct EdgeConfigValidationTests {
         }
     }
 
-    @Test("origin URLs for --origin parse, with port 80 by default")
+    @Test("origin URLs for --origin parse, with port 80 for http and 443 for https by default")
     func originURL() throws {
         #expect(try OriginServerConfig(url: "http://example.com") == OriginServerConfig(host: "example.com", port: 80))
         #expect(try OriginServerConfig(url: "http://[::1]:9000/").url == "http://[::1]:9000")
-        #expect(throws: ConfigError(file: "", message: "https origins are not supported yet, got \"https://a\"")) {
-            try OriginServerConfig(url: "https://a")
-        }
+        #expect(try OriginServerConfig(url: "HTTPS://a") == OriginServerConfig(scheme: .https, host: "a", port: 443))
+        #expect(try OriginServerConfig(url: "https://a:8443").url == "https://a:8443")
         #expect(throws: ConfigError.self) { try OriginServerConfig(url: "http://a/path") }
         #expect(throws: ConfigError.self) { try OriginServerConfig(url: "ftp://a") }
     }

@@ -24,7 +24,8 @@ struct TLSConfigTests {
 
         [[pools]]
         name = "web"
-        servers = [{ url = "http://127.0.0.1:9000" }]
+        servers = [{ url = "https://10.0.0.5" }, { url = "https://10.0.0.6:8443" }]
+        tls = { ca_file = "/etc/edge/origin-ca.pem", server_name = "origin.example" }
         """
 
     @Test("TLS listeners, certificates with and without host names, h2c listeners and HTTP/2 limits decode")
@@ -43,6 +44,8 @@ struct TLSConfigTests {
         #expect(config.http2.maxResets == 50)
         #expect(config.http2.resetWindow == .seconds(10))
         #expect(config.http2.maxContinuationFrames == HTTP2Config().maxContinuationFrames)
+        #expect(config.pools[0].servers.map(\.url) == ["https://10.0.0.5:443", "https://10.0.0.6:8443"])
+        #expect(config.pools[0].tls == OriginTLSConfig(caFile: "/etc/edge/origin-ca.pem", verify: true, serverName: "origin.example"))
     }
 
     @Test("the rendered settings parse back to the same configuration")
@@ -64,6 +67,7 @@ struct TLSConfigTests {
 
     @Test("TLS and HTTP/2 rules name their key")
     func rules() {
+        #expect(problem { $0.pools[0].tls.serverName = "*.origin.example" } == "pools[0].tls.server_name: expected one host name, got \"*.origin.example\"")
         #expect(problem { $0.tls.listen = [HostPort(host: "0.0.0.0", port: 443)] }?
             .hasPrefix("tls.certificates: a TLS listener needs at least one certificate") == true)
         #expect(problem { $0.tls.certificates = [CertificateConfig(cert: "", key: "k.pem")] } == "tls.certificates[0].cert: expected the path of a PEM certificate chain")

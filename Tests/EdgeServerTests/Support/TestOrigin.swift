@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A real HTTP/1.1 origin on a loopback port, answering with what the test tells it and counting
@@ -39,7 +40,8 @@ final class TestOrigin: Sendable {
     private let shared: Shared
     let port: Int
 
-    init(_ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
+    /// `tls`: answer over TLS with this context (an `https` origin).
+    init(tls: NIOSSLContext? = nil, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let shared = Shared(handler: handler)
         self.group = group
@@ -48,6 +50,9 @@ final class TestOrigin: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(shared: shared))
                 }

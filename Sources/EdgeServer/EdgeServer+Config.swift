@@ -36,8 +36,9 @@ extension EdgeServer.Configuration {
             if pool.servers.first?.scheme == .https {
                 upstream.tls = OriginTLSSettings(
                     caFile: pool.tls.caFile.isEmpty ? nil : pool.tls.caFile, verify: pool.tls.verify,
-                    serverName: pool.tls.serverName.isEmpty ? nil : pool.tls.serverName)
+                    serverName: pool.tls.serverName.isEmpty ? nil : pool.tls.serverName, http2: pool.http2)
             }
+            upstream.http2 = pool.http2
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
             sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
         }

@@ -37,6 +37,9 @@ public struct ProxySettings: Sendable {
 public struct UpstreamPolicy: Sendable {
     /// TLS to the pool's servers (`https` origins); nil for plain HTTP.
     public var tls: OriginTLSSettings?
+    /// Speak HTTP/2 to the pool's servers: ALPN `h2` over TLS, prior knowledge (h2c) in the clear;
+    /// one multiplexed connection per server and event loop.
+    public var http2 = false
     public var connectTimeout: TimeAmount = .seconds(3)
     public var firstByteTimeout: TimeAmount = .seconds(30)
     public var idleTimeout: TimeAmount = .seconds(60)

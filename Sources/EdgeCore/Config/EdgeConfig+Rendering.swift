@@ -73,6 +73,7 @@ extension EdgeConfig {
             out.set("tls", .inlineTable([
                 ("ca_file", .string(pool.tls.caFile)), ("verify", .bool(pool.tls.verify)), ("server_name", .string(pool.tls.serverName)),
             ]))
+            out.set("http2", .bool(pool.http2))
         }
 
         if sites.isEmpty, !pools.isEmpty { out.comment("no [[sites]]: every host goes to pool \"\(pools[0].name)\"") }

@@ -17,6 +17,9 @@ public struct PoolConfig: Sendable, Codable, Equatable {
     public var keepaliveTimeout: TimeSpan = .seconds(4)
     /// Certificate checks for `https` servers.
     public var tls = OriginTLSConfig()
+    /// Speak HTTP/2 to the servers (ALPN h2 for https, prior knowledge for http), one multiplexed
+    /// connection per server and event loop.
+    public var http2 = false
 
     public init(name: String = "default", servers: [OriginServerConfig] = []) {
         self.name = name
@@ -33,6 +36,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         case idleTimeout = "idle_timeout"
         case keepaliveTimeout = "keepalive_timeout"
         case tls
+        case http2
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +51,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         idleTimeout = try c.field(.idleTimeout, default: d.idleTimeout)
         keepaliveTimeout = try c.field(.keepaliveTimeout, default: d.keepaliveTimeout)
         tls = try c.field(.tls, default: d.tls)
+        http2 = try c.field(.http2, default: d.http2)
     }
 }
 

@@ -46,6 +46,8 @@ final class OriginConnectionPool {
     private var connections: [ObjectIdentifier: OriginConnection] = [:]
 
     private let tlsContexts: OriginTLSContexts
+    /// One multiplexed connection per pool and server, for pools that speak HTTP/2 to their origins.
+    private var sessions: [SlotKey: HTTP2OriginSession] = [:]
 
     init(eventLoop: EventLoop, loopCount: Int, tlsContexts: OriginTLSContexts = OriginTLSContexts()) {
         self.eventLoop = eventLoop
@@ -56,6 +58,10 @@ final class OriginConnectionPool {
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.
     /// `reused` tells the caller whether the connection already carried a request.
     func acquire(_ server: OriginServer, pool: String, policy: UpstreamPolicy, _ completion: @escaping Completion) {
+        if policy.http2 {
+            session(for: SlotKey(pool: pool, server: server), policy: policy, completion)?.openStream(completion)
+            return
+        }
         let slot = self.slot(for: SlotKey(pool: pool, server: server), policy: policy)
         while let connection = slot.idle.popLast() {
             idleTimers.removeValue(forKey: ObjectIdentifier(connection))?.cancel()
@@ -79,6 +85,9 @@ final class OriginConnectionPool {
 
     /// Closes every idle connection (used when the server drains).
     func closeIdleConnections() {
+        for session in sessions.values {
+            session.close(onlyIfIdle: true)
+        }
         for slot in slots.values {
             let idle = slot.idle
             slot.idle.removeAll()
@@ -91,6 +100,9 @@ final class OriginConnectionPool {
     /// Ends every connection, busy ones included: the last step of shutting down, so that no fetch
     /// outlives the event loops.
     func closeAllConnections() {
+        for session in Array(sessions.values) {
+            session.close(onlyIfIdle: false)
+        }
         for connection in Array(connections.values) {
             connection.abort()
         }
@@ -105,19 +117,48 @@ final class OriginConnectionPool {
         return slot
     }
 
+    /// The HTTP/2 connection for `key`, opening one when there is none; nil (after failing
+    /// `completion`) when its TLS context is missing.
+    private func session(for key: SlotKey, policy: UpstreamPolicy, _ completion: Completion) -> HTTP2OriginSession? {
+        if let session = sessions[key] { return session }
+        let tls: (context: NIOSSLContext, serverName: String?)?
+        do {
+            tls = try tlsSetup(for: key.server, policy: policy)
+        } catch {
+            completion(.failure(error))
+            return nil
+        }
+        let session = HTTP2OriginSession(server: key.server, policy: policy, eventLoop: eventLoop, tls: tls)
+        session.onClose = { [weak self, weak session] in
+            guard let self, let session, self.sessions[key] === session else { return }
+            self.sessions.removeValue(forKey: key)
+        }
+        sessions[key] = session
+        session.connect()
+        return session
+    }
+
+    /// The TLS context and SNI name for a server of `policy`, nil for plain HTTP. Throws when the
+    /// pool needs TLS but its context was never prepared.
+    private func tlsSetup(for server: OriginServer, policy: UpstreamPolicy) throws(OriginError) -> (context: NIOSSLContext, serverName: String?)? {
+        guard let settings = policy.tls else { return nil }
+        guard let context = tlsContexts.context(for: settings) else {
+            throw .tlsFailed(server, "no TLS context was prepared for this pool")
+        }
+        return (context, settings.sniName(for: server.host))
+    }
+
     private func connect(slot: Slot, _ completion: @escaping Completion) {
         slot.open += 1
         let server = slot.key.server
-        var tlsSetup: (context: NIOSSLContext, serverName: String?)?
-        if let settings = slot.policy.tls {
-            guard let context = tlsContexts.context(for: settings) else {
-                slot.open -= 1
-                completion(.failure(.tlsFailed(server, "no TLS context was prepared for this pool")))
-                return
-            }
-            tlsSetup = (context, settings.sniName(for: server.host))
+        let tls: (context: NIOSSLContext, serverName: String?)?
+        do {
+            tls = try tlsSetup(for: server, policy: slot.policy)
+        } catch {
+            slot.open -= 1
+            completion(.failure(error))
+            return
         }
-        let tls = tlsSetup
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(slot.policy.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -10,11 +10,14 @@ public struct OriginTLSSettings: Sendable, Hashable {
     /// The name sent in SNI and checked against the certificate; nil means the server's host
     /// (and no SNI when that is an IP address, which is then checked against the certificate's IP names).
     public var serverName: String?
+    /// ALPN offers `h2` (the pool speaks HTTP/2) rather than `http/1.1`.
+    public var http2: Bool
 
-    public init(caFile: String? = nil, verify: Bool = true, serverName: String? = nil) {
+    public init(caFile: String? = nil, verify: Bool = true, serverName: String? = nil, http2: Bool = false) {
         self.caFile = caFile
         self.verify = verify
         self.serverName = serverName
+        self.http2 = http2
     }
 
     /// The SNI name for a connection to `host`: SNI carries host names only (RFC 6066 §3).
@@ -35,7 +38,7 @@ final class OriginTLSContexts: Sendable {
         if contexts.withLock({ $0[settings] }) != nil { return }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = settings.http2 ? ["h2"] : ["http/1.1"]
         configuration.certificateVerification = settings.verify ? .fullVerification : .none
         if let caFile = settings.caFile {
             do {

@@ -26,6 +26,7 @@ struct TLSConfigTests {
         name = "web"
         servers = [{ url = "https://10.0.0.5" }, { url = "https://10.0.0.6:8443" }]
         tls = { ca_file = "/etc/edge/origin-ca.pem", server_name = "origin.example" }
+        http2 = true
         """
 
     @Test("TLS listeners, certificates with and without host names, h2c listeners and HTTP/2 limits decode")
@@ -45,6 +46,7 @@ struct TLSConfigTests {
         #expect(config.http2.resetWindow == .seconds(10))
         #expect(config.http2.maxContinuationFrames == HTTP2Config().maxContinuationFrames)
         #expect(config.pools[0].servers.map(\.url) == ["https://10.0.0.5:443", "https://10.0.0.6:8443"])
+        #expect(config.pools[0].http2)
         #expect(config.pools[0].tls == OriginTLSConfig(caFile: "/etc/edge/origin-ca.pem", verify: true, serverName: "origin.example"))
     }
 

@@ -64,7 +64,7 @@ struct CheckCommandTests {
         Self.expectNoCrashOutput(outcome)
     }
 
-    @Test("a bad --origin value exits 1 with one line naming the flag", arguments: ["ftp://127.0.0.1:21", "not a url", "https://127.0.0.1:9000"])
+    @Test("a bad --origin value exits 1 with one line naming the flag", arguments: ["ftp://127.0.0.1:21", "not a url", "https://127.0.0.1:99999"])
     func badOriginFlag(value: String) async throws {
         let outcome = try await EdgeProcess.run(["check", "--origin", value])
         #expect(outcome.exitCode == 1, "\(outcome)")

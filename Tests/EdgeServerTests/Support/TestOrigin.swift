@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOHTTP2
 import NIOSSL
 import Synchronization
 
@@ -40,8 +41,9 @@ final class TestOrigin: Sendable {
     private let shared: Shared
     let port: Int
 
-    /// `tls`: answer over TLS with this context (an `https` origin).
-    init(tls: NIOSSLContext? = nil, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
+    /// `tls`: answer over TLS with this context (an `https` origin). `http2`: speak HTTP/2 (ALPN h2
+    /// over TLS, prior knowledge in the clear).
+    init(tls: NIOSSLContext? = nil, http2: Bool = false, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let shared = Shared(handler: handler)
         self.group = group
@@ -50,8 +52,20 @@ final class TestOrigin: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    shared.connections.withLock { $0 += 1 }
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    if http2 {
+                        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+                            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
+                        ) { stream in
+                            stream.eventLoop.makeCompletedFuture {
+                                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                                try stream.pipeline.syncOperations.addHandler(OriginHandler(shared: shared))
+                            }
+                        }
+                        return
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(shared: shared))
@@ -68,6 +82,8 @@ final class TestOrigin: Sendable {
     }
 
     var requests: [Request] { shared.log.withLock { $0 } }
+    /// TCP connections accepted so far.
+    var connectionCount: Int { shared.connections.withLock { $0 } }
     var requestCount: Int { shared.log.withLock { $0.count } }
 
     /// Stops the origin; calling it again does nothing (a test may stop its origin before `withEdge`
@@ -85,6 +101,7 @@ final class TestOrigin: Sendable {
     fileprivate final class Shared: Sendable {
         let handler: Mutex<Handler>
         let log = Mutex<[Request]>([])
+        let connections = Mutex(0)
         let stopped = Mutex(false)
         init(handler: @escaping Handler) {
             self.handler = Mutex(handler)

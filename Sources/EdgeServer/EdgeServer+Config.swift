@@ -19,6 +19,7 @@ extension EdgeServer.Configuration {
         settings.graceSeconds = config.cache.grace.seconds
         settings.staleIfUnreachableSeconds = config.cache.staleIfUnreachable.seconds
         settings.keepCDNCacheControl = config.cache.keepCDNCacheControl
+        settings.keepTagHeaders = config.purge.keepTagHeaders
 
         var pools: [String: PoolConfig] = [:]
         for pool in config.pools {
@@ -45,5 +46,6 @@ extension EdgeServer.Configuration {
             cacheBytes: config.cache.memorySize.bytes,
             maxObjectBytes: config.cache.maxObjectSize.bytes,
             eviction: config.cache.eviction)
+        admin = AdminSettings(config)
     }
 }

@@ -17,6 +17,14 @@ public enum AdminHTTPClient {
     /// Largest answer read; admin answers are small JSON documents.
     static let maxResponseBytes = 1 << 20
 
+    /// `POST path` with a JSON body, on NIO's shared event loops (for the command line).
+    public static func postJSON(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8], timeoutSeconds: Int) async throws -> Response {
+        try await send(
+            method: .POST, host: host, port: port, path: path, headers: [("content-type", "application/json")] + headers, body: body,
+            timeout: .seconds(Int64(timeoutSeconds)), group: MultiThreadedEventLoopGroup.singleton
+        ).get()
+    }
+
     public static func send(
         method: HTTPMethod, host: String, port: Int, path: String, headers: [(String, String)] = [],
         body: [UInt8] = [], timeout: TimeAmount, group: any EventLoopGroup

@@ -189,7 +189,8 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         @inlinable
         func reportFreed(_ onRemove: (@Sendable (Key) -> Void)?) {
             guard let onRemove else { return }
-            for key in policy.takeFreedKeys() { onRemove(key) }
+            // A policy may free and re-allocate a key it replaces: only keys now absent have left.
+            for key in policy.takeFreedKeys() where policy.peek(key) == nil { onRemove(key) }
         }
 
         @inlinable

@@ -17,8 +17,8 @@ struct PurgeIndexTests {
 
     static func key(_ url: String) -> CacheKey { CacheKey(absoluteURL: url)! }
 
-    static func cache(capacity: Int = 64 << 20) -> HTTPCache {
-        HTTPCache(capacityBytes: capacity, maxObjectBytes: 1 << 20, policy: .lru)
+    static func cache(capacity: Int = 64 << 20, policy: EvictionPolicyKind = .lru) -> HTTPCache {
+        HTTPCache(capacityBytes: capacity, maxObjectBytes: 1 << 20, policy: policy)
     }
 
     static func isStored(_ cache: HTTPCache, _ url: String, request: [(String, String)] = []) -> Bool {
@@ -26,9 +26,11 @@ struct PurgeIndexTests {
         return false
     }
 
-    @Test("a tag purge removes responses tagged by Surrogate-Key or Cache-Tag and nothing else")
-    func tagPurge() {
-        let cache = Self.cache()
+    @Test("a tag purge removes responses tagged by Surrogate-Key or Cache-Tag and nothing else", arguments: EvictionPolicyKind.allCases)
+    func tagPurge(policy: EvictionPolicyKind) {
+        let cache = Self.cache(policy: policy)
+        // Stored twice: replacing an entry keeps it indexed.
+        cache.insert(Self.response([("surrogate-key", "product-1 shelf")]), for: Self.key("http://shop.example/p/1"))
         cache.insert(Self.response([("surrogate-key", "product-1 shelf")]), for: Self.key("http://shop.example/p/1"))
         cache.insert(Self.response([("cache-tag", "other, product-1")]), for: Self.key("http://shop.example/p/1/img"))
         cache.insert(Self.response([("surrogate-key", "product-2")]), for: Self.key("http://shop.example/p/2"))

@@ -108,6 +108,9 @@ final class Recorder: Sendable {
         return "n=\(values.count) p50=\(ms(values[values.count / 2])) p99=\(ms(values[values.count * 99 / 100])) max=\(ms(values[values.count - 1]))"
     }
 
+    /// Samples of every phase (for the writer: entries it stored).
+    var count: Int { samples.withLock { $0.reduce(0) { $0 + $1.count } } }
+
     func reset() {
         samples.withLock { $0 = [[], [], []] }
         phase.store(0, ordering: .relaxed)
@@ -208,4 +211,40 @@ func run(_ name: String, _ json: String) async throws {
 try await run("Tag purge over \(taggedCount) tagged entries", #"{"tags":["sale"]}"#)
 try await run("Prefix purge over the remaining \(entryCount - taggedCount) entries", #"{"prefixes":["http://bench.example/items/"]}"#)
 print(String(format: "\nStore after: %d entries", cache.store.stats.entries))
+
+// A purge of everything answers at once (a generation); the hidden entries are then swept in the
+// background, one key at a time, with the same traffic running.
+for index in 0..<entryCount {
+    cache.insert(plain, for: CacheKey(host: "bench.example", target: "/items/\(index / 1000)/\(index)"))
+}
+for index in 0..<hotCount {
+    cache.insert(plain, for: CacheKey(host: "hot.example", target: "/hot/\(index)"))
+}
+print("\nRefilled: \(cache.store.stats.entries) entries")
+requests.reset()
+inserts.reset()
+requests.stop.store(false, ordering: .relaxed)
+inserts.stop.store(false, ordering: .relaxed)
+// The hot entries are purged too: re-store them as the clients miss... the clients expect hits, so
+// they ask only after the purge for entries stored after it.
+let sweepStart = monotonicNanos()
+let allAnswer = purge(#"{"all":true}"#)
+for index in 0..<hotCount {
+    cache.insert(plain, for: CacheKey(host: "hot.example", target: "/hot/\(index)"))
+}
+requests.phase.store(1, ordering: .relaxed)
+inserts.phase.store(1, ordering: .relaxed)
+let threads = startLoad()
+while cache.store.stats.entries > hotCount + 100_000 { try await Task.sleep(for: .milliseconds(5)) }
+while cache.store.stats.entries > hotCount + inserts.count { try await Task.sleep(for: .milliseconds(5)) }
+let swept = monotonicNanos() - sweepStart
+requests.phase.store(2, ordering: .relaxed)
+inserts.phase.store(2, ordering: .relaxed)
+requests.stop.store(true, ordering: .relaxed)
+inserts.stop.store(true, ordering: .relaxed)
+while threads.contains(where: { !$0.isFinished }) { try await Task.sleep(for: .milliseconds(10)) }
+print("Purge of everything: \(allAnswer.status) \(allAnswer.body.trimmingCharacters(in: .whitespacesAndNewlines))")
+print(String(format: "  answered in %.2f ms; background sweep of the hidden entries done after %.0f ms", Double(allAnswer.nanos) / 1e6, Double(swept) / 1e6))
+print("  hit requests during the sweep: \(requests.summary(.during))")
+print("  inserts during the sweep:      \(inserts.summary(.during))")
 await server.drainAndStop()

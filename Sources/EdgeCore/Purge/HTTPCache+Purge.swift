@@ -33,6 +33,33 @@ extension HTTPCache {
         return count
     }
 
+    /// Removes the entries a hard purge of everything hid, one key at a time (so traffic goes on
+    /// beside it); returns how many it removed. The purge itself took effect at once; this only
+    /// gives the memory back. Run it off the event loops.
+    @discardableResult
+    public func sweepPurgedEntries() -> Int {
+        var removed = 0
+        let index = purgeIndex
+        for hosts in purgeIndex.takeUnswept() {
+            for trie in hosts.values {
+                trie.forEachKey { key in
+                    guard let stored = store.peek(key),
+                          stored.variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return }
+                    var emptied = false
+                    store.update(key) { current in
+                        guard let current else { return nil }
+                        let kept = current.variants.filter { index.generation(of: $0.purgeEpoch) != .purged }
+                        guard kept.count != current.variants.count else { return current }
+                        emptied = kept.isEmpty
+                        return kept.isEmpty ? nil : CachedVariants(kept)
+                    }
+                    if emptied { removed += 1 }
+                }
+            }
+        }
+        return removed
+    }
+
     /// Marks every variant under `key` stale as of `now`; false when nothing is stored there.
     private func expire(_ key: CacheKey, now: EpochSeconds) -> Bool {
         store.update(key) { current in

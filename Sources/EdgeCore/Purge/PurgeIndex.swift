@@ -14,6 +14,9 @@ public final class PurgeIndex: Sendable {
         var keysByTag: [String: Set<CacheKey>] = [:]
         var ledger: PurgeLedger
         var epoch: UInt64 = 0
+        /// The index as it was before each hard purge of everything: the keys whose hidden entries
+        /// `HTTPCache.sweepPurgedEntries` still has to remove.
+        var unswept: [[String: PathTrie]] = []
 
         mutating func add(_ key: CacheKey, tags: [String]) {
             hosts[key.host, default: PathTrie()].insert(key, at: PathTrie.segments(key.pathAndQuery))
@@ -43,8 +46,6 @@ public final class PurgeIndex: Sendable {
         var epoch: UInt64
         var subtrees: [PathTrie] = []
         var tagged: [Set<CacheKey>] = []
-        /// The whole index as it was before a hard purge of everything; dropped off the lock.
-        var discarded: [String: PathTrie] = [:]
     }
 
     private let state: Mutex<State>
@@ -101,7 +102,7 @@ public final class PurgeIndex: Sendable {
     /// of the index for a hard purge, or copies it for a soft one. O(prefixes + tags) under the lock,
     /// plus the siblings scanned when a prefix ends inside a path segment.
     func begin(_ selection: PurgeSelection, now: EpochSeconds) -> Work {
-        var work = state.withLock { state -> Work in
+        state.withLock { state -> Work in
             state.epoch += 1
             state.ledger.append(selection, epoch: state.epoch)
             var work = Work(epoch: state.epoch)
@@ -111,8 +112,10 @@ public final class PurgeIndex: Sendable {
                     softAllEpoch.store(state.epoch, ordering: .releasing)
                 } else {
                     hardAllEpoch.store(state.epoch, ordering: .releasing)
-                    // Swapped out here, freed by the caller after the lock is released.
-                    swap(&work.discarded, &state.hosts)
+                    // O(1): the old index moves aside for the sweep; the tag maps are dropped here
+                    // (freeing them is the one walk this does under the lock).
+                    state.unswept.append(state.hosts)
+                    state.hosts = [:]
                     state.tagsByKey = [:]
                     state.keysByTag = [:]
                 }
@@ -132,9 +135,14 @@ public final class PurgeIndex: Sendable {
             }
             return work
         }
-        // The old index of a purge of everything can hold a million nodes: freed here, not under the lock.
-        work.discarded = [:]
-        return work
+    }
+
+    /// The keys set aside by hard purges of everything, for the sweep.
+    func takeUnswept() -> [[String: PathTrie]] {
+        state.withLock { state in
+            defer { state.unswept = [] }
+            return state.unswept
+        }
     }
 
     /// Keys indexed under `tag` (tests, stats).

@@ -21,8 +21,8 @@ public struct PurgeSelection: Sendable, Equatable {
     public var isEmpty: Bool { keys.isEmpty && prefixes.isEmpty && tags.isEmpty && !all }
 
     /// Whether a response stored under `key` with `tags` falls under this purge.
-    func covers(_ key: CacheKey, tags responseTags: [String]) -> Bool {
-        if all || keys.contains(key) { return true }
+    func covers(_ key: CacheKey, tags responseTags: [String], checkingKeys: Bool = true) -> Bool {
+        if all || (checkingKeys && keys.contains(key)) { return true }
         for prefix in prefixes where prefix.host == key.host && key.pathAndQuery.utf8.starts(with: prefix.pathAndQuery.utf8) {
             return true
         }
@@ -39,6 +39,8 @@ struct PurgeLedger {
     struct Record {
         var epoch: UInt64
         var selection: PurgeSelection
+        /// `selection.keys` as a set: a purge can name thousands of URLs.
+        var keys: Set<CacheKey>
     }
 
     private(set) var records: [Record] = []
@@ -51,7 +53,7 @@ struct PurgeLedger {
     }
 
     mutating func append(_ selection: PurgeSelection, epoch: UInt64) {
-        records.append(Record(epoch: epoch, selection: selection))
+        records.append(Record(epoch: epoch, selection: selection, keys: Set(selection.keys)))
         if records.count > 2 * limit {
             let dropped = records.count - limit
             horizon = records[dropped - 1].epoch
@@ -64,7 +66,7 @@ struct PurgeLedger {
         if fetchEpoch < horizon { return true }
         for record in records.reversed() {
             guard record.epoch > fetchEpoch else { break }
-            if record.selection.covers(key, tags: tags) { return true }
+            if record.keys.contains(key) || record.selection.covers(key, tags: tags, checkingKeys: false) { return true }
         }
         return false
     }

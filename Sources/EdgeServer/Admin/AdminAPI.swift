@@ -30,7 +30,7 @@ final class AdminAPI: Sendable {
         switch (head.method, path) {
         case (.POST, "/purge"):
             return purge(head: head, body: body, remote: remote, on: eventLoop)
-        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+        case (.GET, "/healthz"):
             return eventLoop.makeSucceededFuture(.text("ok\n"))
         case (.GET, "/stats"):
             return eventLoop.makeSucceededFuture(.json(stats()))

@@ -40,6 +40,8 @@ final class AdminHandler: ChannelInboundHandler {
             let remote = context.channel.remoteAddress?.ipAddress ?? "-"
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             api.respond(to: head, body: body, remote: remote, on: context.eventLoop).whenSuccess { response in
+                // A client that left during a long purge gets nothing.
+                guard loopBound.value.channel.isActive else { return }
                 Self.write(response, keepAlive: head.isKeepAlive, context: loopBound.value)
             }
         }

@@ -67,6 +67,15 @@ final class PurgeCoordinator: Sendable {
         }
         let peers = forward ? settings.peers : []
         return local.flatMap { purged, took in
+            if selection.all, !selection.soft {
+                // The purge took effect at once; the memory of what it hid comes back in the background.
+                let logger = self.logger
+                NIOThreadPool.singleton.submit { state in
+                    guard case .active = state else { return }
+                    let removed = cache.sweepPurgedEntries()
+                    logger.debug("purge of everything swept", metadata: ["removed": "\(removed)"])
+                }
+            }
             self.purgeCount.wrappingAdd(1, ordering: .relaxed)
             self.purgedEntries.wrappingAdd(purged, ordering: .relaxed)
             self.metrics.purgeRequests.increment()

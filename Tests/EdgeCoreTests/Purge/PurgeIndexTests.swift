@@ -84,6 +84,11 @@ struct PurgeIndexTests {
         #expect(Self.isStored(cache, "http://shop.example/new"))
         cache.insert(Self.response(), for: Self.key("http://shop.example/1"))
         #expect(Self.isStored(cache, "http://shop.example/1"))
+        // The sweep gives back the memory of the hidden entries, and keeps what was stored since.
+        #expect(cache.sweepPurgedEntries() == 99)
+        #expect(cache.store.stats.entries == 2)
+        #expect(Self.isStored(cache, "http://shop.example/1"))
+        #expect(Self.isStored(cache, "http://shop.example/new"))
     }
 
     @Test("a soft purge keeps the body but makes it stale; stale-while-revalidate still counts from the purge")

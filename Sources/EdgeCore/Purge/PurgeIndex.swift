@@ -46,6 +46,9 @@ public final class PurgeIndex: Sendable {
         var epoch: UInt64
         var subtrees: [PathTrie] = []
         var tagged: [Set<CacheKey>] = []
+        /// The tag maps a hard purge of everything replaced: freed by the caller, off the lock.
+        var droppedTagsByKey: [CacheKey: [String]] = [:]
+        var droppedKeysByTag: [String: Set<CacheKey>] = [:]
     }
 
     private let state: Mutex<State>
@@ -112,12 +115,12 @@ public final class PurgeIndex: Sendable {
                     softAllEpoch.store(state.epoch, ordering: .releasing)
                 } else {
                     hardAllEpoch.store(state.epoch, ordering: .releasing)
-                    // O(1): the old index moves aside for the sweep; the tag maps are dropped here
-                    // (freeing them is the one walk this does under the lock).
+                    // O(1): the old index moves aside for the sweep, and the tag maps go to the
+                    // caller, who frees them after the lock is released.
                     state.unswept.append(state.hosts)
                     state.hosts = [:]
-                    state.tagsByKey = [:]
-                    state.keysByTag = [:]
+                    swap(&work.droppedTagsByKey, &state.tagsByKey)
+                    swap(&work.droppedKeysByTag, &state.keysByTag)
                 }
             }
             epoch.store(state.epoch, ordering: .releasing)

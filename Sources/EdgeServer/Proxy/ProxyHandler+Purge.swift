@@ -18,7 +18,7 @@ extension ProxyHandler {
         let forwarded = request.head.headers.contains(name: PurgeCoordinator.forwardedMarker)
         guard let context else { return }
         services.purge.purge(
-            purgeRequest, selection: PurgeSelection(keys: [key], soft: soft), who: request.clientAddress, forward: !forwarded,
+            purgeRequest, selection: PurgeSelection(keys: [key], soft: soft), who: "\(request.clientAddress) (PURGE)", forward: !forwarded,
             on: context.eventLoop
         ).assumeIsolated().whenComplete { [weak self] result in
             guard let self, self.current === request else { return }

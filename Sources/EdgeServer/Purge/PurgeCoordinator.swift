@@ -82,7 +82,7 @@ final class PurgeCoordinator: Sendable {
             self.metrics.purgedEntries.increment(by: purged)
             self.logger.notice("purge", metadata: [
                 "by": "\(who)", "what": "\(Self.describe(request))", "purged": "\(purged)",
-                "ms": "\(took.nanoseconds / 1_000_000)", "forwarded": "\(!forward)",
+                "ms": "\(took.nanoseconds / 1_000_000)", "from_peer": "\(!forward)",
             ])
             guard !peers.isEmpty else { return eventLoop.makeSucceededFuture(Outcome(purged: purged, peers: [])) }
             let answers = peers.map { self.forward(request, to: $0, attempt: 1) }

@@ -31,9 +31,12 @@ func response(tags: String? = nil) -> CachedResponse {
     var headers = HTTPHeaders([("cache-control", "max-age=86400"), ("content-type", "text/plain"), ("date", HTTPDate.format(Date().timeIntervalSince1970))])
     if let tags { headers.add(name: "surrogate-key", value: tags) }
     let now = Date().timeIntervalSince1970
-    return CachedResponse(status: 200, headers: headers, body: ByteBuffer(string: "0123456789abcdef"),
-                          timing: StoredResponseTiming(requestTime: now, responseTime: now),
-                          secondaryKey: SecondaryKey(vary: headers, request: HTTPHeaders())!)
+    var response = CachedResponse(status: 200, headers: headers, body: ByteBuffer(string: "0123456789abcdef"),
+                                  timing: StoredResponseTiming(requestTime: now, responseTime: now),
+                                  secondaryKey: SecondaryKey(vary: headers, request: HTTPHeaders())!)
+    // As the server stores responses: freshness worked out once.
+    response.prepare(settings: CachePolicySettings()) { $0.headers }
+    return response
 }
 
 /// A blocking keep-alive HTTP/1.1 client, enough for `GET` and small answers with Content-Length.
@@ -221,6 +224,7 @@ for index in 0..<hotCount {
     cache.insert(plain, for: CacheKey(host: "hot.example", target: "/hot/\(index)"))
 }
 print("\nRefilled: \(cache.store.stats.entries) entries")
+try await run("Soft prefix purge over \(entryCount) entries", #"{"prefixes":["http://bench.example/items/"],"soft":true}"#)
 requests.reset()
 inserts.reset()
 requests.stop.store(false, ordering: .relaxed)

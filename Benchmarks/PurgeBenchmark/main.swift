@@ -35,7 +35,11 @@ func response(tags: String? = nil) -> CachedResponse {
                                   timing: StoredResponseTiming(requestTime: now, responseTime: now),
                                   secondaryKey: SecondaryKey(vary: headers, request: HTTPHeaders())!)
     // As the server stores responses: freshness worked out once.
-    response.prepare(settings: CachePolicySettings()) { $0.headers }
+    response.prepare(settings: CachePolicySettings()) { stored in
+        var fields = stored.headers
+        fields.replaceOrAdd(name: "content-length", value: String(stored.body.readableBytes))
+        return fields
+    }
     return response
 }
 

@@ -26,6 +26,9 @@ final class AdminHandler: ChannelInboundHandler {
             refused = false
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > api.settings.maxBodyBytes {
                 refuseOversize(context: context, head: head)
+            } else if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                // curl asks before sending a body over 1 KiB; without this it waits a second.
+                context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
         case .body(let buffer):
             guard let head, !refused else { return }

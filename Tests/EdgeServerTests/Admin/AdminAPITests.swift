@@ -103,6 +103,13 @@ struct AdminAPITests {
             #expect(answer.status == 200)
             #expect(answer.text.contains(#""purged":1"#))
             #expect(!(try edge.get("/a")).cacheStatus.isHit)
+            // Soft-Purge: 1 keeps the entry, stale: the next request goes to the origin.
+            #expect(try edge.get("/a").cacheStatus.isHit)
+            let soft = try edge.get("/a", headers: [("Soft-Purge", "1")], method: "PURGE")
+            #expect(soft.text.contains(#""purged":1"#))
+            let revalidated = try edge.get("/a")
+            #expect(revalidated.cacheStatus.fwd == "stale", "\(revalidated.cacheStatus)")
+            #expect(revalidated.text == "stored")
         }
         try await withAdminEdge(origin: Self.cacheable, configure: { $0.admin.purgeAllow = AddressAllowList(["10.0.0.0/8"]) }) { edge, _ in
             _ = try edge.get("/a")

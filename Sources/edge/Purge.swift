@@ -9,11 +9,12 @@ struct Purge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Purge URLs, URL prefixes, tags or everything from an edge node (and its peers).",
         discussion: """
-            edge purge http://shop.example/a?x=1          every variant of one URL
-            edge purge --prefix http://shop.example/img/  every URL starting with the prefix
-            edge purge --tag product-42                   every response tagged by Surrogate-Key or Cache-Tag
-            edge purge --all                              the whole cache
-            Add --soft to mark stale (revalidate next time) instead of removing.
+            Examples:
+              edge purge http://shop.example/a?x=1
+              edge purge --prefix http://shop.example/img/
+              edge purge --tag product-42 --soft
+              edge purge --all
+            --soft marks entries stale (the next request revalidates) instead of removing them.
             """)
 
     @Argument(help: "Absolute URLs to purge (every variant of each).")

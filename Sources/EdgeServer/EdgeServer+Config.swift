@@ -19,6 +19,7 @@ extension EdgeServer.Configuration {
         settings.graceSeconds = config.cache.grace.seconds
         settings.staleIfUnreachableSeconds = config.cache.staleIfUnreachable.seconds
         settings.keepCDNCacheControl = config.cache.keepCDNCacheControl
+        settings.keepTagHeaders = config.purge.keepTagHeaders
 
         var pools: [String: PoolConfig] = [:]
         for pool in config.pools {
@@ -61,5 +62,6 @@ extension EdgeServer.Configuration {
         h2cListen = config.server.h2cListen.map { ($0.host, $0.port) }
         self.tls = tls
         http2 = config.http2
+        admin = AdminSettings(config)
     }
 }

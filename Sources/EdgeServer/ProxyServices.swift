@@ -8,6 +8,7 @@ import Darwin
 import EdgeCore
 import Logging
 import NIOCore
+import NIOPosix
 
 /// What every connection handler shares: settings, the cache, the coalescer, routing and logs.
 final class ProxyServices: Sendable {
@@ -20,9 +21,15 @@ final class ProxyServices: Sendable {
     let stats: ProxyStats
     let metrics: EdgeMetrics
     let flags: FeatureFlags
+    /// Request-path metric handles (requests by cache status, bytes, origin latency, purges).
+    let trafficMetrics: TrafficMetrics
+    let purge: PurgeCoordinator
+    /// Clients whose `PURGE` on the traffic listener is obeyed.
+    let purgeAllow: AddressAllowList
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
-         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags()) {
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
+         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
         self.cache = cache
         self.coalescer = RequestCoalescer()
@@ -32,6 +39,10 @@ final class ProxyServices: Sendable {
         self.stats = ProxyStats()
         self.metrics = metrics
         self.flags = flags
+        let trafficMetrics = TrafficMetrics(metrics)
+        self.trafficMetrics = trafficMetrics
+        self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
+        self.purgeAllow = admin.purgeAllow
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.

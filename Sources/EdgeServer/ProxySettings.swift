@@ -29,6 +29,8 @@ public struct ProxySettings: Sendable {
     public var staleIfUnreachableSeconds: Double = 86_400
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
     public var keepCDNCacheControl = true
+    /// Pass the purge tag fields (Surrogate-Key, Cache-Tag) on to clients.
+    public var keepTagHeaders = false
 
     public init() {}
 }

@@ -12,6 +12,9 @@ public struct CachedResponse: Sendable {
     public var body: ByteBuffer { didSet { preparedClientHeaders = nil } }
     public var timing: StoredResponseTiming { didSet { dropPrepared() } }
     public var secondaryKey: SecondaryKey
+    /// The purge epoch when the fetch that produced it started (`PurgeIndex.currentEpoch`); purges of
+    /// everything compare it with their own.
+    public var purgeEpoch: UInt64 = 0
     /// Freshness facts worked out once by `prepare`; nil until then and after any change they depend on.
     public private(set) var freshness: FreshnessInfo?
     /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones;

@@ -91,6 +91,13 @@ extension EdgeConfig {
         let token = admin.token.isEmpty || showingSecrets ? admin.token : "<hidden>"
         out.set("token", .string(token))
 
+        out.table("purge")
+        out.set("allow", .array(purge.allow.map { .string($0) }))
+        out.set("peers", .array(purge.peers.map { .string($0) }))
+        out.set("peer_timeout", .string(purge.peerTimeout.description))
+        out.set("peer_retries", .integer(purge.peerRetries))
+        out.set("keep_tag_headers", .bool(purge.keepTagHeaders))
+
         out.table("logging")
         out.set("access_log", .string(logging.accessLog.description))
         out.set("access_log_format", .string(logging.accessLogFormat.rawValue))

@@ -24,6 +24,7 @@ extension EdgeConfig {
         if admin.token.contains(where: { $0.isWhitespace }) {
             throw invalid("admin.token", "a token cannot contain whitespace")
         }
+        try purge.validate()
     }
 
     private func validatePools() throws(ConfigError) {

@@ -12,6 +12,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     /// Host routing. When empty, every host goes to the first pool (see `effectiveSites`).
     public var sites: [SiteConfig] = []
     public var admin = AdminConfig()
+    /// Purge from the traffic listener, peers, tag fields.
+    public var purge = PurgeConfig()
     public var logging = LoggingConfig()
 
     public init(
@@ -20,6 +22,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         pools: [PoolConfig] = [],
         sites: [SiteConfig] = [],
         admin: AdminConfig = AdminConfig(),
+        purge: PurgeConfig = PurgeConfig(),
         logging: LoggingConfig = LoggingConfig()
     ) {
         self.server = server
@@ -27,6 +30,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         self.pools = pools
         self.sites = sites
         self.admin = admin
+        self.purge = purge
         self.logging = logging
     }
 
@@ -49,6 +53,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case pools
         case sites
         case admin
+        case purge
         case logging
     }
 
@@ -61,6 +66,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         pools = try c.field(.pools, default: [])
         sites = try c.field(.sites, default: [])
         admin = try c.field(.admin, default: AdminConfig())
+        purge = try c.field(.purge, default: PurgeConfig())
         logging = try c.field(.logging, default: LoggingConfig())
     }
 }

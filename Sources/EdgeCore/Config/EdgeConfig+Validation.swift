@@ -7,6 +7,7 @@ extension EdgeConfig {
     public func validate() throws(ConfigError) {
         try server.validate()
         try cache.validate()
+        try compression.validate()
         try validatePools()
         try validateSites()
         if let index = server.listen.firstIndex(of: admin.listen) {

@@ -11,6 +11,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     public var sites: [SiteConfig] = []
     public var admin = AdminConfig()
     public var logging = LoggingConfig()
+    public var compression = CompressionConfig()
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -46,6 +47,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case sites
         case admin
         case logging
+        case compression
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,5 +58,6 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         sites = try c.field(.sites, default: [])
         admin = try c.field(.admin, default: AdminConfig())
         logging = try c.field(.logging, default: LoggingConfig())
+        compression = try c.field(.compression, default: CompressionConfig())
     }
 }

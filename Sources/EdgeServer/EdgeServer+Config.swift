@@ -19,6 +19,7 @@ extension EdgeServer.Configuration {
         settings.graceSeconds = config.cache.grace.seconds
         settings.staleIfUnreachableSeconds = config.cache.staleIfUnreachable.seconds
         settings.keepCDNCacheControl = config.cache.keepCDNCacheControl
+        settings.compression = config.compression.settings
 
         var pools: [String: PoolConfig] = [:]
         for pool in config.pools {
@@ -33,6 +34,7 @@ extension EdgeServer.Configuration {
             upstream.idleTimeout = pool.idleTimeout.timeAmount
             upstream.keepAliveTimeout = pool.keepaliveTimeout.timeAmount
             upstream.maxConnectionsPerServer = pool.maxConnectionsPerServer
+            if site.compression == false { settings.compressionDisabledSites.insert(sites.count) }
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
             sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
         }

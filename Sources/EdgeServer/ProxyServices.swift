@@ -20,6 +20,7 @@ final class ProxyServices: Sendable {
     let stats: ProxyStats
     let metrics: EdgeMetrics
     let flags: FeatureFlags
+    let compression: CompressionService
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags()) {
@@ -32,12 +33,15 @@ final class ProxyServices: Sendable {
         self.stats = ProxyStats()
         self.metrics = metrics
         self.flags = flags
+        self.compression = CompressionService(
+            settings: settings.compression, disabledSites: settings.compressionDisabledSites, cache: cache, flags: flags, metrics: metrics)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
         let settings = self.settings
-        response.prepare(settings: settings.policy) { ResponseFilter.storedForClient($0, settings: settings) }
+        let compression = self.compression
+        response.prepare(settings: settings.policy) { compression.preparedHeaders(ResponseFilter.storedForClient($0, settings: settings), for: $0) }
     }
 
     /// Wall-clock time for HTTP dates and ages.

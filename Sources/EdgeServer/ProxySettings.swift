@@ -29,6 +29,10 @@ public struct ProxySettings: Sendable {
     public var staleIfUnreachableSeconds: Double = 86_400
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
     public var keepCDNCacheControl = true
+    /// What is compressed and how (`[compression]`).
+    public var compression = CompressionSettings()
+    /// Sites (indexes into `Configuration.sites`) with `compression = false`.
+    public var compressionDisabledSites: Set<Int> = []
 
     public init() {}
 }

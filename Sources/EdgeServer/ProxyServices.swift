@@ -42,6 +42,7 @@ final class ProxyServices: Sendable {
         let settings = self.settings
         let compression = self.compression
         response.prepare(settings: settings.policy) { compression.preparedHeaders(ResponseFilter.storedForClient($0, settings: settings), for: $0) }
+        response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
     }
 
     /// Wall-clock time for HTTP dates and ages.

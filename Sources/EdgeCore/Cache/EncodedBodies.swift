@@ -38,7 +38,19 @@ public struct EncodedBody: Sendable {
 
 /// The encoded forms kept beside a stored body; a handful at most, one per coding.
 public struct EncodedBodies: Sendable {
+    /// Whether and from which coding the response's coding is negotiated per client.
+    public enum Negotiation: Sendable, Equatable {
+        /// Not worked out yet (or the fields it depends on changed).
+        case unknown
+        /// Sent as it is to every client.
+        case none
+        /// Negotiated; the stored body is in this coding.
+        case from(ContentCoding)
+    }
+
     public private(set) var items: [EncodedBody] = []
+    /// Worked out once when the response is prepared for hits, so that a hit does not parse fields again.
+    public var negotiation = Negotiation.unknown
 
     public init() {}
 
@@ -69,6 +81,7 @@ public struct EncodedBodies: Sendable {
     }
 
     mutating func dropPrepared() {
+        negotiation = .unknown
         for index in items.indices {
             items[index].preparedClientHeaders = nil
         }

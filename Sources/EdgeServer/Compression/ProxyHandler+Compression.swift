@@ -12,7 +12,14 @@ extension ProxyHandler {
     /// false only codings already at hand are offered.
     func serveNegotiated(_ request: ClientRequest, _ stored: CachedResponse, cacheStatus: CacheStatus, mayMake: Bool = true) -> Bool {
         let compression = services.compression
-        guard let storedCoding = compression.negotiatedCoding(of: stored) else { return false }
+        let storedCoding: ContentCoding
+        switch stored.encodings.negotiation {
+        case .none: return false
+        case .from(let coding): storedCoding = coding
+        case .unknown:
+            guard let coding = compression.negotiatedCoding(of: stored) else { return false }
+            storedCoding = coding
+        }
         let accept = AcceptEncoding(request.head.headers)
         var available = [storedCoding] + stored.encodings.codings
         if mayMake {

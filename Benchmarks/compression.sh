@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Cache hits on a compressed variant vs identity hits on the same object, one core per server:
+# Edge (stored br variant) next to nginx proxy_cache with gzip on (compresses every response) and
+# Varnish (stores gzip, gunzips for identity clients), all in one run.
+#
+#   Benchmarks/compression.sh                 # 3 runs of 10 s per measurement, median req/s
+#   RUNS=1 DURATION=5s Benchmarks/compression.sh
+#   ASSET=path/to/app.js Benchmarks/compression.sh   # default: 100 KiB of this repo's source text
+#
+# nginx serves the asset as the origin (`Cache-Control: max-age=3600`, application/javascript).
+# Each server under test is pinned to core 0 with taskset, wrk (-t1 -c64) to core 1. The judged
+# number is Edge's br/identity ratio (target >= 0.90). Stops only the processes it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+NGINX_GZIP_LEVEL=${NGINX_GZIP_LEVEL:-6}
+ORIGIN_PORT=${ORIGIN_PORT:-9420}
+EDGE_PORT=${EDGE_PORT:-9421}
+NGINX_CACHE_PORT=${NGINX_CACHE_PORT:-9422}
+VARNISH_PORT=${VARNISH_PORT:-9423}
+ADMIN_PORT=${ADMIN_PORT:-9424}
+
+for tool in nginx varnishd wrk curl; do command -v $tool >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
+NGINX=$(command -v nginx)
+
+[ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product edge >/dev/null
+EDGE=${EDGE:-$PWD/.build/release/edge}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/www" "$work/cache" "$work/logs"
+chmod 755 "$work" "$work/www"
+NGINX_USER=""
+[ "$(id -u)" = 0 ] && NGINX_USER="user root;"
+if [ -n "${ASSET:-}" ]; then
+    cp "$ASSET" "$work/www/app.js"
+else
+    find Sources -name '*.swift' -print0 | sort -z | xargs -0 cat | head -c 102400 >"$work/www/app.js"
+fi
+chmod 644 "$work/www/app.js"
+SIZE=$(stat -c %s "$work/www/app.js")
+
+nginx_conf() { # $1 = server block, $2 = name
+    cat <<CONF
+daemon off;
+$NGINX_USER
+worker_processes 1;
+pid $work/nginx-$2.pid;
+error_log $work/logs/error-$2.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    types { application/javascript js; }
+    client_body_temp_path $work/body-$2;
+    proxy_temp_path $work/proxy-$2;
+    fastcgi_temp_path $work/fastcgi-$2;
+    uwsgi_temp_path $work/uwsgi-$2;
+    scgi_temp_path $work/scgi-$2;
+    keepalive_requests 100000000;
+    $1
+}
+CONF
+}
+nginx_conf "server { listen 127.0.0.1:$ORIGIN_PORT; root $work/www;
+    location / { add_header Cache-Control \"max-age=3600\"; } }" origin >"$work/origin.conf"
+nginx_conf "proxy_cache_path $work/cache keys_zone=hit:10m;
+    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 16; }
+    gzip on; gzip_types application/javascript; gzip_comp_level $NGINX_GZIP_LEVEL; gzip_vary on; gzip_proxied any;
+    server { listen 127.0.0.1:$NGINX_CACHE_PORT;
+        location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";
+                     proxy_set_header Accept-Encoding \"\"; proxy_cache hit; } }" cache >"$work/cache.conf"
+cat >"$work/varnish.vcl" <<VCL
+vcl 4.1;
+backend default { .host = "127.0.0.1"; .port = "$ORIGIN_PORT"; }
+sub vcl_backend_response { set beresp.do_gzip = true; set beresp.ttl = 1h; }
+VCL
+
+"$NGINX" -c "$work/origin.conf" -e "$work/logs/error-origin.log" &
+pids+=($!)
+
+wait_port() {
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$1/app.js" && return 0
+        sleep 0.1
+    done
+    echo "nothing answers on port $1" >&2
+    return 1
+}
+
+# Prints "median_rps bytes_per_response" for RUNS wrk runs with Accept-Encoding $2 ("" = none).
+measure() { # $1 = port, $2 = accept-encoding
+    local header=() results=()
+    [ -n "$2" ] && header=(-H "Accept-Encoding: $2")
+    for _ in 1 2 3; do curl -s -o /dev/null "${header[@]}" "http://127.0.0.1:$1/app.js"; done
+    local bytes
+    bytes=$(curl -s "${header[@]}" "http://127.0.0.1:$1/app.js" | wc -c)
+    curl -s -D - -o /dev/null "${header[@]}" "http://127.0.0.1:$1/app.js" | tr -d '\r' \
+        | grep -iE '^(content-encoding|cache-status|x-varnish|vary)' | sed 's/^/      /' >&2 || true
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s "${header[@]}" "http://127.0.0.1:$1/app.js" >/dev/null # warm-up
+    for _ in $(seq "$RUNS"); do
+        local rps
+        rps=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
+        results+=("$rps")
+        echo "    ${2:-identity}: $rps req/s" >&2
+    done
+    echo "$(printf '%s\n' "${results[@]}" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)') $bytes"
+}
+
+wait_port "$ORIGIN_PORT"
+echo "asset: $SIZE bytes" >&2
+
+cat >"$work/edge.conf" <<CONF
+[server]
+listen = ["127.0.0.1:$EDGE_PORT"]
+event_loops = 1
+[[pools]]
+name = "origin"
+servers = [{ url = "http://127.0.0.1:$ORIGIN_PORT" }]
+[admin]
+listen = "127.0.0.1:$ADMIN_PORT"
+[logging]
+access_log = "off"
+level = "warning"
+CONF
+taskset -c 0 "$EDGE" serve --config "$work/edge.conf" >"$work/logs/edge.log" 2>&1 &
+edge_pid=$!
+pids+=($edge_pid)
+wait_port "$EDGE_PORT"
+echo "edge:" >&2
+edge_id=$(measure "$EDGE_PORT" "")
+edge_br=$(measure "$EDGE_PORT" "br")
+edge_gz=$(measure "$EDGE_PORT" "gzip")
+kill "$edge_pid"; wait "$edge_pid" 2>/dev/null || true
+
+taskset -c 0 "$NGINX" -c "$work/cache.conf" -e "$work/logs/error-cache.log" &
+nginx_pid=$!
+pids+=($nginx_pid)
+wait_port "$NGINX_CACHE_PORT"
+echo "nginx proxy_cache + gzip on (level $NGINX_GZIP_LEVEL):" >&2
+nginx_id=$(measure "$NGINX_CACHE_PORT" "")
+nginx_gz=$(measure "$NGINX_CACHE_PORT" "gzip")
+kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+
+taskset -c 0 varnishd -F -j none -n "$work/varnish" -a "127.0.0.1:$VARNISH_PORT" -f "$work/varnish.vcl" -s malloc,64m \
+    -T none >"$work/logs/varnish.log" 2>&1 &
+varnish_pid=$!
+pids+=($varnish_pid)
+wait_port "$VARNISH_PORT"
+echo "varnish (do_gzip, stores gzip):" >&2
+varnish_id=$(measure "$VARNISH_PORT" "")
+varnish_gz=$(measure "$VARNISH_PORT" "gzip")
+kill "$varnish_pid"; wait "$varnish_pid" 2>/dev/null || true
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo
+printf '%-44s %12s %12s %12s\n' "server, coded hits" "identity/s" "coded/s" "coded/identity"
+row() { # label identity coded
+    read -r i_rps _ <<<"$2"; read -r c_rps c_bytes <<<"$3"
+    printf '%-44s %12s %12s %12s   (%s bytes per response)\n' "$1" "$i_rps" "$c_rps" "$(ratio "$c_rps" "$i_rps")" "$c_bytes"
+}
+row "edge, Accept-Encoding: br (stored br 11)" "$edge_id" "$edge_br"
+row "edge, Accept-Encoding: gzip (stored gzip 9)" "$edge_id" "$edge_gz"
+row "nginx, Accept-Encoding: gzip (per response)" "$nginx_id" "$nginx_gz"
+row "varnish, Accept-Encoding: gzip (stored)" "$varnish_id" "$varnish_gz"

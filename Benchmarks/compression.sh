@@ -44,7 +44,7 @@ NGINX_USER=""
 if [ -n "${ASSET:-}" ]; then
     cp "$ASSET" "$work/www/app.js"
 else
-    find Sources -name '*.swift' -print0 | sort -z | xargs -0 cat | head -c 102400 >"$work/www/app.js"
+    (set +o pipefail; find Sources -name '*.swift' -print0 | sort -z | xargs -0 cat 2>/dev/null | head -c 102400 >"$work/www/app.js")
 fi
 chmod 644 "$work/www/app.js"
 SIZE=$(stat -c %s "$work/www/app.js")

@@ -264,4 +264,34 @@ struct CompressionEndToEndTests {
             #expect(decoded.allSatisfy { $0 == UInt8(ascii: "x") })
         }
     }
+
+    @Test("a stored 100 MiB object gets its variants made in the background and they decode to the origin's bytes", .memoryHeavy)
+    func hundredMiBStored() async throws {
+        let size = 100 << 20
+        try await withEdge(origin: { _ in
+            var response = TestOrigin.Response(headers: [("Content-Type", "text/plain"), ("Cache-Control", "max-age=600")])
+            response.generatedLength = size
+            return response
+        }, configure: { $0.cacheBytes = 512 << 20; $0.maxObjectBytes = 256 << 20 }) { edge, origin in
+            let plain = try edge.get("/big.txt")
+            #expect(plain.body.count == size)
+            for coding in Self.codings {
+                // Larger than the wait limit: served as stored while the variant is made off the loop.
+                let first = try edge.get("/big.txt", headers: [("Accept-Encoding", coding)])
+                #expect(first.status == 200)
+                let made = try await eventually(within: 120) {
+                    try edge.get("/big.txt", headers: [("Accept-Encoding", coding)], method: "HEAD").header("content-encoding") == coding
+                }
+                #expect(made, "\(coding)")
+                let coded = try edge.get("/big.txt", headers: [("Accept-Encoding", coding)])
+                #expect(coded.header("content-encoding") == coding)
+                #expect(coded.header("content-length") == String(coded.body.count))
+                let decoded = try CodingTools.decode(coding, coded.body)
+                #expect(decoded.count == size)
+                #expect(decoded.allSatisfy { $0 == UInt8(ascii: "x") })
+            }
+            #expect(origin.requestCount == 1)
+            #expect(edge.server.services.compression.metrics.variantsMadeCount == 3)
+        }
+    }
 }

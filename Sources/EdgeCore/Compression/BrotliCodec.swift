@@ -5,12 +5,16 @@ import NIOCore
 public final class BrotliEncoder: StreamingEncoder {
     private let state: OpaquePointer
 
-    /// `quality` 0...11; `sizeHint` lets the library pick a smaller window for small bodies.
-    public init(quality: Int, sizeHint: Int? = nil) throws(CodecError) {
+    /// `quality` 0...11; `sizeHint` lets the library pick a smaller window for small bodies;
+    /// `windowLog` (10...24) caps the window, and with it the memory, for streams.
+    public init(quality: Int, sizeHint: Int? = nil, windowLog: Int? = nil) throws(CodecError) {
         guard let state = BrotliEncoderCreateInstance(nil, nil, nil) else { throw .setupFailed(.br) }
         self.state = state
         guard BrotliEncoderSetParameter(state, BROTLI_PARAM_QUALITY, UInt32(clamping: max(0, min(11, quality)))) == BROTLI_TRUE else {
             throw .setupFailed(.br)
+        }
+        if let windowLog {
+            _ = BrotliEncoderSetParameter(state, BROTLI_PARAM_LGWIN, UInt32(clamping: max(10, min(24, windowLog))))
         }
         if let sizeHint, sizeHint > 0 {
             _ = BrotliEncoderSetParameter(state, BROTLI_PARAM_SIZE_HINT, UInt32(clamping: sizeHint))

@@ -32,11 +32,17 @@ public enum Codec {
     /// Output grows in pieces of this size.
     static let piece = 16 * 1024
 
-    /// An encoder for `coding` at `level`; nil for identity.
+    /// Window (log2 bytes) of encoders for bodies of unknown size: 512 KiB, so that each streamed
+    /// response holds little memory (gzip's window is 32 KiB anyway).
+    public static let streamingWindowLog = 19
+
+    /// An encoder for `coding` at `level`; nil for identity. Without `sizeHint` (a stream) the
+    /// window is `streamingWindowLog`.
     public static func encoder(_ coding: ContentCoding, level: Int, sizeHint: Int? = nil) throws(CodecError) -> (any StreamingEncoder)? {
+        let window = sizeHint == nil ? streamingWindowLog : nil
         switch coding {
-        case .br: return try BrotliEncoder(quality: level, sizeHint: sizeHint)
-        case .zstd: return try ZstdEncoder(level: level, sizeHint: sizeHint)
+        case .br: return try BrotliEncoder(quality: level, sizeHint: sizeHint, windowLog: window)
+        case .zstd: return try ZstdEncoder(level: level, sizeHint: sizeHint, windowLog: window)
         case .gzip: return try GzipEncoder(level: level)
         case .identity: return nil
         }

@@ -5,15 +5,18 @@ import NIOCore
 public final class ZstdEncoder: StreamingEncoder {
     private let context: OpaquePointer
 
-    /// `level` 1...19; `sizeHint` (when known) is written into the frame and sizes the window.
-    public init(level: Int, sizeHint: Int? = nil) throws(CodecError) {
+    /// `level` 1...19; `sizeHint` (when known) is written into the frame and sizes the window;
+    /// `windowLog` caps the window, and with it the memory, for streams.
+    public init(level: Int, sizeHint: Int? = nil, windowLog: Int? = nil) throws(CodecError) {
         guard let context = ZSTD_createCCtx() else { throw .setupFailed(.zstd) }
         self.context = context
         guard ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(clamping: level))) == 0 else {
             throw .setupFailed(.zstd)
         }
         // Browsers decode windows of at most 8 MiB (RFC 8878 §3.1.1.1.2 for HTTP).
-        if level >= 17 {
+        if let windowLog {
+            _ = ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, Int32(clamping: windowLog))
+        } else if level >= 17 {
             _ = ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, 23)
         }
         if let sizeHint, sizeHint >= 0 {

@@ -3,7 +3,7 @@
 # Edge (stored br variant) next to nginx proxy_cache with gzip on (compresses every response) and
 # Varnish (stores gzip, gunzips for identity clients), all in one run.
 #
-#   Benchmarks/compression.sh                 # 3 runs of 10 s per measurement, median req/s
+#   Benchmarks/compression.sh                 # 3 alternating identity/coded runs of 10 s each, median req/s
 #   RUNS=1 DURATION=5s Benchmarks/compression.sh
 #   ASSET=path/to/app.js Benchmarks/compression.sh   # default: 100 KiB of this repo's source text
 #
@@ -96,23 +96,27 @@ wait_port() {
     return 1
 }
 
-# Prints "median_rps bytes_per_response" for RUNS wrk runs with Accept-Encoding $2 ("" = none).
-measure() { # $1 = port, $2 = accept-encoding
-    local header=() results=()
-    [ -n "$2" ] && header=(-H "Accept-Encoding: $2")
-    for _ in 1 2 3; do curl -s -o /dev/null "${header[@]}" "http://127.0.0.1:$1/app.js"; done
-    local bytes
-    bytes=$(curl -s "${header[@]}" "http://127.0.0.1:$1/app.js" | wc -c)
-    curl -s -D - -o /dev/null "${header[@]}" "http://127.0.0.1:$1/app.js" | tr -d '\r' \
-        | grep -iE '^(content-encoding|cache-status|x-varnish|vary)' | sed 's/^/      /' >&2 || true
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s "${header[@]}" "http://127.0.0.1:$1/app.js" >/dev/null # warm-up
-    for _ in $(seq "$RUNS"); do
-        local rps
-        rps=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
-        results+=("$rps")
-        echo "    ${2:-identity}: $rps req/s" >&2
+# Runs identity and coded wrk runs alternately (so that load from elsewhere on the machine hits
+# both alike), RUNS of each; prints "identity_median coded_median coded_bytes".
+measure() { # $1 = port, $2 = accept-encoding of the coded runs
+    local coded=(-H "Accept-Encoding: $2") ids=() cs=()
+    for _ in 1 2 3; do
+        curl -s -o /dev/null "http://127.0.0.1:$1/app.js"; curl -s -o /dev/null "${coded[@]}" "http://127.0.0.1:$1/app.js"
     done
-    echo "$(printf '%s\n' "${results[@]}" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)') $bytes"
+    local bytes
+    bytes=$(curl -s "${coded[@]}" "http://127.0.0.1:$1/app.js" | wc -c)
+    curl -s -D - -o /dev/null "${coded[@]}" "http://127.0.0.1:$1/app.js" | tr -d '\r' \
+        | grep -iE '^(content-encoding|cache-status|x-varnish|vary)' | sed 's/^/      /' >&2 || true
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s "${coded[@]}" "http://127.0.0.1:$1/app.js" >/dev/null # warm-up
+    for _ in $(seq "$RUNS"); do
+        local a b
+        a=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
+        b=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${coded[@]}" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
+        ids+=("$a"); cs+=("$b")
+        echo "    identity: $a req/s   $2: $b req/s" >&2
+    done
+    local mid=$(( (RUNS + 1) / 2 ))
+    echo "$(printf '%s\n' "${ids[@]}" | sort -n | sed -n "${mid}p") $(printf '%s\n' "${cs[@]}" | sort -n | sed -n "${mid}p") $bytes"
 }
 
 wait_port "$ORIGIN_PORT"
@@ -136,7 +140,6 @@ edge_pid=$!
 pids+=($edge_pid)
 wait_port "$EDGE_PORT"
 echo "edge:" >&2
-edge_id=$(measure "$EDGE_PORT" "")
 edge_br=$(measure "$EDGE_PORT" "br")
 edge_gz=$(measure "$EDGE_PORT" "gzip")
 kill "$edge_pid"; wait "$edge_pid" 2>/dev/null || true
@@ -146,7 +149,6 @@ nginx_pid=$!
 pids+=($nginx_pid)
 wait_port "$NGINX_CACHE_PORT"
 echo "nginx proxy_cache + gzip on (level $NGINX_GZIP_LEVEL):" >&2
-nginx_id=$(measure "$NGINX_CACHE_PORT" "")
 nginx_gz=$(measure "$NGINX_CACHE_PORT" "gzip")
 kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
 
@@ -156,18 +158,17 @@ varnish_pid=$!
 pids+=($varnish_pid)
 wait_port "$VARNISH_PORT"
 echo "varnish (do_gzip, stores gzip):" >&2
-varnish_id=$(measure "$VARNISH_PORT" "")
 varnish_gz=$(measure "$VARNISH_PORT" "gzip")
 kill "$varnish_pid"; wait "$varnish_pid" 2>/dev/null || true
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
 printf '%-44s %12s %12s %12s\n' "server, coded hits" "identity/s" "coded/s" "coded/identity"
-row() { # label identity coded
-    read -r i_rps _ <<<"$2"; read -r c_rps c_bytes <<<"$3"
+row() { # label "identity coded bytes"
+    read -r i_rps c_rps c_bytes <<<"$2"
     printf '%-44s %12s %12s %12s   (%s bytes per response)\n' "$1" "$i_rps" "$c_rps" "$(ratio "$c_rps" "$i_rps")" "$c_bytes"
 }
-row "edge, Accept-Encoding: br (stored br 11)" "$edge_id" "$edge_br"
-row "edge, Accept-Encoding: gzip (stored gzip 9)" "$edge_id" "$edge_gz"
-row "nginx, Accept-Encoding: gzip (per response)" "$nginx_id" "$nginx_gz"
-row "varnish, Accept-Encoding: gzip (stored)" "$varnish_id" "$varnish_gz"
+row "edge, Accept-Encoding: br (stored br 11)" "$edge_br"
+row "edge, Accept-Encoding: gzip (stored gzip 9)" "$edge_gz"
+row "nginx, Accept-Encoding: gzip (per response)" "$nginx_gz"
+row "varnish, Accept-Encoding: gzip (stored)" "$varnish_gz"

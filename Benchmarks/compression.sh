@@ -96,10 +96,34 @@ wait_port() {
     return 1
 }
 
+# CPU clock ticks used so far by a process and its direct children (nginx and Varnish workers).
+cpu_ticks() { # $1 = pid
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1" || true); do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+TICK=$(getconf CLK_TCK)
+
+# One wrk run; prints "req/s cpu_us_per_request" (server CPU per request is steadier than req/s on
+# a machine shared with other work).
+run_wrk() { # $1 = pid, $2 = url, rest = wrk arguments
+    local pid=$1 url=$2; shift 2
+    local before after out
+    before=$(cpu_ticks "$pid")
+    out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "$@" "$url")
+    after=$(cpu_ticks "$pid")
+    awk -v t="$((after - before))" -v hz="$TICK" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+        END {printf "%s %.1f\n", r, (n > 0 ? t * 1e6 / hz / n : 0)}' <<<"$out"
+}
+
 # Runs identity and coded wrk runs alternately (so that load from elsewhere on the machine hits
-# both alike), RUNS of each; prints "identity_median coded_median coded_bytes".
-measure() { # $1 = port, $2 = accept-encoding of the coded runs
-    local coded=(-H "Accept-Encoding: $2") ids=() cs=()
+# both alike), RUNS of each; prints "identity_rps coded_rps coded_bytes identity_us coded_us",
+# each the median over the runs.
+measure() { # $1 = port, $2 = accept-encoding of the coded runs, $3 = server pid
+    local coded=(-H "Accept-Encoding: $2") ids=() cs=() icpu=() ccpu=()
     for _ in 1 2 3; do
         curl -s -o /dev/null "http://127.0.0.1:$1/app.js"; curl -s -o /dev/null "${coded[@]}" "http://127.0.0.1:$1/app.js"
     done
@@ -110,13 +134,14 @@ measure() { # $1 = port, $2 = accept-encoding of the coded runs
     taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s "${coded[@]}" "http://127.0.0.1:$1/app.js" >/dev/null # warm-up
     for _ in $(seq "$RUNS"); do
         local a b
-        a=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
-        b=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${coded[@]}" "http://127.0.0.1:$1/app.js" | awk '/Requests\/sec/ {print $2}')
-        ids+=("$a"); cs+=("$b")
-        echo "    identity: $a req/s   $2: $b req/s" >&2
+        read -r a a_us <<<"$(run_wrk "$3" "http://127.0.0.1:$1/app.js")"
+        read -r b b_us <<<"$(run_wrk "$3" "http://127.0.0.1:$1/app.js" "${coded[@]}")"
+        ids+=("$a"); cs+=("$b"); icpu+=("$a_us"); ccpu+=("$b_us")
+        echo "    identity: $a req/s ($a_us us CPU/req)   $2: $b req/s ($b_us us CPU/req)" >&2
     done
     local mid=$(( (RUNS + 1) / 2 ))
-    echo "$(printf '%s\n' "${ids[@]}" | sort -n | sed -n "${mid}p") $(printf '%s\n' "${cs[@]}" | sort -n | sed -n "${mid}p") $bytes"
+    median() { printf '%s\n' "$@" | sort -n | sed -n "${mid}p"; }
+    echo "$(median "${ids[@]}") $(median "${cs[@]}") $bytes $(median "${icpu[@]}") $(median "${ccpu[@]}")"
 }
 
 wait_port "$ORIGIN_PORT"
@@ -140,8 +165,8 @@ edge_pid=$!
 pids+=($edge_pid)
 wait_port "$EDGE_PORT"
 echo "edge:" >&2
-edge_br=$(measure "$EDGE_PORT" "br")
-edge_gz=$(measure "$EDGE_PORT" "gzip")
+edge_br=$(measure "$EDGE_PORT" "br" "$edge_pid")
+edge_gz=$(measure "$EDGE_PORT" "gzip" "$edge_pid")
 kill "$edge_pid"; wait "$edge_pid" 2>/dev/null || true
 
 taskset -c 0 "$NGINX" -c "$work/cache.conf" -e "$work/logs/error-cache.log" &
@@ -149,7 +174,7 @@ nginx_pid=$!
 pids+=($nginx_pid)
 wait_port "$NGINX_CACHE_PORT"
 echo "nginx proxy_cache + gzip on (level $NGINX_GZIP_LEVEL):" >&2
-nginx_gz=$(measure "$NGINX_CACHE_PORT" "gzip")
+nginx_gz=$(measure "$NGINX_CACHE_PORT" "gzip" "$nginx_pid")
 kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
 
 taskset -c 0 varnishd -F -j none -n "$work/varnish" -a "127.0.0.1:$VARNISH_PORT" -f "$work/varnish.vcl" -s malloc,64m \
@@ -158,17 +183,19 @@ varnish_pid=$!
 pids+=($varnish_pid)
 wait_port "$VARNISH_PORT"
 echo "varnish (do_gzip, stores gzip):" >&2
-varnish_gz=$(measure "$VARNISH_PORT" "gzip")
+varnish_gz=$(measure "$VARNISH_PORT" "gzip" "$varnish_pid")
 kill "$varnish_pid"; wait "$varnish_pid" 2>/dev/null || true
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
-printf '%-44s %12s %12s %12s\n' "server, coded hits" "identity/s" "coded/s" "coded/identity"
-row() { # label "identity coded bytes"
-    read -r i_rps c_rps c_bytes <<<"$2"
-    printf '%-44s %12s %12s %12s   (%s bytes per response)\n' "$1" "$i_rps" "$c_rps" "$(ratio "$c_rps" "$i_rps")" "$c_bytes"
+printf '%-44s %11s %11s %8s %12s %12s %8s\n' "server, coded hits" "identity/s" "coded/s" "ratio" "identity CPU" "coded CPU" "ratio"
+row() { # label "identity coded bytes identity_us coded_us"
+    read -r i_rps c_rps c_bytes i_us c_us <<<"$2"
+    printf '%-44s %11s %11s %8s %9s us %9s us %8s   (%s bytes per coded response)\n' "$1" "$i_rps" "$c_rps" \
+        "$(ratio "$c_rps" "$i_rps")" "$i_us" "$c_us" "$(ratio "$i_us" "$c_us")" "$c_bytes"
 }
 row "edge, Accept-Encoding: br (stored br 11)" "$edge_br"
 row "edge, Accept-Encoding: gzip (stored gzip 9)" "$edge_gz"
 row "nginx, Accept-Encoding: gzip (per response)" "$nginx_gz"
 row "varnish, Accept-Encoding: gzip (stored)" "$varnish_gz"
+echo "ratio = coded/identity for req/s, identity/coded for CPU per request: above 1 means coded hits are cheaper."

@@ -11,6 +11,7 @@ final class BodyTransform {
     private let metrics: CompressionMetrics
     private var bytesIn = 0
     private var bytesOut = 0
+    private var bytesDecoded = 0
     /// Largest output one piece of input may decode to (a decompression bomb ends the response).
     static let decodeLimit = 64 << 20
 
@@ -28,6 +29,7 @@ final class BodyTransform {
         if let decoder {
             plain = allocator.buffer(capacity: input.readableBytes * 4)
             try decoder.decode(input, into: &plain, limit: Self.decodeLimit)
+            bytesDecoded += plain.readableBytes
         }
         guard let encoder else { return plain }
         bytesIn += plain.readableBytes
@@ -39,7 +41,10 @@ final class BodyTransform {
 
     /// The last recoded bytes.
     func finish(allocator: ByteBufferAllocator) throws(CodecError) -> ByteBuffer {
-        try decoder?.finish()
+        if let decoder {
+            try decoder.finish()
+            metrics.recordDecoded(bytesOut: bytesDecoded, stored: false)
+        }
         var output = allocator.buffer(capacity: 64)
         if let encoder {
             try encoder.finish(into: &output)

@@ -69,6 +69,15 @@ extension ProxyHandler {
             return true
         }
         guard let key = request.cacheKey, let context else { return false }
+        // A copy made from the same stored body (a response just freshened by a 304 is a new value)
+        // may find the form already kept in the cache entry.
+        if let current = services.cache.store.peek(key)?.variants.first(where: { $0.secondaryKey == stored.secondaryKey }),
+           current.timing == stored.timing, current.body.readableBytes == stored.body.readableBytes,
+           let encoded = current.encodings.body(for: chosen) {
+            var local = stored
+            local.encodings.set(encoded, prepared: nil, storedHeaders: stored.headers)
+            return serveNegotiated(request, local, cacheStatus: cacheStatus, mayMake: mayMake)
+        }
         let future = compression.variant(of: stored, key: key, coding: chosen, on: context.eventLoop)
         if stored.body.readableBytes > CompressionService.waitLimit, chosen != .identity,
            serveNegotiated(request, stored, cacheStatus: cacheStatus, mayMake: false) {

@@ -249,6 +249,34 @@ struct CompressionEndToEndTests {
         }
     }
 
+    @Test("a revalidated object keeps its variants: the br hit after a 304 makes nothing new")
+    func revalidationKeepsVariants() async throws {
+        let body = CodingTools.sample(20_000)
+        try await withEdge(origin: { request in
+            if request.headers.first(name: "if-none-match") == "\"v1\"" {
+                return TestOrigin.Response(status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=1")])
+            }
+            var response = TestOrigin.Response(headers: [("Content-Type", "text/css"), ("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")])
+            response.body = body
+            return response
+        }) { edge, origin in
+            _ = try edge.get("/a.css")
+            let first = try edge.get("/a.css", headers: [("Accept-Encoding", "br")])
+            #expect(first.header("content-encoding") == "br")
+            try await waitForStaleness()
+            let revalidated = try edge.get("/a.css", headers: [("Accept-Encoding", "br")])
+            #expect(revalidated.status == 200)
+            #expect(revalidated.header("content-encoding") == "br")
+            #expect(revalidated.header("etag") == "\"v1-br\"")
+            #expect(try CodingTools.decode("br", revalidated.body) == body)
+            #expect(origin.requestCount == 2)
+            let hit = try edge.get("/a.css", headers: [("Accept-Encoding", "br")])
+            #expect(hit.header("cache-status")?.hasPrefix("edge; hit") == true)
+            #expect(hit.header("content-encoding") == "br")
+            #expect(edge.server.services.compression.metrics.variantsMadeCount == 1)
+        }
+    }
+
     @Test("100 MiB streamed through uncached decodes to the origin's bytes", .memoryHeavy, arguments: ["br", "gzip", "zstd"])
     func hundredMiB(coding: String) async throws {
         let size = 100 << 20

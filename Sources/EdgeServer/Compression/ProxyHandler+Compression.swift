@@ -20,6 +20,12 @@ extension ProxyHandler {
             guard let coding = compression.negotiatedCoding(of: stored) else { return false }
             storedCoding = coding
         }
+        // The common identity hit (no Accept-Encoding, nothing conditional): the prepared fields,
+        // which already name Accept-Encoding in Vary, without building the negotiation.
+        if storedCoding == .identity, stored.preparedClientHeaders != nil, !request.head.headers.contains(name: "accept-encoding"),
+           Self.wantsWholeStoredResponse(request, status: stored.status) {
+            return false
+        }
         let accept = AcceptEncoding(request.head.headers)
         var available = [storedCoding] + stored.encodings.codings
         if mayMake {

@@ -26,6 +26,7 @@ final class ProxyServices: Sendable {
     let purge: PurgeCoordinator
     /// Clients whose `PURGE` on the traffic listener is obeyed.
     let purgeAllow: AddressAllowList
+    let compression: CompressionService
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
@@ -43,12 +44,16 @@ final class ProxyServices: Sendable {
         self.trafficMetrics = trafficMetrics
         self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
         self.purgeAllow = admin.purgeAllow
+        self.compression = CompressionService(
+            settings: settings.compression, disabledSites: settings.compressionDisabledSites, cache: cache, flags: flags, metrics: metrics)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
         let settings = self.settings
-        response.prepare(settings: settings.policy) { ResponseFilter.storedForClient($0, settings: settings) }
+        let compression = self.compression
+        response.prepare(settings: settings.policy) { compression.preparedHeaders(ResponseFilter.storedForClient($0, settings: settings), for: $0) }
+        response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
     }
 
     /// Wall-clock time for HTTP dates and ages.

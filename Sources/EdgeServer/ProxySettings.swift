@@ -31,6 +31,10 @@ public struct ProxySettings: Sendable {
     public var keepCDNCacheControl = true
     /// Pass the purge tag fields (Surrogate-Key, Cache-Tag) on to clients.
     public var keepTagHeaders = false
+    /// What is compressed and how (`[compression]`).
+    public var compression = CompressionSettings()
+    /// Sites (indexes into `Configuration.sites`) with `compression = false`.
+    public var compressionDisabledSites: Set<Int> = []
 
     public init() {}
 }

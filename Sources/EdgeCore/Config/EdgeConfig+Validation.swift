@@ -10,6 +10,7 @@ extension EdgeConfig {
         try http2.validate()
         try validateListenersAreDistinct()
         try cache.validate()
+        try compression.validate()
         try validatePools()
         try validateSites()
         if let index = server.listen.firstIndex(of: admin.listen) {

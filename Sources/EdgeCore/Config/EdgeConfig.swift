@@ -15,6 +15,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     /// Purge from the traffic listener, peers, tag fields.
     public var purge = PurgeConfig()
     public var logging = LoggingConfig()
+    public var compression = CompressionConfig()
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -55,6 +56,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case admin
         case purge
         case logging
+        case compression
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,5 +70,6 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         admin = try c.field(.admin, default: AdminConfig())
         purge = try c.field(.purge, default: PurgeConfig())
         logging = try c.field(.logging, default: LoggingConfig())
+        compression = try c.field(.compression, default: CompressionConfig())
     }
 }

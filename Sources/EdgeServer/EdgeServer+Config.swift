@@ -34,7 +34,7 @@ extension EdgeServer.Configuration {
             upstream.keepAliveTimeout = pool.keepaliveTimeout.timeAmount
             upstream.maxConnectionsPerServer = pool.maxConnectionsPerServer
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
-            sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
+            sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream, resilience: PoolResilience(pool)))
         }
 
         self.init(
@@ -45,5 +45,6 @@ extension EdgeServer.Configuration {
             cacheBytes: config.cache.memorySize.bytes,
             maxObjectBytes: config.cache.maxObjectSize.bytes,
             eviction: config.cache.eviction)
+        degradation = DegradationSettings(config.degradation)
     }
 }

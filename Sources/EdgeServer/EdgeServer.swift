@@ -20,12 +20,16 @@ public final class EdgeServer: Sendable {
         public var poolName: String
         public var servers: [OriginServer]
         public var upstream: UpstreamPolicy
+        /// Balancing, health checks, retries and the concurrency cap of the pool.
+        public var resilience: PoolResilience
 
-        public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy()) {
+        public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy(),
+                    resilience: PoolResilience = PoolResilience()) {
             self.hosts = hosts
             self.poolName = poolName
             self.servers = servers
             self.upstream = upstream
+            self.resilience = resilience
         }
     }
 
@@ -38,6 +42,8 @@ public final class EdgeServer: Sendable {
         public var cacheBytes: Int
         public var maxObjectBytes: Int
         public var eviction: EvictionPolicyKind
+        /// Degraded mode and admission limits.
+        public var degradation = DegradationSettings()
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -63,6 +69,7 @@ public final class EdgeServer: Sendable {
     private let drain = DrainSignal()
     private let channels = Mutex<[Channel]>([])
     private let logger: Logger
+    let resilience: NodeResilience
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
         self.configuration = configuration
@@ -70,8 +77,13 @@ public final class EdgeServer: Sendable {
         let loops = configuration.eventLoops > 0 ? configuration.eventLoops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         cache = HTTPCache(capacityBytes: configuration.cacheBytes, maxObjectBytes: configuration.maxObjectBytes, policy: configuration.eviction)
-        let router = Router(sites: configuration.sites.map {
-            Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
+        var balancers: [String: PoolBalancer] = [:]
+        let nodeMetrics = metrics
+        let router = Router(sites: configuration.sites.map { site in
+            let balancer = balancers[site.poolName] ?? PoolBalancer(
+                name: site.poolName, primaries: site.servers, resilience: site.resilience, metrics: nodeMetrics, logger: logger)
+            balancers[site.poolName] = balancer
+            return Router.Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer))
         })
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
                                  metrics: metrics, flags: flags)
@@ -82,6 +94,8 @@ public final class EdgeServer: Sendable {
             contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }
         loopContexts = contexts
+        resilience = NodeResilience(
+            balancers: router.balancers, loops: Array(group.makeIterator()), settings: configuration.degradation, services: services)
     }
 
     /// Binds every listener. Throws `ListenError` (and binds nothing further) when an address cannot be bound.
@@ -101,12 +115,14 @@ public final class EdgeServer: Sendable {
             }
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
+        resilience.start()
         return bound
     }
 
     /// Stops accepting, lets requests in flight finish within the drain timeout, then closes everything.
     public func drainAndStop() async {
         drain.start()
+        resilience.stop()
         let listeners = channels.withLock { channels in
             defer { channels.removeAll() }
             return channels
@@ -173,6 +189,7 @@ public final class EdgeServer: Sendable {
         let services = self.services
         let contexts = self.loopContexts
         let drain = self.drain
+        let admission = resilience.admission
         let settings = configuration.settings
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = settings.limits.maxHeaderBytes
@@ -197,6 +214,7 @@ public final class EdgeServer: Sendable {
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try pipeline.addHandler(ProtocolErrorResponder())
                     try pipeline.addHandler(ClosingConnectionGate())
+                    try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))
                     try pipeline.addHandler(ProxyHandler(services: services, loopContext: bound.value, drain: drain))
                 }
             }

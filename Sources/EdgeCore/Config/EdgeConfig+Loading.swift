@@ -142,6 +142,8 @@ enum KnownKeys {
         case "cache": return CacheConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools": return PoolConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools.servers": return OriginServerConfig.CodingKeys.allCases.map(\.rawValue)
+        case "pools.health_check": return HealthCheckConfig.CodingKeys.allCases.map(\.rawValue)
+        case "degradation": return DegradationConfig.CodingKeys.allCases.map(\.rawValue)
         case "sites": return SiteConfig.CodingKeys.allCases.map(\.rawValue)
         case "admin": return AdminConfig.CodingKeys.allCases.map(\.rawValue)
         case "logging": return LoggingConfig.CodingKeys.allCases.map(\.rawValue)

@@ -43,6 +43,7 @@ extension EdgeConfig {
             out.set("first_byte_timeout", .string(pool.firstByteTimeout.description))
             out.set("idle_timeout", .string(pool.idleTimeout.description))
             out.set("keepalive_timeout", .string(pool.keepaliveTimeout.description))
+            pool.renderResilience(&out)
         }
 
         if sites.isEmpty, !pools.isEmpty { out.comment("no [[sites]]: every host goes to pool \"\(pools[0].name)\"") }
@@ -59,6 +60,8 @@ extension EdgeConfig {
         out.set("listen", .string(admin.listen.description))
         let token = admin.token.isEmpty || showingSecrets ? admin.token : "<hidden>"
         out.set("token", .string(token))
+
+        degradation.render(&out)
 
         out.table("logging")
         out.set("access_log", .string(logging.accessLog.description))

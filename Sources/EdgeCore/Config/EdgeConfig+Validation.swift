@@ -9,6 +9,7 @@ extension EdgeConfig {
         try cache.validate()
         try validatePools()
         try validateSites()
+        try degradation.validate()
         if let index = server.listen.firstIndex(of: admin.listen) {
             throw invalid("admin.listen", "\(admin.listen) is also traffic listener server.listen[\(index)]")
         }
@@ -50,6 +51,7 @@ extension EdgeConfig {
             try positive(pool.firstByteTimeout, "\(key).first_byte_timeout")
             try positive(pool.idleTimeout, "\(key).idle_timeout")
             try positive(pool.keepaliveTimeout, "\(key).keepalive_timeout")
+            try pool.validateResilience(key)
         }
     }
 

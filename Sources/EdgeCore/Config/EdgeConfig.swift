@@ -11,6 +11,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     public var sites: [SiteConfig] = []
     public var admin = AdminConfig()
     public var logging = LoggingConfig()
+    /// Degraded mode and admission limits.
+    public var degradation = DegradationConfig()
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -46,6 +48,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case sites
         case admin
         case logging
+        case degradation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,5 +59,6 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         sites = try c.field(.sites, default: [])
         admin = try c.field(.admin, default: AdminConfig())
         logging = try c.field(.logging, default: LoggingConfig())
+        degradation = try c.field(.degradation, default: DegradationConfig())
     }
 }

@@ -64,6 +64,10 @@ final class OriginFetch: OriginResponseDelegate {
     /// The origin's 304 did not select the stored response: ask again without validators once it ends.
     private var retryWithoutValidators = false
     private(set) var server: OriginServer?
+    /// The client's address, for `ip_hash` balancing.
+    var clientAddress = ""
+    /// Pool slot, server choice, passive health and retries (UpstreamAttempts.swift).
+    private let attempts: UpstreamAttempts
 
     static let uploadBufferLimit = 64 * 1024
 
@@ -73,13 +77,28 @@ final class OriginFetch: OriginResponseDelegate {
         self.pool = pool
         self.route = route
         self.leadership = leadership
+        self.attempts = UpstreamAttempts(
+            balancer: route.pool.balancer, loop: pool.upstream, loopCount: pool.loopCount,
+            requestTimeout: route.pool.policy.firstByteTimeout)
     }
 
     // MARK: Request side
 
     func start() {
-        guard let server = services.router.pickServer(site: route.site, pool: route.pool, excluding: triedServers) else {
-            fail(.noServer)
+        attempts.admit { [self] admitted in
+            guard !finished else { return }
+            guard admitted else {
+                fail(.poolOverloaded(route.pool.name))
+                return
+            }
+            startAttempt()
+        }
+    }
+
+    private func startAttempt() {
+        let key = plan.cacheKey?.description ?? plan.head.uri
+        guard let server = attempts.choose(key: key, client: clientAddress, excluding: triedServers) else {
+            fail(route.pool.servers.isEmpty ? .noServer : .poolDown(route.pool.name))
             return
         }
         self.server = server
@@ -106,7 +125,7 @@ final class OriginFetch: OriginResponseDelegate {
                 _ = reused
                 flushPendingBody()
             case .failure(let error):
-                fail(error)
+                originFailed(error)
             }
         }
     }
@@ -150,6 +169,7 @@ final class OriginFetch: OriginResponseDelegate {
     func abort() {
         guard !finished else { return }
         finished = true
+        attempts.finish()
         leadership?.finish(.failed)
         connection?.abort()
         connection = nil
@@ -198,6 +218,10 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseHead(_ head: HTTPResponseHead) {
+        attempts.endAttempt(succeeded: head.status.code < 500, detail: "status \(head.status.code)")
+        if UpstreamAttempts.isRetryableStatus(Int(head.status.code)), retryOnAnotherServer() {
+            return
+        }
         let now = ProxyServices.now()
         var headers = head.headers
         responseLength = headers.first(name: "content-length").flatMap(Int.init)
@@ -322,6 +346,7 @@ final class OriginFetch: OriginResponseDelegate {
         }
         finished = true
         connection = nil
+        attempts.finish()
         commitStored()
         leadership?.finish(.notStorable)
         if !discardingResponse {
@@ -342,7 +367,7 @@ final class OriginFetch: OriginResponseDelegate {
         if !triedServers.isEmpty {
             triedServers.removeLast()
         }
-        start()
+        startAttempt()
     }
 
     private func commitStored() {
@@ -374,15 +399,34 @@ final class OriginFetch: OriginResponseDelegate {
             retainedBody = []
             bodyBytesSent = 0
             triedServers.removeLast()
-            start()
+            attempts.endAttempt(succeeded: nil, detail: "")
+            startAttempt()
+            return
+        }
+        attempts.endAttempt(succeeded: !error.isConnectionFailure, detail: error.description)
+        if error.isConnectionFailure, retryOnAnotherServer() {
             return
         }
         fail(error)
     }
 
+    /// Sends the request to another server of the pool if `UpstreamAttempts` allows: nothing of the
+    /// request body may have gone out, so a partly sent body is never sent twice.
+    private func retryOnAnotherServer() -> Bool {
+        guard !finished, attempts.mayRetry(method: plan.head.method, bodyResendable: bodyBytesSent == 0, excluding: triedServers) else {
+            return false
+        }
+        connection?.abort()
+        connection = nil
+        services.logger.debug("retrying on another server", metadata: ["target": "\(plan.head.uri)", "after": "\(server.map { "\($0)" } ?? "-")"])
+        startAttempt()
+        return true
+    }
+
     private func fail(_ error: OriginError) {
         guard !finished else { return }
         finished = true
+        attempts.finish()
         storing = nil
         leadership?.finish(.failed)
         if let stale = plan.stale {

@@ -37,7 +37,9 @@ final class OriginConnectionPool {
     typealias Completion = (Result<(OriginConnection, reused: Bool), OriginError>) -> Void
 
     private let eventLoop: EventLoop
-    private let loopCount: Int
+    let loopCount: Int
+    /// This loop's balancing scores and requests waiting for a pool slot.
+    let upstream: LoopUpstreamState
     private var slots: [SlotKey: Slot] = [:]
     private var nextWaiterID = 0
     private var idleTimers: [ObjectIdentifier: Scheduled<Void>] = [:]
@@ -47,6 +49,7 @@ final class OriginConnectionPool {
     init(eventLoop: EventLoop, loopCount: Int) {
         self.eventLoop = eventLoop
         self.loopCount = max(1, loopCount)
+        self.upstream = LoopUpstreamState(eventLoop: eventLoop)
     }
 
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.

@@ -39,7 +39,8 @@ final class TestOrigin: Sendable {
     private let shared: Shared
     let port: Int
 
-    init(_ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
+    /// `port` 0 takes any free port; a given port brings a stopped origin back where it was.
+    init(port: Int = 0, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let shared = Shared(handler: handler)
         self.group = group
@@ -52,8 +53,8 @@ final class TestOrigin: Sendable {
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(shared: shared))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        port = channel.localAddress?.port ?? 0
+            .bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress?.port ?? 0
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

@@ -214,7 +214,9 @@ public final class EdgeServer: Sendable {
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try pipeline.addHandler(ProtocolErrorResponder())
                     try pipeline.addHandler(ClosingConnectionGate())
-                    try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))
+                    if admission.isNeeded {
+                        try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))
+                    }
                     try pipeline.addHandler(ProxyHandler(services: services, loopContext: bound.value, drain: drain))
                 }
             }

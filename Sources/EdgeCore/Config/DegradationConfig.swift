@@ -3,7 +3,7 @@ public struct DegradationConfig: Sendable, Codable, Equatable {
     /// Degraded mode starts when this many requests are in flight on the node; 0 = not used.
     public var inFlightThreshold: Int = 0
     /// Degraded mode starts when an event loop runs this late; "0s" = not used.
-    public var loopDelayThreshold: TimeSpan = .milliseconds(200)
+    public var loopDelayThreshold: TimeSpan = .milliseconds(500)
     /// Pressure must fall below this fraction of both thresholds …
     public var recoverBelow: Double = 0.7
     /// … for this long before degraded mode ends.

@@ -6,10 +6,10 @@ import Synchronization
 /// The node's own protection: at most `maxClientConnections` client connections (more are closed
 /// as they arrive) and at most `maxInFlightRequests` requests being served (more get an immediate
 /// 503 with Retry-After, without touching the cache or an origin). Sits just before `ProxyHandler`.
-final class AdmissionGate: ChannelDuplexHandler {
+/// Added to the pipeline only when a limit is set, so a node without limits pays nothing.
+final class AdmissionGate: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     /// What every gate shares.
@@ -18,6 +18,8 @@ final class AdmissionGate: ChannelDuplexHandler {
         let connections = Atomic<Int>(0)
         let rejectedConnections: Counter
         let rejectedRequests: Counter
+
+        var isNeeded: Bool { settings.maxClientConnections > 0 || settings.maxInFlightRequests > 0 }
 
         init(settings: DegradationSettings, metrics: EdgeMetrics) {
             self.settings = settings

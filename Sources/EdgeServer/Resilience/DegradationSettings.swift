@@ -2,11 +2,12 @@ import EdgeCore
 import NIOCore
 
 /// Degraded mode and admission limits in the server's units (from `[degradation]`).
+/// Built in code, everything is off until set; `edge serve` takes the config's defaults.
 public struct DegradationSettings: Sendable {
     /// 0 = not used.
     public var inFlightThreshold = 0
     /// .zero = not used.
-    public var loopDelayThreshold: TimeAmount = .milliseconds(200)
+    public var loopDelayThreshold: TimeAmount = .zero
     public var recoverBelow = 0.7
     public var hold: TimeAmount = .seconds(5)
     public var sampleInterval: TimeAmount = .milliseconds(100)

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-512}
 DELAY=${DELAY:-0.2}
-BASE_PORT=${BASE_PORT:-9510}
+BASE_PORT=${BASE_PORT:-19510}
 EDGE_PORT=$((BASE_PORT + 10))
 ADMIN_PORT=$((BASE_PORT + 11))
 
@@ -56,20 +56,30 @@ PY
 servers=""
 for i in 0 1 2; do
     port=$((BASE_PORT + i))
-    python3 "$work/origin.py" "$port" "$DELAY" &
+    # Broken pipes when the edge gives up on a response (wrk stopping) are not worth printing.
+    python3 "$work/origin.py" "$port" "$DELAY" 2>/dev/null &
     pids+=($!)
     servers+="{ url = \"http://127.0.0.1:$port\" }, "
+done
+
+for i in 0 1 2; do
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$((BASE_PORT + i))/health" && break
+        sleep 0.1
+    done
 done
 
 cat >"$work/edge.conf" <<CONF
 [server]
 listen = ["127.0.0.1:$EDGE_PORT"]
+[cache]
+eviction = "${EVICTION:-tinylfu}"
 [[pools]]
 name = "slow"
 servers = [$servers]
 balancing = "least_connections"
 health_check = { path = "/health", interval = "1s", timeout = "500ms", rise = 2, fall = 3 }
-max_concurrent_requests = 64
+max_concurrent_requests = ${CAP:-64}
 queue_size = 64
 queue_timeout = "100ms"
 [degradation]
@@ -87,7 +97,7 @@ CONF
 edge_pid=$!
 pids+=($edge_pid)
 for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/cached" && break
+    curl -sf -o /dev/null "http://127.0.0.1:$EDGE_PORT/cached" && break
     sleep 0.1
 done
 curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/cached"
@@ -95,23 +105,34 @@ curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/cached"
 # The probe: one cached GET every 50 ms for the whole run, "status seconds" per line.
 probe() {
     while [ ! -f "$work/stop" ]; do
-        curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$EDGE_PORT/cached" || echo "000 5"
+        curl -s -o /dev/null -D "$work/probe-headers.txt" -m 5 -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$EDGE_PORT/cached" || echo "000 5"
+        grep -i "^cache-status" "$work/probe-headers.txt" >>"$work/probe-status.txt" || true
         sleep 0.05
     done >"$work/probe.txt"
 }
 probe &
 probe_pid=$!
 
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s "http://127.0.0.1:$EDGE_PORT/slow" >"$work/wrk.txt" 2>&1 || true
+# Every request a different URL, so nothing is coalesced or cached.
+cat >"$work/unique.lua" <<'LUA'
+local n = 0
+request = function()
+    n = n + 1
+    return wrk.format("GET", "/slow/" .. tostring(math.random(1, 1e9)) .. "/" .. n)
+end
+LUA
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$work/unique.lua" "http://127.0.0.1:$EDGE_PORT/" >"$work/wrk.txt" 2>&1 || true
 sleep 3   # degraded mode ends after `hold` of calm
 touch "$work/stop"
 wait "$probe_pid" || true
 
-echo "== wrk -c$CONNECTIONS -d$DURATION on uncached /slow (origin delay ${DELAY}s, pool cap 64 + queue 64)"
+echo "== wrk -c$CONNECTIONS -d$DURATION on uncached /slow (origin delay ${DELAY}s, pool cap ${CAP:-64} + queue 64)"
 grep -E "Requests/sec|Non-2xx|Socket errors|requests in|50%|99%" "$work/wrk.txt" || cat "$work/wrk.txt"
 echo "== cached /cached probe during the load (one GET every 50 ms)"
-awk '{ n++; if ($1 != 200) bad++; t[n] = $2 } END {
-    asort(t); printf "requests %d, non-200 %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-    n, bad, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, t[n] * 1000 }' "$work/probe.txt"
+sort -k2 -g "$work/probe.txt" | awk '{ n++; if ($1 != 200) bad++; t[n] = $2 } END {
+    printf "requests %d, non-200 %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+    n, bad, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, t[n] * 1000 }'
+echo "   statuses: $(cut -d' ' -f1 "$work/probe.txt" | sort | uniq -c | tr '\n' ' ')"
+[ "${DEBUG:-0}" = 1 ] && uniq -c "$work/probe-status.txt"; [ "${DEBUG:-0}" = 1 ] && grep -c . "$work/edge.log"; [ "${DEBUG:-0}" = 1 ] && grep -v "at its limit" "$work/edge.log" | cut -c1-250 | head -20
 echo "== degraded mode switches in the log"
-grep -E "degraded mode" "$work/edge.log" | sed -E 's/^[^ ]+ //' || echo "(none)"
+grep -E "degraded mode" "$work/edge.log" || echo "(none)"

@@ -39,6 +39,14 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Refused by the pool itself (all servers down, or at its cap) without trying any server.
+    public var isLoadShedding: Bool {
+        switch self {
+        case .poolDown, .poolOverloaded: return true
+        default: return false
+        }
+    }
+
     /// The status a client gets when this failure leaves nothing to serve.
     public var clientStatus: Int {
         switch self {

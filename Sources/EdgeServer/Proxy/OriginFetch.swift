@@ -86,7 +86,10 @@ final class OriginFetch: OriginResponseDelegate {
 
     func start() {
         attempts.admit { [self] admitted in
-            guard !finished else { return }
+            guard !finished else {
+                attempts.finish()
+                return
+            }
             guard admitted else {
                 fail(.poolOverloaded(route.pool.name))
                 return
@@ -403,7 +406,8 @@ final class OriginFetch: OriginResponseDelegate {
             startAttempt()
             return
         }
-        attempts.endAttempt(succeeded: !error.isConnectionFailure, detail: error.description)
+        // No free connection to the server on this loop says nothing about the server's health.
+        attempts.endAttempt(succeeded: error.isPoolExhausted ? nil : false, detail: error.description)
         if error.isConnectionFailure, retryOnAnotherServer() {
             return
         }

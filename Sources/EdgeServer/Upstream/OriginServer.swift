@@ -39,6 +39,11 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    public var isPoolExhausted: Bool {
+        if case .poolExhausted = self { return true }
+        return false
+    }
+
     /// Refused by the pool itself (all servers down, or at its cap) without trying any server.
     public var isLoadShedding: Bool {
         switch self {

@@ -116,3 +116,24 @@ struct PoolBalancerTests {
         #expect(granted == b.budget.reserve)
     }
 }
+
+@Suite("Health changes are logged once")
+struct PoolBalancerLoggingTests {
+    @Test("a server going down and coming back logs one line each, however many failures and probes")
+    func loggedOnce() {
+        let store = CapturingLogHandler.Store()
+        var resilience = PoolResilience()
+        resilience.maxFails = 2
+        resilience.healthCheck = PoolResilience.HealthCheck()
+        let server = OriginServer(host: "127.0.0.1", port: 1)
+        let balancer = PoolBalancer(name: "p", primaries: [server], resilience: resilience, metrics: EdgeMetrics(),
+                                    logger: CapturingLogHandler.logger(store))
+        let member = balancer.primaries[0]
+        for step in 0..<10 { balancer.observed(member, succeeded: false, detail: "refused", now: Double(step)) }
+        for step in 0..<10 { balancer.probed(member, succeeded: false, detail: "timeout", now: Double(10 + step)) }
+        #expect(store.count("origin server is down") == 1)
+        for step in 0..<10 { balancer.probed(member, succeeded: true, detail: "", now: Double(20 + step)) }
+        #expect(store.count("origin server is up") == 1)
+        #expect(member.available.load(ordering: .relaxed) == true)
+    }
+}

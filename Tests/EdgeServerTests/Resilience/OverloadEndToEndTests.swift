@@ -100,6 +100,24 @@ struct OverloadEndToEndTests {
         }
     }
 
+    @Test("beyond max_client_connections a new connection is closed at once; a freed place is taken again")
+    func connectionLimit() async throws {
+        try await withPool(count: 1, configure: { _, configuration in
+            configuration.degradation.maxClientConnections = 1
+        }) { pool in
+            var first: RawHTTPConnection? = try pool.edge.connect()
+            try first?.send(EdgeHarness.request(path: "/a"))
+            #expect(try first?.readResponse().status == 200)
+            let second = try pool.edge.connect()
+            try? second.send(EdgeHarness.request(path: "/b"))
+            #expect(throws: (any Error).self) { try second.readResponse() }
+            #expect(pool.edge.server.metrics.render().contains("edge_admission_rejections_total{kind=\"connection\"} 1"))
+            first = nil
+            let admitted = await eventually { (try? pool.edge.get("/c").status) == 200 }
+            #expect(admitted)
+        }
+    }
+
     @Test("degraded mode sheds the optional flags under pressure and restores them when it falls, counting each switch")
     func degradedMode() async throws {
         try await withPool(count: 1, handler: Self.slow(.milliseconds(600)), configure: { _, configuration in

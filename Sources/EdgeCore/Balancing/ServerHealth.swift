@@ -89,12 +89,22 @@ public struct ServerHealth: Sendable, Equatable {
         }
     }
 
-    /// Whether a down server may take one trial request now; if so it becomes half-open.
+    /// Whether a down server may take one trial request now; if so it becomes half-open. A trial
+    /// that never reported back (its client went away) is replaced after another `failTimeout`.
     public mutating func beginTrial(now: EpochSeconds) -> Bool {
-        guard state == .down, settings.maxFails > 0, now - downSince >= settings.failTimeout else { return false }
+        guard settings.maxFails > 0 else { return false }
+        switch state {
+        case .down where now - downSince >= settings.failTimeout: break
+        case .halfOpen where now - trialSince >= settings.failTimeout: break
+        default: return false
+        }
         state = .halfOpen
+        trialSince = now
         return true
     }
+
+    /// When the current half-open trial began.
+    public private(set) var trialSince: EpochSeconds = 0
 
     private mutating func become(_ next: State, now: EpochSeconds, reason: String) -> State? {
         guard next != state else { return nil }

@@ -24,6 +24,8 @@ final class PoolBalancer: Sendable {
         let available = Atomic<Bool>(true)
         /// Set while live failures are counted, so a success takes the lock only when it must.
         let hasFailures = Atomic<Bool>(false)
+        /// When (ms since the epoch) a down server may next get a half-open trial; read without the lock.
+        let trialAfter = Atomic<Int64>(0)
         let health: Mutex<ServerHealth>
         let upGauge: Gauge
 
@@ -92,6 +94,8 @@ final class PoolBalancer: Sendable {
 
     var allMembers: [Member] { primaries + backups }
 
+    private var failTimeoutSeconds: Double { Double(resilience.failTimeout.nanoseconds) / 1e9 }
+
     // MARK: Picking
 
     /// The server for the next attempt, or nil when every server (backups too) is down or excluded.
@@ -114,6 +118,16 @@ final class PoolBalancer: Sendable {
             let member = members[index]
             return member.available.load(ordering: .relaxed) && !excluding.contains(member.server)
         }
+        // A server out for `fail_timeout` gets one trial request (half-open) even while others are up,
+        // so a pool without active checks heals too. Only down servers past their time take the lock.
+        let nowMs = Int64(now * 1000)
+        for member in members where !member.available.load(ordering: .relaxed) && nowMs >= member.trialAfter.load(ordering: .relaxed) {
+            guard !excluding.contains(member.server) else { continue }
+            if member.health.withLock({ $0.beginTrial(now: now) }) {
+                member.trialAfter.store(nowMs + Int64(failTimeoutSeconds * 1000), ordering: .relaxed)
+                return member
+            }
+        }
         let chosen: Int?
         switch resilience.balancing {
         case .roundRobin:
@@ -127,12 +141,7 @@ final class PoolBalancer: Sendable {
         case .consistentHash:
             chosen = ring.server(for: key, eligible: eligible)
         }
-        if let chosen { return members[chosen] }
-        // Every server here is down: one whose fail_timeout has passed may take a trial request (half-open).
-        for member in members where !excluding.contains(member.server) {
-            if member.health.withLock({ $0.beginTrial(now: now) }) { return member }
-        }
-        return nil
+        return chosen.map { members[$0] }
     }
 
     // MARK: Health
@@ -145,18 +154,21 @@ final class PoolBalancer: Sendable {
             member.hasFailures.store(health.liveFailures > 0, ordering: .relaxed)
             return change
         }
-        if let change { report(member, change, detail: detail, source: "traffic") }
+        if let change { report(member, change, detail: detail, source: "traffic", now: now) }
     }
 
     /// An active health check's result.
     func probed(_ member: Member, succeeded: Bool, detail: String, now: EpochSeconds) {
         if let change = member.health.withLock({ $0.probe(succeeded: succeeded, now: now, detail: detail) }) {
-            report(member, change, detail: detail, source: "health_check")
+            report(member, change, detail: detail, source: "health_check", now: now)
         }
     }
 
-    private func report(_ member: Member, _ state: ServerHealth.State, detail: String, source: String) {
+    private func report(_ member: Member, _ state: ServerHealth.State, detail: String, source: String, now: EpochSeconds) {
         let up = state == .up
+        if !up {
+            member.trialAfter.store(Int64((now + failTimeoutSeconds) * 1000), ordering: .relaxed)
+        }
         member.available.store(up, ordering: .relaxed)
         member.upGauge.record(up ? 1 : 0)
         (up ? metrics.changesUp : metrics.changesDown).increment()

@@ -69,4 +69,13 @@ struct ServerHealthTests {
         #expect(health.probe(succeeded: false, now: 1) == nil)
         #expect(health.observed(succeeded: false, now: 2) == nil)
     }
+
+    @Test("a trial whose request never reports back is replaced after another fail_timeout")
+    func lostTrial() {
+        var health = ServerHealth(settings: .init(rise: 1, fall: 1, maxFails: 1, failTimeout: 10))
+        _ = health.observed(succeeded: false, now: 0)
+        #expect(health.beginTrial(now: 10) == true)
+        #expect(health.beginTrial(now: 15) == false)
+        #expect(health.beginTrial(now: 20) == true)
+    }
 }

@@ -137,3 +137,27 @@ struct PoolBalancerLoggingTests {
         #expect(member.available.load(ordering: .relaxed) == true)
     }
 }
+
+@Suite("Half-open trials while other servers are up")
+struct PoolBalancerTrialTests {
+    @Test("a server taken down by live failures gets one trial after fail_timeout though others are up, and rejoins on success")
+    func trialWhileOthersUp() {
+        let servers = (1...2).map { OriginServer(host: "127.0.0.1", port: $0) }
+        var resilience = PoolResilience()
+        resilience.maxFails = 1
+        resilience.failTimeout = .seconds(10)
+        let balancer = PoolBalancer(name: "p", primaries: servers, resilience: resilience, metrics: EdgeMetrics(), logger: Logger(label: "t"))
+        let loop = LoopUpstreamState(eventLoop: EmbeddedEventLoop())
+        let down = balancer.primaries[0]
+        balancer.observed(down, succeeded: false, detail: "refused", now: 100)
+        let before = (0..<4).compactMap { _ in balancer.pick(key: "k", client: "c", excluding: [], loop: loop, now: 105)?.server.port }
+        #expect(before == [2, 2, 2, 2])
+        let trial = balancer.pick(key: "k", client: "c", excluding: [], loop: loop, now: 111)
+        #expect(trial === down)
+        // Only one trial at a time.
+        #expect(balancer.pick(key: "k", client: "c", excluding: [], loop: loop, now: 111) !== down)
+        balancer.observed(down, succeeded: true, detail: "", now: 112)
+        let after = (0..<4).compactMap { _ in balancer.pick(key: "k", client: "c", excluding: [], loop: loop, now: 113)?.server.port }
+        #expect(after.contains(1))
+    }
+}

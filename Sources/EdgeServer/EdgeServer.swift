@@ -176,7 +176,9 @@ public final class EdgeServer: Sendable {
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)"])
         }
         if let admin = configuration.admin.listen {
-            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites)
+            let resilience = self.resilience
+            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites,
+                               isDegraded: { resilience.degradation.isDegraded })
             let channel = try await AdminServer.bind(configuration.admin, host: admin.host, port: admin.port, api: api, group: adminGroup)
             adminChannel.withLock { $0 = channel }
             logger.info("admin API listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

@@ -43,7 +43,7 @@ extension EdgeServer.Configuration {
             upstream.http2 = pool.http2
             if site.compression == false { settings.compressionDisabledSites.insert(sites.count) }
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
-            sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
+            sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream, resilience: PoolResilience(pool)))
         }
 
         var tls: TLSSettings?
@@ -65,5 +65,6 @@ extension EdgeServer.Configuration {
         self.tls = tls
         http2 = config.http2
         admin = AdminSettings(config)
+        degradation = DegradationSettings(config.degradation)
     }
 }

@@ -22,12 +22,16 @@ public final class EdgeServer: Sendable {
         public var upstream: UpstreamPolicy
         /// Early Hints and enhancement tags for the site's pages; nil for a plain site.
         public var progressive: ProgressiveSettings?
+        /// Balancing, health checks, retries and the concurrency cap of the pool.
+        public var resilience: PoolResilience
 
-        public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy()) {
+        public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy(),
+                    resilience: PoolResilience = PoolResilience()) {
             self.hosts = hosts
             self.poolName = poolName
             self.servers = servers
             self.upstream = upstream
+            self.resilience = resilience
         }
     }
 
@@ -49,6 +53,8 @@ public final class EdgeServer: Sendable {
         public var eviction: EvictionPolicyKind
         /// The admin listener (none unless `admin.listen` is set), token, peers and PURGE clients.
         public var admin = AdminSettings()
+        /// Degraded mode and admission limits.
+        public var degradation = DegradationSettings()
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -104,6 +110,7 @@ public final class EdgeServer: Sendable {
     /// The admin listener's own loop; also runs purges forwarded to peers.
     private let adminGroup: MultiThreadedEventLoopGroup
     private let adminChannel = Mutex<Channel?>(nil)
+    let resilience: NodeResilience
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
         self.configuration = configuration
@@ -111,8 +118,13 @@ public final class EdgeServer: Sendable {
         let loops = configuration.eventLoops > 0 ? configuration.eventLoops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         cache = HTTPCache(capacityBytes: configuration.cacheBytes, maxObjectBytes: configuration.maxObjectBytes, policy: configuration.eviction)
-        let router = Router(sites: configuration.sites.map {
-            Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
+        var balancers: [String: PoolBalancer] = [:]
+        let nodeMetrics = metrics
+        let router = Router(sites: configuration.sites.map { site in
+            let balancer = balancers[site.poolName] ?? PoolBalancer(
+                name: site.poolName, primaries: site.servers, resilience: site.resilience, metrics: nodeMetrics, logger: logger)
+            balancers[site.poolName] = balancer
+            return Router.Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer))
         })
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
@@ -124,6 +136,8 @@ public final class EdgeServer: Sendable {
             contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }
         loopContexts = contexts
+        resilience = NodeResilience(
+            balancers: router.balancers, loops: Array(group.makeIterator()), settings: configuration.degradation, services: services)
     }
 
     /// Binds every listener: plain HTTP/1.x (`listen`), then h2c, then TLS. Throws `CertificateError`
@@ -142,7 +156,9 @@ public final class EdgeServer: Sendable {
             let termination = tls
             tlsTermination.withLock { $0 = termination }
         }
-        let pipeline = TrafficPipeline(services: services, drain: drain, http2: configuration.http2, tls: tls)
+        let admission = resilience.admission
+        let pipeline = TrafficPipeline(services: services, drain: drain, http2: configuration.http2, tls: tls,
+                                       admission: admission.isNeeded ? admission : nil)
         var bound: [SocketAddress] = []
         let listeners = configuration.listen.map { ($0, ListenerKind.http1) }
             + configuration.h2cListen.map { ($0, ListenerKind.h2c) }
@@ -162,11 +178,14 @@ public final class EdgeServer: Sendable {
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)"])
         }
         if let admin = configuration.admin.listen {
-            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites)
+            let resilience = self.resilience
+            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites,
+                               isDegraded: { resilience.degradation.isDegraded })
             let channel = try await AdminServer.bind(configuration.admin, host: admin.host, port: admin.port, api: api, group: adminGroup)
             adminChannel.withLock { $0 = channel }
             logger.info("admin API listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
+        resilience.start()
         return bound
     }
 
@@ -186,6 +205,7 @@ public final class EdgeServer: Sendable {
     /// Stops accepting, lets requests in flight finish within the drain timeout, then closes everything.
     public func drainAndStop() async {
         drain.start()
+        resilience.stop()
         let listeners = channels.withLock { channels in
             defer { channels.removeAll() }
             return channels
@@ -241,6 +261,17 @@ public final class EdgeServer: Sendable {
         for loop in group.makeIterator() {
             guard let bound = loopContexts[ObjectIdentifier(loop)] else { continue }
             total += (try? await loop.submit { bound.value.connections.count }.get()) ?? 0
+        }
+        return total
+    }
+
+    /// Pooled origin connections waiting for a request, over all event loops (tests wait on it
+    /// instead of sleeping).
+    func idleOriginConnections() async -> Int {
+        var total = 0
+        for loop in group.makeIterator() {
+            guard let bound = loopContexts[ObjectIdentifier(loop)] else { continue }
+            total += (try? await loop.submit { bound.value.pool.idleCount }.get()) ?? 0
         }
         return total
     }

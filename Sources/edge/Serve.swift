@@ -23,16 +23,6 @@ struct Serve: AsyncParsableCommand {
         }
         bootstrapLogging(config.logging.level)
         let logger = Logger(label: "edge")
-        for pool in config.pools {
-            // Balancing algorithms and weights arrive with the origin-pools work; say so instead of pretending.
-            if pool.balancing != .roundRobin || pool.servers.contains(where: { $0.weight != 1 }) {
-                logger.warning("pool \(pool.name): balancing \(pool.balancing.rawValue) and server weights are not implemented yet; using plain round robin")
-            }
-            if pool.servers.contains(where: \.backup) {
-                logger.warning("pool \(pool.name): backup servers are not used yet (no health checks to fail over on)")
-            }
-        }
-
         let accessLog: AccessLog
         do {
             accessLog = try AccessLog(destination: config.logging.accessLog.description, format: config.logging.accessLogFormat == .json ? .json : .combined)

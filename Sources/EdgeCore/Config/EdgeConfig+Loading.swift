@@ -146,6 +146,8 @@ enum KnownKeys {
         case "pools": return PoolConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools.tls": return OriginTLSConfig.CodingKeys.allCases.map(\.rawValue)
         case "pools.servers": return OriginServerConfig.CodingKeys.allCases.map(\.rawValue)
+        case "pools.health_check": return HealthCheckConfig.CodingKeys.allCases.map(\.rawValue)
+        case "degradation": return DegradationConfig.CodingKeys.allCases.map(\.rawValue)
         case "sites": return SiteConfig.CodingKeys.allCases.map(\.rawValue)
         case "admin": return AdminConfig.CodingKeys.allCases.map(\.rawValue)
         case "purge": return PurgeConfig.CodingKeys.allCases.map(\.rawValue)

@@ -74,6 +74,7 @@ extension EdgeConfig {
                 ("ca_file", .string(pool.tls.caFile)), ("verify", .bool(pool.tls.verify)), ("server_name", .string(pool.tls.serverName)),
             ]))
             out.set("http2", .bool(pool.http2))
+            pool.renderResilience(&out)
         }
 
         if sites.isEmpty, !pools.isEmpty { out.comment("no [[sites]]: every host goes to pool \"\(pools[0].name)\"") }
@@ -99,6 +100,7 @@ extension EdgeConfig {
         out.set("peer_timeout", .string(purge.peerTimeout.description))
         out.set("peer_retries", .integer(purge.peerRetries))
         out.set("keep_tag_headers", .bool(purge.keepTagHeaders))
+        degradation.render(&out)
 
         out.table("logging")
         out.set("access_log", .string(logging.accessLog.description))

@@ -13,6 +13,7 @@ extension EdgeConfig {
         try compression.validate()
         try validatePools()
         try validateSites()
+        try degradation.validate()
         if let index = server.listen.firstIndex(of: admin.listen) {
             throw invalid("admin.listen", "\(admin.listen) is also traffic listener server.listen[\(index)]")
         }
@@ -70,6 +71,7 @@ extension EdgeConfig {
             if pool.tls.serverName.contains("*") {
                 throw invalid("\(key).tls.server_name", "expected one host name, got \"\(pool.tls.serverName)\"")
             }
+            try pool.validateResilience(key)
         }
     }
 

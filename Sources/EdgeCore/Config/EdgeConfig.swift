@@ -16,6 +16,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     public var purge = PurgeConfig()
     public var logging = LoggingConfig()
     public var compression = CompressionConfig()
+    /// Degraded mode and admission limits.
+    public var degradation = DegradationConfig()
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -57,6 +59,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case purge
         case logging
         case compression
+        case degradation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,5 +74,6 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         purge = try c.field(.purge, default: PurgeConfig())
         logging = try c.field(.logging, default: LoggingConfig())
         compression = try c.field(.compression, default: CompressionConfig())
+        degradation = try c.field(.degradation, default: DegradationConfig())
     }
 }

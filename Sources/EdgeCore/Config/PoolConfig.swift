@@ -20,6 +20,24 @@ public struct PoolConfig: Sendable, Codable, Equatable {
     /// Speak HTTP/2 to the servers (ALPN h2 for https, prior knowledge for http), one multiplexed
     /// connection per server and event loop.
     public var http2 = false
+    /// Active health checks; nil means none (passive checks still apply).
+    public var healthCheck: HealthCheckConfig?
+    /// Failed live requests in a row (connection failure, timeout, 5xx) that take a server down; 0 = off.
+    public var maxFails: Int = 3
+    /// How long a server taken down by live failures stays out before one request may try it.
+    public var failTimeout: TimeSpan = .seconds(10)
+    /// Extra attempts on another server after a connection failure or 502/503/504.
+    public var retries: Int = 1
+    /// Whether PUT and DELETE are retried too (GET, HEAD and OPTIONS always may be).
+    public var retryOnUnsafe: Bool = false
+    /// Retries may add at most this fraction to the pool's request load.
+    public var retryBudget: Double = 0.2
+    /// Requests in flight to the pool's servers at once, across all event loops; 0 = unlimited.
+    public var maxConcurrentRequests: Int = 0
+    /// Requests that may wait for a free slot when the pool is at its cap.
+    public var queueSize: Int = 64
+    /// How long a request waits in that queue before it gets stale content or 503.
+    public var queueTimeout: TimeSpan = .milliseconds(200)
 
     public init(name: String = "default", servers: [OriginServerConfig] = []) {
         self.name = name
@@ -37,6 +55,15 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         case keepaliveTimeout = "keepalive_timeout"
         case tls
         case http2
+        case healthCheck = "health_check"
+        case maxFails = "max_fails"
+        case failTimeout = "fail_timeout"
+        case retries
+        case retryOnUnsafe = "retry_on_unsafe"
+        case retryBudget = "retry_budget"
+        case maxConcurrentRequests = "max_concurrent_requests"
+        case queueSize = "queue_size"
+        case queueTimeout = "queue_timeout"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +79,15 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         keepaliveTimeout = try c.field(.keepaliveTimeout, default: d.keepaliveTimeout)
         tls = try c.field(.tls, default: d.tls)
         http2 = try c.field(.http2, default: d.http2)
+        healthCheck = try c.field(.healthCheck, default: d.healthCheck)
+        maxFails = try c.field(.maxFails, default: d.maxFails)
+        failTimeout = try c.field(.failTimeout, default: d.failTimeout)
+        retries = try c.field(.retries, default: d.retries)
+        retryOnUnsafe = try c.field(.retryOnUnsafe, default: d.retryOnUnsafe)
+        retryBudget = try c.field(.retryBudget, default: d.retryBudget)
+        maxConcurrentRequests = try c.field(.maxConcurrentRequests, default: d.maxConcurrentRequests)
+        queueSize = try c.field(.queueSize, default: d.queueSize)
+        queueTimeout = try c.field(.queueTimeout, default: d.queueTimeout)
     }
 }
 

@@ -11,10 +11,14 @@ final class AdminAPI: Sendable {
     private let services: ProxyServices
     private let sites: [EdgeServer.SiteRoute]
 
-    init(settings: AdminSettings, services: ProxyServices, sites: [EdgeServer.SiteRoute]) {
+    /// Whether degraded mode is on, for `/stats`.
+    private let isDegraded: @Sendable () -> Bool
+
+    init(settings: AdminSettings, services: ProxyServices, sites: [EdgeServer.SiteRoute], isDegraded: @escaping @Sendable () -> Bool = { false }) {
         self.settings = settings
         self.services = services
         self.sites = sites
+        self.isDegraded = isDegraded
         self.logger = services.logger
     }
 
@@ -90,12 +94,27 @@ final class AdminAPI: Sendable {
             ("purges", .int(services.purge.purgeCount.load(ordering: .relaxed))),
             ("purged_entries", .int(services.purge.purgedEntries.load(ordering: .relaxed))),
             ("flags", flags()),
-            // Pools and their servers; per-server health state is added by the origin-pools work.
-            ("origins", .array(sites.map { site in
+            ("degraded", .bool(isDegraded())),
+            ("origins", .array(services.router.balancers.map { Self.origins($0.snapshot()) })),
+        ])
+    }
+
+    /// One pool's servers: health state, requests in flight, and why a server is down.
+    private static func origins(_ pool: PoolHealthSnapshot) -> JSONText {
+        .object([
+            ("pool", .string(pool.pool)),
+            ("balancing", .string(pool.balancing)),
+            ("in_flight", .int(pool.inFlight)),
+            ("max_concurrent_requests", .int(pool.maxConcurrentRequests)),
+            ("retry_budget_remaining", .int(Int(pool.retryBudgetRemaining.rounded(.down)))),
+            ("servers", .array(pool.servers.map { server in
                 .object([
-                    ("pool", .string(site.poolName)),
-                    ("hosts", .array(site.hosts.map(JSONText.string))),
-                    ("servers", .array(site.servers.map { .object([("address", .string($0.description))]) })),
+                    ("address", .string(server.server)),
+                    ("weight", .int(server.weight)),
+                    ("backup", .bool(server.backup)),
+                    ("state", .string(server.state)),
+                    ("in_flight", .int(server.inFlight)),
+                    ("reason", server.reason.map(JSONText.string) ?? .null),
                 ])
             })),
         ])

@@ -30,6 +30,8 @@ struct TrafficPipeline: Sendable {
     let drain: DrainSignal
     let http2: HTTP2Config
     let tls: TLSTermination?
+    /// The node's admission limits; nil when none are set.
+    let admission: AdmissionGate.Shared?
 
     private var settings: ProxySettings { services.settings }
 
@@ -73,12 +75,16 @@ struct TrafficPipeline: Sendable {
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(ProtocolErrorResponder())
         try pipeline.addHandler(ClosingConnectionGate())
+        if let admission {
+            try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))
+        }
         try pipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
     }
 
     private func configureHTTP2(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
         let services = self.services
         let drain = self.drain
+        let admission = self.admission
         let pipeline = channel.pipeline.syncOperations
         _ = try pipeline.configureHTTP2Pipeline(
             mode: .server,
@@ -88,6 +94,10 @@ struct TrafficPipeline: Sendable {
             stream.eventLoop.makeCompletedFuture {
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                if let admission {
+                    // Streams are bounded per connection by max_concurrent_streams; here only requests count.
+                    try streamPipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats, countsConnection: false))
+                }
                 try streamPipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
             }
         }

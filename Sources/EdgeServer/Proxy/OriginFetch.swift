@@ -66,6 +66,10 @@ final class OriginFetch: OriginResponseDelegate {
     private(set) var server: OriginServer?
     /// The purge epoch when this fetch began: a purge since then that covers the response wins.
     private var purgeEpoch: UInt64?
+    /// The client's address, for `ip_hash` balancing.
+    var clientAddress = ""
+    /// Pool slot, server choice, passive health and retries (UpstreamAttempts.swift).
+    private let attempts: UpstreamAttempts
 
     static let uploadBufferLimit = 64 * 1024
 
@@ -75,13 +79,31 @@ final class OriginFetch: OriginResponseDelegate {
         self.pool = pool
         self.route = route
         self.leadership = leadership
+        self.attempts = UpstreamAttempts(
+            balancer: route.pool.balancer, loop: pool.upstream, loopCount: pool.loopCount,
+            requestTimeout: route.pool.policy.firstByteTimeout)
     }
 
     // MARK: Request side
 
     func start() {
-        guard let server = services.router.pickServer(site: route.site, pool: route.pool, excluding: triedServers) else {
-            fail(.noServer)
+        attempts.admit { [self] admitted in
+            guard !finished else {
+                attempts.finish()
+                return
+            }
+            guard admitted else {
+                fail(.poolOverloaded(route.pool.name))
+                return
+            }
+            startAttempt()
+        }
+    }
+
+    private func startAttempt() {
+        let key = plan.cacheKey?.description ?? plan.head.uri
+        guard let server = attempts.choose(key: key, client: clientAddress, excluding: triedServers) else {
+            fail(route.pool.servers.isEmpty ? .noServer : .poolDown(route.pool.name))
             return
         }
         self.server = server
@@ -109,7 +131,7 @@ final class OriginFetch: OriginResponseDelegate {
                 _ = reused
                 flushPendingBody()
             case .failure(let error):
-                fail(error)
+                originFailed(error)
             }
         }
     }
@@ -153,6 +175,7 @@ final class OriginFetch: OriginResponseDelegate {
     func abort() {
         guard !finished else { return }
         finished = true
+        attempts.finish()
         leadership?.finish(.failed)
         connection?.abort()
         connection = nil
@@ -201,6 +224,10 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseHead(_ head: HTTPResponseHead) {
+        attempts.endAttempt(succeeded: head.status.code < 500, detail: "status \(head.status.code)")
+        if UpstreamAttempts.isRetryableStatus(Int(head.status.code)), retryOnAnotherServer() {
+            return
+        }
         let now = ProxyServices.now()
         services.trafficMetrics.originLatency.recordNanoseconds(Int64(max(0, now - requestTime) * 1e9))
         var headers = head.headers
@@ -326,6 +353,7 @@ final class OriginFetch: OriginResponseDelegate {
         }
         finished = true
         connection = nil
+        attempts.finish()
         commitStored()
         leadership?.finish(.notStorable)
         if !discardingResponse {
@@ -346,7 +374,7 @@ final class OriginFetch: OriginResponseDelegate {
         if !triedServers.isEmpty {
             triedServers.removeLast()
         }
-        start()
+        startAttempt()
     }
 
     private func commitStored() {
@@ -378,15 +406,35 @@ final class OriginFetch: OriginResponseDelegate {
             retainedBody = []
             bodyBytesSent = 0
             triedServers.removeLast()
-            start()
+            attempts.endAttempt(succeeded: nil, detail: "")
+            startAttempt()
+            return
+        }
+        // No free connection to the server on this loop says nothing about the server's health.
+        attempts.endAttempt(succeeded: error.isPoolExhausted ? nil : false, detail: error.description)
+        if error.isConnectionFailure, retryOnAnotherServer() {
             return
         }
         fail(error)
     }
 
+    /// Sends the request to another server of the pool if `UpstreamAttempts` allows: nothing of the
+    /// request body may have gone out, so a partly sent body is never sent twice.
+    private func retryOnAnotherServer() -> Bool {
+        guard !finished, attempts.mayRetry(method: plan.head.method, bodyResendable: bodyBytesSent == 0, excluding: triedServers) else {
+            return false
+        }
+        connection?.abort()
+        connection = nil
+        services.logger.debug("retrying on another server", metadata: ["target": "\(plan.head.uri)", "after": "\(server.map { "\($0)" } ?? "-")"])
+        startAttempt()
+        return true
+    }
+
     private func fail(_ error: OriginError) {
         guard !finished else { return }
         finished = true
+        attempts.finish()
         storing = nil
         leadership?.finish(.failed)
         if let stale = plan.stale {

@@ -125,6 +125,8 @@ extension ProxyHandler {
 
     /// stale-while-revalidate: one background fetch per key refreshes the entry; clients don't wait for it.
     private func revalidateInBackground(_ request: ClientRequest, key: CacheKey, stale: CachedResponse) {
+        // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
+        guard services.flags.isEnabled(.backgroundRevalidation) else { return }
         guard let context, let route = request.route,
               case .leader(let leadership) = services.coalescer.join(key, on: context.eventLoop) else { return }
         // Another revalidation may have freshened the entry between our lookup and our join.
@@ -137,6 +139,7 @@ extension ProxyHandler {
             head: upstreamHead(request, cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
         let fetch = OriginFetch(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership)
+        fetch.clientAddress = request.clientAddress
         fetch.start()
         fetch.sendEnd()
     }

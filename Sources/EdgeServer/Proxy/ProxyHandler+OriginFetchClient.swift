@@ -134,7 +134,9 @@ extension ProxyHandler: OriginFetchClient {
 
     func fetch(_ fetch: OriginFetch, didFail error: OriginError) {
         guard let request = current, request.fetch === fetch else { return }
-        services.logger.warning("origin request failed", metadata: ["error": "\(error)", "target": "\(request.head.uri)"])
+        // Load shed by the pool is counted in metrics; a line per request would add to the overload.
+        services.logger.log(level: error.isLoadShedding ? .debug : .warning, "origin request failed",
+                            metadata: ["error": "\(error)", "target": "\(request.head.uri)"])
         if request.responseStarted {
             // Part of the response is out: the only honest signal left is to cut the connection.
             context?.close(promise: nil)

@@ -223,6 +223,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         guard let route = request.route else { return }
         let fetch = OriginFetch(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership)
         fetch.client = self
+        fetch.clientAddress = request.clientAddress
         request.fetch = fetch
         fetch.start()
         if request.requestEnded {

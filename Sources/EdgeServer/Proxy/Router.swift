@@ -1,11 +1,12 @@
-import Synchronization
-
 /// Maps a request's Host to the origin pool that serves it (DESIGN.md: router, Host → site).
+/// Picking a server within the pool is the pool's `PoolBalancer`'s job.
 final class Router: Sendable {
     struct Pool: Sendable {
         var name: String
         var servers: [OriginServer]
         var policy: UpstreamPolicy
+        /// Shared by every site that uses this pool.
+        var balancer: PoolBalancer
     }
 
     struct Site: Sendable {
@@ -15,16 +16,15 @@ final class Router: Sendable {
     }
 
     private let sites: [Site]
-    /// Round-robin position per site; the origin-pools work replaces this with real balancing.
-    private let cursors: [Cursor]
-
-    private final class Cursor: Sendable {
-        let position = Atomic<Int>(0)
-    }
 
     init(sites: [Site]) {
         self.sites = sites
-        self.cursors = sites.map { _ in Cursor() }
+    }
+
+    /// Each pool's balancer once, in site order.
+    var balancers: [PoolBalancer] {
+        var seen = Set<String>()
+        return sites.compactMap { seen.insert($0.pool.name).inserted ? $0.pool.balancer : nil }
     }
 
     /// The pool for a Host header value (port and letter case ignored), or nil when no site matches.
@@ -34,15 +34,6 @@ final class Router: Sendable {
             return (index, site.pool)
         }
         return nil
-    }
-
-    /// The next server of a site's pool to try, skipping those in `excluding` when others are left.
-    func pickServer(site: Int, pool: Pool, excluding: [OriginServer] = []) -> OriginServer? {
-        guard !pool.servers.isEmpty else { return nil }
-        let candidates = pool.servers.filter { !excluding.contains($0) }
-        let choices = candidates.isEmpty ? pool.servers : candidates
-        let position = cursors[site].position.wrappingAdd(1, ordering: .relaxed).oldValue
-        return choices[Int(UInt(bitPattern: position) % UInt(choices.count))]
     }
 
     static func hostName(_ host: String) -> String {

@@ -38,7 +38,9 @@ final class OriginConnectionPool {
     typealias Completion = (Result<(OriginConnection, reused: Bool), OriginError>) -> Void
 
     private let eventLoop: EventLoop
-    private let loopCount: Int
+    let loopCount: Int
+    /// This loop's balancing scores and requests waiting for a pool slot.
+    let upstream: LoopUpstreamState
     private var slots: [SlotKey: Slot] = [:]
     private var nextWaiterID = 0
     private var idleTimers: [ObjectIdentifier: Scheduled<Void>] = [:]
@@ -53,6 +55,7 @@ final class OriginConnectionPool {
         self.eventLoop = eventLoop
         self.loopCount = max(1, loopCount)
         self.tlsContexts = tlsContexts
+        self.upstream = LoopUpstreamState(eventLoop: eventLoop)
     }
 
     /// Hands out an idle connection to `server`, or opens one, or waits for one to be released.
@@ -82,6 +85,9 @@ final class OriginConnectionPool {
         }
         slot.waiters.append(Waiter(id: id, completion: completion, timer: timer))
     }
+
+    /// Connections waiting for a request.
+    var idleCount: Int { slots.values.reduce(0) { $0 + $1.idle.count } }
 
     /// Closes every idle connection (used when the server drains).
     func closeIdleConnections() {

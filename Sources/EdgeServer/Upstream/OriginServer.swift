@@ -28,12 +28,37 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
     case tlsFailed(OriginServer, String)
     case poolExhausted(OriginServer)
     case noServer
+    /// Every server of the pool, backups too, is down.
+    case poolDown(String)
+    /// The pool is at its cap of concurrent requests and its queue is full or timed out.
+    case poolOverloaded(String)
+
+    /// Whether no response came at all, so another server may be tried (a timeout included).
+    public var isConnectionFailure: Bool {
+        switch self {
+        case .connectFailed, .connectTimeout, .firstByteTimeout, .closedBeforeResponse, .poolExhausted: return true
+        default: return false
+        }
+    }
+
+    public var isPoolExhausted: Bool {
+        if case .poolExhausted = self { return true }
+        return false
+    }
+
+    /// Refused by the pool itself (all servers down, or at its cap) without trying any server.
+    public var isLoadShedding: Bool {
+        switch self {
+        case .poolDown, .poolOverloaded: return true
+        default: return false
+        }
+    }
 
     /// The status a client gets when this failure leaves nothing to serve.
     public var clientStatus: Int {
         switch self {
         case .connectTimeout, .firstByteTimeout, .idleTimeout: return 504
-        case .poolExhausted, .noServer: return 503
+        case .poolExhausted, .noServer, .poolDown, .poolOverloaded: return 503
         default: return 502
         }
     }
@@ -50,6 +75,8 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tlsFailed(let s, let why): return "TLS with origin \(s) failed (\(why))"
         case .poolExhausted(let s): return "no connection to origin \(s) became free in time"
         case .noServer: return "no origin server is configured for this host"
+        case .poolDown(let pool): return "every server of origin pool \(pool) is down"
+        case .poolOverloaded(let pool): return "origin pool \(pool) is at its limit of concurrent requests"
         }
     }
 }

@@ -34,6 +34,22 @@ struct EdgeConfigRenderingTests {
         web.firstByteTimeout = .seconds(10)
         web.idleTimeout = .seconds(20)
         web.keepaliveTimeout = .seconds(9)
+        var check = HealthCheckConfig()
+        check.path = "/healthz"
+        check.interval = .seconds(2)
+        check.timeout = .milliseconds(300)
+        check.rise = 3
+        check.fall = 4
+        check.expectedStatus = StatusRange(lower: 200, upper: 204)
+        web.healthCheck = check
+        web.maxFails = 5
+        web.failTimeout = .seconds(30)
+        web.retries = 2
+        web.retryOnUnsafe = true
+        web.retryBudget = 0.1
+        web.maxConcurrentRequests = 500
+        web.queueSize = 10
+        web.queueTimeout = .milliseconds(50)
         let api = PoolConfig(name: "api \"v2\"", servers: [OriginServerConfig(host: "api.internal", port: 80)])
         c.pools = [web, api]
         c.sites = [
@@ -46,6 +62,13 @@ struct EdgeConfigRenderingTests {
         c.logging.accessLog = .file(path: "/var/log/edge/access.log")
         c.logging.accessLogFormat = .json
         c.logging.level = .debug
+        c.degradation.inFlightThreshold = 1000
+        c.degradation.loopDelayThreshold = .milliseconds(50)
+        c.degradation.recoverBelow = 0.5
+        c.degradation.hold = .seconds(10)
+        c.degradation.sampleInterval = .milliseconds(250)
+        c.degradation.maxClientConnections = 10_000
+        c.degradation.maxInFlightRequests = 4000
         return c
     }
 
@@ -72,10 +95,11 @@ struct EdgeConfigRenderingTests {
             + ["hosts", "pool", "root"]
             + AdminConfig.CodingKeys.allCases.map(\.rawValue)
             + LoggingConfig.CodingKeys.allCases.map(\.rawValue)
+            + DegradationConfig.CodingKeys.allCases.map(\.rawValue)
         for key in expected {
             #expect(keys.contains(key), "rendered() lacks \(key)")
         }
-        for table in ["[server]", "[cache]", "[[pools]]", "[[sites]]", "[admin]", "[logging]"] {
+        for table in ["[server]", "[cache]", "[[pools]]", "[[sites]]", "[admin]", "[logging]", "[degradation]"] {
             #expect(text.contains(table))
         }
         #expect(text.contains("servers = [{ url = \"http://10.0.0.1:8080\", weight = 3, backup = false }"))

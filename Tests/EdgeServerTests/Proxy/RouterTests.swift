@@ -1,10 +1,13 @@
+import Logging
 import Testing
 @testable import EdgeServer
 
 @Suite("Host routing")
 struct RouterTests {
     private func pool(_ name: String, ports: [Int]) -> Router.Pool {
-        Router.Pool(name: name, servers: ports.map { OriginServer(host: "127.0.0.1", port: $0) }, policy: UpstreamPolicy())
+        let servers = ports.map { OriginServer(host: "127.0.0.1", port: $0) }
+        let balancer = PoolBalancer(name: name, primaries: servers, resilience: PoolResilience(), metrics: EdgeMetrics(), logger: Logger(label: "test"))
+        return Router.Pool(name: name, servers: servers, policy: UpstreamPolicy(), balancer: balancer)
     }
 
     @Test("exact hosts win in order, wildcards match subdomains, ports and case are ignored")
@@ -27,15 +30,10 @@ struct RouterTests {
         #expect(router.route(host: "evil.example") == nil)
     }
 
-    @Test("servers of a pool take turns, and a failed server is skipped while others remain")
-    func roundRobin() {
+    @Test("sites sharing a pool share one balancer")
+    func sharedBalancer() {
         let p = pool("p", ports: [1, 2, 3])
-        let router = Router(sites: [.init(hosts: ["*"], pool: p)])
-        let picks = (0..<6).compactMap { _ in router.pickServer(site: 0, pool: p)?.port }
-        #expect(picks == [1, 2, 3, 1, 2, 3])
-        let excluded = OriginServer(host: "127.0.0.1", port: 2)
-        for _ in 0..<6 {
-            #expect(router.pickServer(site: 0, pool: p, excluding: [excluded])?.port != 2)
-        }
+        let router = Router(sites: [.init(hosts: ["a.example"], pool: p), .init(hosts: ["b.example"], pool: p)])
+        #expect(router.balancers.count == 1)
     }
 }

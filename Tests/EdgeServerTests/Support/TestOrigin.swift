@@ -41,9 +41,10 @@ final class TestOrigin: Sendable {
     private let shared: Shared
     let port: Int
 
+    /// `port` 0 takes any free port; a given port brings a stopped origin back where it was.
     /// `tls`: answer over TLS with this context (an `https` origin). `http2`: speak HTTP/2 (ALPN h2
     /// over TLS, prior knowledge in the clear).
-    init(tls: NIOSSLContext? = nil, http2: Bool = false, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
+    init(port: Int = 0, tls: NIOSSLContext? = nil, http2: Bool = false, _ handler: @escaping Handler = { _ in Response(body: "hello") }) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let shared = Shared(handler: handler)
         self.group = group
@@ -71,8 +72,8 @@ final class TestOrigin: Sendable {
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(shared: shared))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        port = channel.localAddress?.port ?? 0
+            .bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress?.port ?? 0
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

@@ -1,0 +1,101 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// The attempts of one origin fetch within its pool: the concurrency slot it holds, the server each
+/// attempt went to (counted in flight for least connections), what live traffic says about that
+/// server's health, and whether a failed attempt may be retried on another server.
+///
+/// Lives on the fetch's event loop. Whatever it still holds when the fetch goes away is given back
+/// in `deinit`, so no path can leak a slot or an in-flight count.
+final class UpstreamAttempts {
+    let balancer: PoolBalancer
+    private let loop: LoopUpstreamState
+    private let loopCount: Int
+    private let deadline: NIODeadline
+    private var member: PoolBalancer.Member?
+    private var holdsSlot = false
+    private(set) var retries = 0
+
+    init(balancer: PoolBalancer, loop: LoopUpstreamState, loopCount: Int, requestTimeout: TimeAmount) {
+        self.balancer = balancer
+        self.loop = loop
+        self.loopCount = loopCount
+        self.deadline = .now() + requestTimeout
+    }
+
+    deinit {
+        member?.inFlight.wrappingSubtract(1, ordering: .relaxed)
+        if holdsSlot { balancer.releaseAdmission() }
+    }
+
+    /// Takes a concurrency slot (waiting in the pool's short queue if need be); false when overloaded.
+    func admit(_ completion: @escaping (Bool) -> Void) {
+        balancer.depositRequest()
+        let balancer = self.balancer
+        loop.admit(balancer, loopCount: loopCount) { [weak self] admitted in
+            guard let self else {
+                // The fetch went away while queued: hand the slot straight back.
+                if admitted { balancer.releaseAdmission() }
+                return
+            }
+            if admitted { self.holdsSlot = true }
+            completion(admitted)
+        }
+    }
+
+    /// The server for the next attempt, or nil when none is up (backups included).
+    func choose(key: String, client: String, excluding: [OriginServer]) -> OriginServer? {
+        endAttempt(succeeded: nil, detail: "")
+        guard let next = balancer.pick(key: key, client: client, excluding: excluding, loop: loop, now: ProxyServices.now()) else {
+            return nil
+        }
+        next.inFlight.wrappingAdd(1, ordering: .relaxed)
+        member = next
+        return next.server
+    }
+
+    /// The current attempt is over. `succeeded` feeds the server's passive health check; nil when
+    /// the attempt says nothing about the server (the client went away, a keep-alive race).
+    func endAttempt(succeeded: Bool?, detail: String) {
+        guard let member else { return }
+        self.member = nil
+        member.inFlight.wrappingSubtract(1, ordering: .relaxed)
+        if let succeeded {
+            balancer.observed(member, succeeded: succeeded, detail: detail, now: ProxyServices.now())
+        }
+    }
+
+    /// The fetch is over: the slot goes to the next request waiting on this loop.
+    func finish() {
+        endAttempt(succeeded: nil, detail: "")
+        guard holdsSlot else { return }
+        holdsSlot = false
+        balancer.releaseAdmission()
+        loop.serviceQueue()
+    }
+
+    /// Whether a failed attempt may go to another server: an idempotent method (PUT and DELETE only
+    /// with `retry_on_unsafe`), no request body partly sent, retries left, time left before the
+    /// request's deadline, another server up, and the pool's retry budget able to pay.
+    func mayRetry(method: HTTPMethod, bodyResendable: Bool, excluding: [OriginServer]) -> Bool {
+        let resilience = balancer.resilience
+        guard retries < resilience.retries, bodyResendable, NIODeadline.now() < deadline else { return false }
+        switch method {
+        case .GET, .HEAD, .OPTIONS: break
+        case .PUT, .DELETE: guard resilience.retryOnUnsafe else { return false }
+        default: return false
+        }
+        let others = balancer.allMembers.contains { member in
+            !excluding.contains(member.server) && member.available.load(ordering: .relaxed)
+        }
+        guard others, balancer.withdrawRetry() else { return false }
+        retries += 1
+        return true
+    }
+
+    /// Statuses after which an idempotent request is tried on another server.
+    static func isRetryableStatus(_ status: Int) -> Bool {
+        status == 502 || status == 503 || status == 504
+    }
+}

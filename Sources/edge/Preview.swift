@@ -51,10 +51,12 @@ struct PreviewRunner {
         }
 
         let signals = await SignalWaiter.install()
-        let configuration: EdgeServer.Configuration
+        var configuration: EdgeServer.Configuration
         let folders: [StaticSiteOrigin]
         do {
             (configuration, folders) = try await EdgeServer.Configuration.serving(config, liveReload: true)
+            // A preview has no admin API: it must not take the port of a node running beside it.
+            configuration.admin = AdminSettings()
         } catch {
             FileHandle.standardError.write(Data("edge: \(error)\n".utf8))
             throw ExitCode(1)

@@ -43,6 +43,15 @@ final class PageDelivery {
         tier == .full ? enhancements.linkValues : []
     }
 
+    /// Whether a path names a page rather than an asset: a folder (`/catalog/`), an `.html` file, or
+    /// a last segment without an extension (`/about`).
+    static func looksLikePage(_ path: String) -> Bool {
+        let last = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard let dot = last.lastIndex(of: ".") else { return true }
+        let suffix = last[last.index(after: dot)...].lowercased()
+        return suffix == "html" || suffix == "htm"
+    }
+
     /// Whether a response is a page this delivery rewrites.
     static func isPage(status: HTTPResponseStatus, headers: HTTPHeaders) -> Bool {
         guard status == .ok || status == .notFound else { return false }

@@ -12,6 +12,8 @@ extension ProxyHandler {
         guard let site = request.route?.site, site < services.progressive.count, let settings = services.progressive[site],
               request.head.method == .GET || request.head.method == .HEAD else { return }
         let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.head.uri
+        // Early Hints go out before the response says what it is: only for paths that name pages.
+        guard PageDelivery.looksLikePage(path) else { return }
         let enhancements = settings.enhancements(path) ?? Enhancements(assets: [])
         guard !enhancements.isEmpty || settings.liveReload else { return }
         let tier = PageDelivery.tier(for: request.head, enhancementsEnabled: services.flags.isEnabled(.enhancements))

@@ -44,8 +44,10 @@ final class PageDelivery {
     }
 
     /// Whether a path names a page rather than an asset: a folder (`/catalog/`), an `.html` file, or
-    /// a last segment without an extension (`/about`).
+    /// a last segment without an extension (`/about`); not the edge's own `/__edge/` endpoints.
     static func looksLikePage(_ path: String) -> Bool {
+        // The edge's own endpoints (preview's event stream) are not pages.
+        if path.hasPrefix("/__edge/") { return false }
         let last = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
         guard let dot = last.lastIndex(of: ".") else { return true }
         let suffix = last[last.index(after: dot)...].lowercased()

@@ -38,14 +38,14 @@ struct DemoSiteBrowserTests {
         try await EdgePreviewProcess.with(site: Self.site) { edge in
             for page in Self.pages {
                 let dom = try await browser.dumpDOM(edge.url(page.path))
-                for text in page.content {
-                    #expect(dom.contains(text), "\(page.path) without scripts lacks \(text)")
-                }
-                for link in Self.navigation {
-                    #expect(dom.contains("href=\"\(link)\""), "\(page.path) without scripts lacks the navigation link \(link)")
-                }
-                #expect(Self.enhancedBundles(dom) == nil, "\(page.path): no bundle can run without scripts")
-                #expect(!dom.contains("id=\"instant-filter\""), "\(page.path)")
+                let missing = Self.missing(page.content, in: dom)
+                #expect(missing.isEmpty, "\(page.path) without scripts lacks \(missing)")
+                let missingLinks = Self.missingNavigation(in: dom)
+                #expect(missingLinks.isEmpty, "\(page.path) without scripts lacks the navigation links \(missingLinks)")
+                let enhanced = Self.enhancedBundles(dom)
+                #expect(enhanced == nil, "\(page.path): no bundle can run without scripts")
+                let hasFilter = dom.contains("id=\"instant-filter\"")
+                #expect(!hasFilter, "\(page.path) has the instant filter without scripts")
             }
             #expect(await edge.waitForAccessLog(Self.pages.map(\.path)), "\(edge.accessLogLines())")
             for line in edge.accessLogLines(for: "/no-such-page/") {
@@ -72,15 +72,17 @@ struct DemoSiteBrowserTests {
         try await EdgePreviewProcess.with(site: Self.site) { edge in
             for expected in expectations {
                 let dom = try await browser.dumpDOM(edge.url(expected.path))
-                #expect(Self.enhancedBundles(dom) == expected.bundles, "\(expected.path): data-enhanced is \(Self.enhancedBundles(dom).map { "\($0.sorted())" } ?? "absent")")
-                for mark in expected.marks {
-                    #expect(dom.contains(mark), "\(expected.path) with scripts lacks \(mark)")
-                }
+                let enhanced = Self.enhancedBundles(dom)
+                #expect(enhanced == expected.bundles, "\(expected.path): data-enhanced is \(enhanced.map { "\($0.sorted())" } ?? "absent")")
+                let missing = Self.missing(expected.marks, in: dom)
+                #expect(missing.isEmpty, "\(expected.path) with scripts lacks \(missing)")
             }
             // Enhancements belong to pages that exist: the 404 page stays as it is.
-            let missing = try await browser.dumpDOM(edge.url("/no-such-page/"))
-            #expect(missing.contains("<h1>Page not found</h1>"))
-            #expect(Self.enhancedBundles(missing) == nil, "the 404 page is not enhanced")
+            let notFound = try await browser.dumpDOM(edge.url("/no-such-page/"))
+            let notFoundShown = notFound.contains("<h1>Page not found</h1>")
+            #expect(notFoundShown, "the 404 page's content")
+            let notFoundEnhanced = Self.enhancedBundles(notFound)
+            #expect(notFoundEnhanced == nil, "the 404 page is not enhanced")
 
             let screenshot = Self.artifacts.appendingPathComponent("demo-home-full.png").path
             try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
@@ -106,15 +108,16 @@ struct DemoSiteBrowserTests {
         try await EdgePreviewProcess.with(site: Self.site) { edge in
             for page in checked {
                 let dom = try await browser.dumpDOM(edge.url(page.path))
-                for text in page.content {
-                    #expect(dom.contains(text), "\(page.path) with Save-Data lacks \(text)")
-                }
-                for link in Self.navigation {
-                    #expect(dom.contains("href=\"\(link)\""), "\(page.path) with Save-Data lacks the navigation link \(link)")
-                }
-                #expect(Self.enhancedBundles(dom) == nil, "\(page.path) with Save-Data ran bundles: \(Self.enhancedBundles(dom) ?? [])")
-                #expect(!dom.contains("id=\"instant-filter\""), "\(page.path)")
-                #expect(!dom.contains("/assets/enhance/"), "\(page.path) with Save-Data references a bundle")
+                let missing = Self.missing(page.content, in: dom)
+                #expect(missing.isEmpty, "\(page.path) with Save-Data lacks \(missing)")
+                let missingLinks = Self.missingNavigation(in: dom)
+                #expect(missingLinks.isEmpty, "\(page.path) with Save-Data lacks the navigation links \(missingLinks)")
+                let enhanced = Self.enhancedBundles(dom)
+                #expect(enhanced == nil, "\(page.path) with Save-Data ran bundles")
+                let hasFilter = dom.contains("id=\"instant-filter\"")
+                #expect(!hasFilter, "\(page.path) has the instant filter with Save-Data")
+                let referencesBundle = dom.contains("/assets/enhance/")
+                #expect(!referencesBundle, "\(page.path) with Save-Data references a bundle")
             }
             let screenshot = Self.artifacts.appendingPathComponent("demo-home-base.png").path
             try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
@@ -132,6 +135,16 @@ struct DemoSiteBrowserTests {
             // Before edge stops: the proxy may still hold the preview's live-reload stream open.
             proxy.stop()
         }
+    }
+
+    /// Which of `texts` the DOM lacks.
+    static func missing(_ texts: [String], in dom: String) -> [String] {
+        texts.filter { !dom.contains($0) }
+    }
+
+    /// Which header navigation links the DOM lacks.
+    static func missingNavigation(in dom: String) -> [String] {
+        navigation.filter { !dom.contains("href=\"\($0)\"") }
     }
 
     /// The bundle names in `<html data-enhanced="…">`, or nil when the attribute is absent.

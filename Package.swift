@@ -65,6 +65,17 @@ let package = Package(
             path: "Benchmarks/EvictionBenchmark",
             exclude: ["RESULTS.md"]
         ),
+        .executableTarget(
+            name: "PurgeBenchmark",
+            dependencies: [
+                "EdgeCore",
+                "EdgeServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PurgeBenchmark"
+        ),
         .testTarget(
             name: "EdgeCoreTests",
             dependencies: [

@@ -19,6 +19,8 @@ extension EdgeServer.Configuration {
         settings.graceSeconds = config.cache.grace.seconds
         settings.staleIfUnreachableSeconds = config.cache.staleIfUnreachable.seconds
         settings.keepCDNCacheControl = config.cache.keepCDNCacheControl
+        settings.keepTagHeaders = config.purge.keepTagHeaders
+        settings.compression = config.compression.settings
 
         var pools: [String: PoolConfig] = [:]
         for pool in config.pools {
@@ -39,6 +41,7 @@ extension EdgeServer.Configuration {
                     serverName: pool.tls.serverName.isEmpty ? nil : pool.tls.serverName, http2: pool.http2)
             }
             upstream.http2 = pool.http2
+            if site.compression == false { settings.compressionDisabledSites.insert(sites.count) }
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
             sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream))
         }
@@ -61,5 +64,6 @@ extension EdgeServer.Configuration {
         h2cListen = config.server.h2cListen.map { ($0.host, $0.port) }
         self.tls = tls
         http2 = config.http2
+        admin = AdminSettings(config)
     }
 }

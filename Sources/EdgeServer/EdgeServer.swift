@@ -45,6 +45,8 @@ public final class EdgeServer: Sendable {
         public var cacheBytes: Int
         public var maxObjectBytes: Int
         public var eviction: EvictionPolicyKind
+        /// The admin listener (none unless `admin.listen` is set), token, peers and PURGE clients.
+        public var admin = AdminSettings()
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -97,6 +99,9 @@ public final class EdgeServer: Sendable {
     /// Every traffic listener `start()` opened, in the order it opened them.
     public var listeners: [BoundListener] { boundListeners.withLock { $0 } }
     private let logger: Logger
+    /// The admin listener's own loop; also runs purges forwarded to peers.
+    private let adminGroup: MultiThreadedEventLoopGroup
+    private let adminChannel = Mutex<Channel?>(nil)
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
         self.configuration = configuration
@@ -107,8 +112,9 @@ public final class EdgeServer: Sendable {
         let router = Router(sites: configuration.sites.map {
             Router.Site(hosts: $0.hosts, pool: Router.Pool(name: $0.poolName, servers: $0.servers, policy: $0.upstream))
         })
+        adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags)
+                                 metrics: metrics, flags: flags, admin: configuration.admin, adminGroup: adminGroup)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)
@@ -153,6 +159,12 @@ public final class EdgeServer: Sendable {
             }
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)"])
         }
+        if let admin = configuration.admin.listen {
+            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites)
+            let channel = try await AdminServer.bind(configuration.admin, host: admin.host, port: admin.port, api: api, group: adminGroup)
+            adminChannel.withLock { $0 = channel }
+            logger.info("admin API listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
         return bound
     }
 
@@ -164,6 +176,11 @@ public final class EdgeServer: Sendable {
         logger.info("certificates reloaded", metadata: ["names": "\(tls.store.names)"])
     }
 
+    /// The bound admin listener's address, once `start()` has opened it.
+    public var adminAddress: SocketAddress? {
+        adminChannel.withLock { $0?.localAddress }
+    }
+
     /// Stops accepting, lets requests in flight finish within the drain timeout, then closes everything.
     public func drainAndStop() async {
         drain.start()
@@ -173,6 +190,9 @@ public final class EdgeServer: Sendable {
         }
         for channel in listeners {
             try? await channel.close()
+        }
+        if let admin = adminChannel.withLock({ channel in defer { channel = nil }; return channel }) {
+            try? await admin.close()
         }
         await forEachLoop { context in
             context.connections.closeIdle()
@@ -197,6 +217,7 @@ public final class EdgeServer: Sendable {
             context.accessLog.flush()
         }
         try? await group.shutdownGracefully()
+        try? await adminGroup.shutdownGracefully()
     }
 
     /// Requests being served right now.

@@ -8,6 +8,7 @@ import Darwin
 import EdgeCore
 import Logging
 import NIOCore
+import NIOPosix
 
 /// What every connection handler shares: settings, the cache, the coalescer, routing and logs.
 final class ProxyServices: Sendable {
@@ -20,9 +21,16 @@ final class ProxyServices: Sendable {
     let stats: ProxyStats
     let metrics: EdgeMetrics
     let flags: FeatureFlags
+    /// Request-path metric handles (requests by cache status, bytes, origin latency, purges).
+    let trafficMetrics: TrafficMetrics
+    let purge: PurgeCoordinator
+    /// Clients whose `PURGE` on the traffic listener is obeyed.
+    let purgeAllow: AddressAllowList
+    let compression: CompressionService
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
-         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags()) {
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
+         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
         self.cache = cache
         self.coalescer = RequestCoalescer()
@@ -32,12 +40,20 @@ final class ProxyServices: Sendable {
         self.stats = ProxyStats()
         self.metrics = metrics
         self.flags = flags
+        let trafficMetrics = TrafficMetrics(metrics)
+        self.trafficMetrics = trafficMetrics
+        self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
+        self.purgeAllow = admin.purgeAllow
+        self.compression = CompressionService(
+            settings: settings.compression, disabledSites: settings.compressionDisabledSites, cache: cache, flags: flags, metrics: metrics)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
         let settings = self.settings
-        response.prepare(settings: settings.policy) { ResponseFilter.storedForClient($0, settings: settings) }
+        let compression = self.compression
+        response.prepare(settings: settings.policy) { compression.preparedHeaders(ResponseFilter.storedForClient($0, settings: settings), for: $0) }
+        response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
     }
 
     /// Wall-clock time for HTTP dates and ages.

@@ -29,6 +29,12 @@ public struct ProxySettings: Sendable {
     public var staleIfUnreachableSeconds: Double = 86_400
     /// Pass CDN-Cache-Control and Surrogate-Control on to clients.
     public var keepCDNCacheControl = true
+    /// Pass the purge tag fields (Surrogate-Key, Cache-Tag) on to clients.
+    public var keepTagHeaders = false
+    /// What is compressed and how (`[compression]`).
+    public var compression = CompressionSettings()
+    /// Sites (indexes into `Configuration.sites`) with `compression = false`.
+    public var compressionDisabledSites: Set<Int> = []
 
     public init() {}
 }

@@ -13,7 +13,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Origin server URL, e.g. http://127.0.0.1:9000 (repeatable; replaces the config's pools).")
     var origin: [String] = []
 
-    @Option(name: .long, help: "Admin listener host:port (validated; the admin API itself is not served yet).")
+    @Option(name: .long, help: "Admin API listener host:port (default 127.0.0.1:9090).")
     var admin: String?
 
     /// The effective configuration, or a one-line error naming file, line and key.

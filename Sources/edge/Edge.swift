@@ -10,8 +10,9 @@ struct Edge: AsyncParsableCommand {
             Serve in front of an origin:  edge serve --listen 127.0.0.1:8080 --origin http://127.0.0.1:9000
             Serve from a config file:     edge serve --config edge.conf
             Check a config file:          edge check --config edge.conf
+            Purge from the cache:         edge purge http://shop.example/a  (or --prefix, --tag, --all)
             """,
-        subcommands: [Serve.self, Check.self, Start.self],
+        subcommands: [Serve.self, Check.self, Purge.self, Start.self],
         defaultSubcommand: Start.self
     )
 }

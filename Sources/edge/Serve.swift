@@ -57,9 +57,12 @@ struct Serve: AsyncParsableCommand {
             for listener in server.listeners {
                 print("edge: serving on \(listener)")
             }
+            if let admin = server.adminAddress {
+                print("edge: admin API on http://\(admin.ipAddress ?? "?"):\(admin.port ?? 0)")
+            }
             fflush(nil)
         } catch {
-            let message = error is ListenError || error is CertificateError ? "\(error)" : "cannot listen: \(error)"
+            let message = error is ListenError || error is CertificateError || error is AdminListenerError ? "\(error)" : "cannot listen: \(error)"
             FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             throw ExitCode(1)

@@ -9,9 +9,19 @@ public struct CachedResponse: Sendable {
     public var status: Int { didSet { dropPrepared() } }
     /// End-to-end header fields as stored (hop-by-hop fields already removed).
     public var headers: HTTPHeaders { didSet { dropPrepared() } }
-    public var body: ByteBuffer { didSet { preparedClientHeaders = nil } }
+    public var body: ByteBuffer {
+        didSet {
+            preparedClientHeaders = nil
+            encodings = EncodedBodies()
+        }
+    }
+    /// Encoded forms of `body` the edge made (see `EncodedBodies`): kept, costed and evicted with it.
+    public var encodings = EncodedBodies()
     public var timing: StoredResponseTiming { didSet { dropPrepared() } }
     public var secondaryKey: SecondaryKey
+    /// The purge epoch when the fetch that produced it started (`PurgeIndex.currentEpoch`); purges of
+    /// everything compare it with their own.
+    public var purgeEpoch: UInt64 = 0
     /// Freshness facts worked out once by `prepare`; nil until then and after any change they depend on.
     public private(set) var freshness: FreshnessInfo?
     /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones;
@@ -31,6 +41,9 @@ public struct CachedResponse: Sendable {
     public mutating func prepare(settings: CachePolicySettings, clientHeaders: (CachedResponse) -> HTTPHeaders) {
         freshness = FreshnessInfo(status: status, headers: headers, timing: timing, settings: settings)
         preparedClientHeaders = clientHeaders(self)
+        if let preparedClientHeaders {
+            encodings.prepare(from: preparedClientHeaders, storedHeaders: headers)
+        }
     }
 
     /// The precomputed freshness when it was made for `settings`.
@@ -42,11 +55,12 @@ public struct CachedResponse: Sendable {
     private mutating func dropPrepared() {
         freshness = nil
         preparedClientHeaders = nil
+        encodings.dropPrepared()
     }
 
     /// Bytes this response holds: body, header text and a fixed allowance for the bookkeeping around it.
     public var byteCost: Int {
-        Self.byteCost(bodyBytes: body.readableBytes, headers: headers)
+        Self.byteCost(bodyBytes: body.readableBytes, headers: headers) + encodings.byteCost
     }
 
     /// What a response with these headers and a body of `bodyBytes` costs the store. The header text

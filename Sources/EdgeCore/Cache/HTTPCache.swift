@@ -16,6 +16,8 @@ public final class HTTPCache: Sendable {
     }
 
     public let store: MemoryStore<CacheKey, CachedVariants>
+    /// Stored keys by URL prefix and tag, and the purge epochs; kept in step with `store`.
+    public let purgeIndex: PurgeIndex
     public let maxVariantsPerKey: Int
     /// Largest response (body and headers) that is stored; larger ones are only forwarded.
     public let maxObjectBytes: Int
@@ -23,7 +25,11 @@ public final class HTTPCache: Sendable {
     public init(capacityBytes: Int, maxObjectBytes: Int, policy: EvictionPolicyKind, shards: Int = 16, maxVariantsPerKey: Int = 16) {
         // An object must fit in one shard, so a large maximum object size means fewer, larger shards.
         let shardCount = max(1, min(shards, capacityBytes / max(1, maxObjectBytes)))
-        self.store = MemoryStore(capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shardCount, policy: policy)
+        let index = PurgeIndex()
+        self.purgeIndex = index
+        self.store = MemoryStore(
+            capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shardCount, policy: policy,
+            onRemove: { index.removed($0) })
         self.maxVariantsPerKey = maxVariantsPerKey
         self.maxObjectBytes = maxObjectBytes
     }
@@ -36,19 +42,32 @@ public final class HTTPCache: Sendable {
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {
         guard let stored = store.get(key) else { return .uriMiss }
         if let response = stored.select(for: requestHeaders) {
-            return .found(response)
+            switch purgeIndex.generation(of: response.purgeEpoch) {
+            case .current: return .found(response)
+            case .purged: return .uriMiss
+            case .softPurged(let time, let epoch): return .found(expireAfterSoftPurgeOfAll(key, response, time: time, epoch: epoch))
+            }
         }
         return .varyMiss
     }
 
-    /// Stores a response under `key`, replacing the variant with the same secondary key.
-    /// Returns false when the response is larger than the store accepts.
+    /// Stores a response under `key`, replacing the variant with the same secondary key, and indexes
+    /// its URL and tags for purging.
+    ///
+    /// `fetchEpoch` is `purgeIndex.currentEpoch` from when the fetch began (now when nil): a purge since
+    /// then that covers the response wins, and nothing is stored.
+    /// Returns false when the response is larger than the store accepts or a purge refused it.
     @discardableResult
-    public func insert(_ response: CachedResponse, for key: CacheKey) -> Bool {
+    public func insert(_ response: CachedResponse, for key: CacheKey, fetchEpoch: UInt64? = nil) -> Bool {
         guard response.byteCost <= maxObjectBytes else { return false }
+        var response = response
+        response.purgeEpoch = fetchEpoch ?? purgeIndex.currentEpoch
+        let tags = PurgeTags.parse(response.headers)
+        let index = purgeIndex
         var inserted = false
         store.update(key) { current in
-            var variants = current ?? CachedVariants()
+            guard index.admit(key, tags: tags, fetchEpoch: response.purgeEpoch) else { return current }
+            var variants = current.map { Self.droppingPurgedVariants($0, index: index) } ?? CachedVariants()
             variants.insert(response, limit: maxVariantsPerKey)
             inserted = true
             return variants
@@ -60,16 +79,21 @@ public final class HTTPCache: Sendable {
     /// `prepare` then runs on the freshened response (see `CachedResponse.prepare`).
     /// Returns the freshened response, or nil when the variant is gone (evicted or purged meanwhile).
     @discardableResult
+    /// With `fetchEpoch` (see `insert`), a purge since the revalidation began keeps the entry as it is.
     public func freshen(
         _ key: CacheKey, secondaryKey: SecondaryKey, headers: HTTPHeaders, timing: StoredResponseTiming,
-        prepare: (inout CachedResponse) -> Void = { _ in }
+        fetchEpoch: UInt64? = nil, prepare: (inout CachedResponse) -> Void = { _ in }
     ) -> CachedResponse? {
         var result: CachedResponse?
+        let index = purgeIndex
+        let tags = fetchEpoch == nil ? [] : PurgeTags.parse(headers)
         store.update(key) { current in
             guard var variants = current else { return nil }
+            if let fetchEpoch, !index.admit(key, tags: tags, fetchEpoch: fetchEpoch) { return current }
             _ = variants.modify(secondaryKey: secondaryKey) { response in
                 response.headers = headers
                 response.timing = timing
+                if let fetchEpoch { response.purgeEpoch = fetchEpoch }
                 prepare(&response)
                 result = response
             }
@@ -82,5 +106,31 @@ public final class HTTPCache: Sendable {
     @discardableResult
     public func invalidate(_ key: CacheKey) -> Int {
         store.remove(key)?.variants.count ?? 0
+    }
+}
+
+extension HTTPCache {
+    /// A soft purge of everything reaches each response lazily, at its next lookup: made stale as of
+    /// the purge, and stamped with the purge's epoch so that it happens once.
+    fileprivate func expireAfterSoftPurgeOfAll(_ key: CacheKey, _ response: CachedResponse, time: EpochSeconds, epoch: UInt64) -> CachedResponse {
+        var expired = response
+        SoftPurge.expire(&expired, at: time)
+        expired.purgeEpoch = epoch
+        let stale = expired
+        store.update(key) { current in
+            guard var variants = current else { return nil }
+            _ = variants.modify(secondaryKey: stale.secondaryKey) { stored in
+                // Only if nothing replaced it meanwhile.
+                if stored.timing == response.timing, stored.purgeEpoch == response.purgeEpoch { stored = stale }
+            }
+            return variants
+        }
+        return stale
+    }
+
+    /// Variants hidden by a hard purge of everything are dropped when their key is written again.
+    fileprivate static func droppingPurgedVariants(_ variants: CachedVariants, index: PurgeIndex) -> CachedVariants {
+        guard variants.variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return variants }
+        return CachedVariants(variants.variants.filter { index.generation(of: $0.purgeEpoch) != .purged })
     }
 }

@@ -148,6 +148,7 @@ enum KnownKeys {
         case "pools.servers": return OriginServerConfig.CodingKeys.allCases.map(\.rawValue)
         case "sites": return SiteConfig.CodingKeys.allCases.map(\.rawValue)
         case "admin": return AdminConfig.CodingKeys.allCases.map(\.rawValue)
+        case "purge": return PurgeConfig.CodingKeys.allCases.map(\.rawValue)
         case "logging": return LoggingConfig.CodingKeys.allCases.map(\.rawValue)
         default: return []
         }

@@ -84,6 +84,7 @@ extension EdgeConfig {
             case .pool(let name): out.set("pool", .string(name))
             case .staticRoot(let root): out.set("root", .string(root))
             }
+            if let compression = site.compression { out.set("compression", .bool(compression)) }
         }
 
         out.table("admin")
@@ -91,10 +92,28 @@ extension EdgeConfig {
         let token = admin.token.isEmpty || showingSecrets ? admin.token : "<hidden>"
         out.set("token", .string(token))
 
+        out.table("purge")
+        out.set("allow", .array(purge.allow.map { .string($0) }))
+        out.set("peers", .array(purge.peers.map { .string($0) }))
+        out.set("peer_timeout", .string(purge.peerTimeout.description))
+        out.set("peer_retries", .integer(purge.peerRetries))
+        out.set("keep_tag_headers", .bool(purge.keepTagHeaders))
+
         out.table("logging")
         out.set("access_log", .string(logging.accessLog.description))
         out.set("access_log_format", .string(logging.accessLogFormat.rawValue))
         out.set("level", .string(logging.level.rawValue))
+
+        out.table("compression")
+        out.set("enabled", .bool(compression.enabled))
+        out.set("types", .array(compression.types.map { .string($0) }))
+        out.set("min_size", .string(compression.minSize.description))
+        out.set("br_level", .integer(compression.brLevel))
+        out.set("zstd_level", .integer(compression.zstdLevel))
+        out.set("gzip_level", .integer(compression.gzipLevel))
+        out.set("stream_br_level", .integer(compression.streamBrLevel))
+        out.set("stream_zstd_level", .integer(compression.streamZstdLevel))
+        out.set("stream_gzip_level", .integer(compression.streamGzipLevel))
         return out.text
     }
 }

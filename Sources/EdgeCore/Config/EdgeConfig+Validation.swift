@@ -10,6 +10,7 @@ extension EdgeConfig {
         try http2.validate()
         try validateListenersAreDistinct()
         try cache.validate()
+        try compression.validate()
         try validatePools()
         try validateSites()
         if let index = server.listen.firstIndex(of: admin.listen) {
@@ -24,6 +25,7 @@ extension EdgeConfig {
         if admin.token.contains(where: { $0.isWhitespace }) {
             throw invalid("admin.token", "a token cannot contain whitespace")
         }
+        try purge.validate()
     }
 
     private func validatePools() throws(ConfigError) {

@@ -12,7 +12,10 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     /// Host routing. When empty, every host goes to the first pool (see `effectiveSites`).
     public var sites: [SiteConfig] = []
     public var admin = AdminConfig()
+    /// Purge from the traffic listener, peers, tag fields.
+    public var purge = PurgeConfig()
     public var logging = LoggingConfig()
+    public var compression = CompressionConfig()
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -20,6 +23,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         pools: [PoolConfig] = [],
         sites: [SiteConfig] = [],
         admin: AdminConfig = AdminConfig(),
+        purge: PurgeConfig = PurgeConfig(),
         logging: LoggingConfig = LoggingConfig()
     ) {
         self.server = server
@@ -27,6 +31,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         self.pools = pools
         self.sites = sites
         self.admin = admin
+        self.purge = purge
         self.logging = logging
     }
 
@@ -49,7 +54,9 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case pools
         case sites
         case admin
+        case purge
         case logging
+        case compression
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +68,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         pools = try c.field(.pools, default: [])
         sites = try c.field(.sites, default: [])
         admin = try c.field(.admin, default: AdminConfig())
+        purge = try c.field(.purge, default: PurgeConfig())
         logging = try c.field(.logging, default: LoggingConfig())
+        compression = try c.field(.compression, default: CompressionConfig())
     }
 }

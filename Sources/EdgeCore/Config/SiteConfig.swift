@@ -4,16 +4,20 @@ public struct SiteConfig: Sendable, Codable, Equatable {
     public var hosts: [String] = ["*"]
     /// Where matching requests go.
     public var target: SiteTarget = .pool("default")
+    /// `compression = false` turns compression off for this site; nil follows `[compression] enabled`.
+    public var compression: Bool?
 
-    public init(hosts: [String] = ["*"], target: SiteTarget = .pool("default")) {
+    public init(hosts: [String] = ["*"], target: SiteTarget = .pool("default"), compression: Bool? = nil) {
         self.hosts = hosts
         self.target = target
+        self.compression = compression
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case hosts
         case pool
         case root
+        case compression
     }
 
     public init(from decoder: any Decoder) throws {
@@ -21,6 +25,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         hosts = try c.field(.hosts, default: ["*"])
         let pool: String? = try c.optionalField(.pool)
         let root: String? = try c.optionalField(.root)
+        compression = try c.optionalField(.compression)
         switch (pool, root) {
         case (let pool?, nil): target = .pool(pool)
         case (nil, let root?): target = .staticRoot(root)
@@ -41,6 +46,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         case .pool(let name): try c.encode(name, forKey: .pool)
         case .staticRoot(let path): try c.encode(path, forKey: .root)
         }
+        try c.encodeIfPresent(compression, forKey: .compression)
     }
 }
 

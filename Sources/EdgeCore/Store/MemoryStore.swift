@@ -11,19 +11,27 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     @usableFromInline let maxObjectBytes: Int
     /// The eviction policy every shard uses.
     public let policy: EvictionPolicyKind
+    /// Told (under the shard's lock) of every key that leaves the store: evicted, removed or refused.
+    @usableFromInline let onRemove: (@Sendable (Key) -> Void)?
 
     /// - Parameters:
     ///   - capacityBytes: total budget, split evenly over the shards.
     ///   - maxObjectBytes: larger values are refused by `set`. A value must also fit in one shard.
     ///   - shards: number of independently locked partitions (at least 1).
     ///   - policy: eviction policy of every shard.
-    public init(capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .tinylfu) {
+    ///   - onRemove: called under the shard's lock for every key that leaves the store (keeps an index
+    ///     such as the purge index consistent with eviction); must be quick and not call into the store.
+    public init(
+        capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .tinylfu,
+        onRemove: (@Sendable (Key) -> Void)? = nil
+    ) {
         let shardCount = max(1, shards)
         let capacity = max(0, capacityBytes)
         self.shards = (0..<shardCount).map { index in
             let share = capacity / shardCount + (index < capacity % shardCount ? 1 : 0)
-            return Shard(capacityBytes: share, policy: policy)
+            return Shard(capacityBytes: share, policy: policy, recordsFrees: onRemove != nil)
         }
+        self.onRemove = onRemove
         self.maxObjectBytes = max(0, maxObjectBytes)
         self.policy = policy
     }
@@ -52,14 +60,20 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     public func set(_ key: Key, _ value: Value) -> Bool {
         let cost = value.storeCost
         guard cost <= maxObjectBytes else { return false }
-        return shard(for: key).state.withLock { state in state.store(key, value, cost: cost) }
+        return shard(for: key).state.withLock { state in
+            defer { state.reportFreed(onRemove) }
+            return state.store(key, value, cost: cost)
+        }
     }
 
     /// Removes `key`; returns the value it had.
     @inlinable
     @discardableResult
     public func remove(_ key: Key) -> Value? {
-        shard(for: key).state.withLock { state in state.policy.remove(key) }
+        shard(for: key).state.withLock { state in
+            defer { state.reportFreed(onRemove) }
+            return state.policy.remove(key)
+        }
     }
 
     /// Removes every entry for which `shouldRemove` is true; returns how many were removed.
@@ -75,6 +89,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
                     _ = state.policy.remove(key)
                     count += 1
                 }
+                state.reportFreed(onRemove)
                 return count
             }
         }
@@ -84,7 +99,10 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     /// Empties the store. Counters other than entries and bytes are kept.
     public func removeAll() {
         for shard in shards {
-            shard.state.withLock { state in state.policy.base.removeAll() }
+            shard.state.withLock { state in
+                state.policy.base.removeAll()
+                state.reportFreed(onRemove)
+            }
         }
     }
 
@@ -95,6 +113,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     @discardableResult
     public func update(_ key: Key, _ body: (Value?) -> Value?) -> Value? {
         shard(for: key).state.withLock { state in
+            defer { state.reportFreed(onRemove) }
             let current = state.policy.peek(key)
             guard let next = body(current) else {
                 _ = state.policy.remove(key)
@@ -143,8 +162,10 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     final class Shard: Sendable {
         @usableFromInline let state: Mutex<ShardState>
 
-        init(capacityBytes: Int, policy: EvictionPolicyKind) {
-            state = Mutex(ShardState(capacityBytes: capacityBytes, kind: policy))
+        init(capacityBytes: Int, policy: EvictionPolicyKind, recordsFrees: Bool) {
+            let shardState = ShardState(capacityBytes: capacityBytes, kind: policy)
+            if recordsFrees { shardState.policy.recordFrees() }
+            state = Mutex(shardState)
         }
     }
 
@@ -162,6 +183,14 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             case .s3fifo: policy = .s3fifo(S3FIFOPolicy(capacityBytes: capacityBytes))
             case .tinylfu: policy = .tinylfu(TinyLFUPolicy(capacityBytes: capacityBytes))
             }
+        }
+
+        /// Hands the keys freed since the last call to `onRemove`.
+        @inlinable
+        func reportFreed(_ onRemove: (@Sendable (Key) -> Void)?) {
+            guard let onRemove else { return }
+            // A policy may free and re-allocate a key it replaces: only keys now absent have left.
+            for key in policy.takeFreedKeys() where policy.peek(key) == nil { onRemove(key) }
         }
 
         @inlinable
@@ -187,6 +216,29 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             case .lru(let policy): policy
             case .s3fifo(let policy): policy
             case .tinylfu(let policy): policy
+            }
+        }
+
+        func recordFrees() {
+            switch self {
+            case .lru(let policy): policy.arena.recordsFrees = true
+            case .s3fifo(let policy): policy.arena.recordsFrees = true
+            case .tinylfu(let policy): policy.arena.recordsFrees = true
+            }
+        }
+
+        @inlinable
+        func takeFreedKeys() -> [Key] {
+            func take(_ keys: inout [Key]) -> [Key] {
+                guard !keys.isEmpty else { return [] }
+                var taken: [Key] = []
+                swap(&taken, &keys)
+                return taken
+            }
+            switch self {
+            case .lru(let policy): return take(&policy.arena.freedKeys)
+            case .s3fifo(let policy): return take(&policy.arena.freedKeys)
+            case .tinylfu(let policy): return take(&policy.arena.freedKeys)
             }
         }
 

@@ -24,6 +24,8 @@ final class ClientRequest {
     var bodyWindow: ClosedRange<Int>?
     /// How many bytes of the origin's body have streamed past so far (for `bodyWindow`).
     var bodyOffset = 0
+    /// Recodes the streamed body for this client (compression or decoding), when negotiated.
+    var transform: BodyTransform?
     var bodyBytesReceived = 0
     var status = 0
     var bytesSent = 0

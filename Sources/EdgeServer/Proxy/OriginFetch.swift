@@ -64,6 +64,8 @@ final class OriginFetch: OriginResponseDelegate {
     /// The origin's 304 did not select the stored response: ask again without validators once it ends.
     private var retryWithoutValidators = false
     private(set) var server: OriginServer?
+    /// The purge epoch when this fetch began: a purge since then that covers the response wins.
+    private var purgeEpoch: UInt64?
 
     static let uploadBufferLimit = 64 * 1024
 
@@ -89,6 +91,7 @@ final class OriginFetch: OriginResponseDelegate {
             plan.head.headers.add(name: "host", value: server.description)
         }
         requestTime = ProxyServices.now()
+        if purgeEpoch == nil { purgeEpoch = services.cache.purgeIndex.currentEpoch }
         services.stats.originRequests.wrappingAdd(1, ordering: .relaxed)
         let policy = route.pool.policy
         pool.acquire(server, pool: route.pool.name, policy: policy) { [self] result in
@@ -199,6 +202,7 @@ final class OriginFetch: OriginResponseDelegate {
 
     func originResponseHead(_ head: HTTPResponseHead) {
         let now = ProxyServices.now()
+        services.trafficMetrics.originLatency.recordNanoseconds(Int64(max(0, now - requestTime) * 1e9))
         var headers = head.headers
         responseLength = headers.first(name: "content-length").flatMap(Int.init)
         responseBytesReceived = 0
@@ -218,13 +222,13 @@ final class OriginFetch: OriginResponseDelegate {
                 let storedHeaders = Self.headersToStore(merged, settings: settings.policy)
                 let services = self.services
                 var stored = services.cache.freshen(
-                    key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing,
+                    key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing, fetchEpoch: purgeEpoch,
                     prepare: { services.prepareForHits(&$0) }) != nil
                 if !stored {
                     // Evicted or purged while being revalidated: the 304 still proves the body current.
                     var replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
                     services.prepareForHits(&replacement)
-                    stored = services.cache.insert(replacement, for: key)
+                    stored = services.cache.insert(replacement, for: key, fetchEpoch: purgeEpoch)
                 }
                 // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
                 let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
@@ -352,7 +356,7 @@ final class OriginFetch: OriginResponseDelegate {
         if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
             var response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
             services.prepareForHits(&response)
-            if services.cache.insert(response, for: key) {
+            if services.cache.insert(response, for: key, fetchEpoch: purgeEpoch) {
                 services.coalescer.markStored(key)
                 leadership?.finish(.stored)
             }

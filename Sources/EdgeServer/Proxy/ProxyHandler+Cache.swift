@@ -141,8 +141,9 @@ extension ProxyHandler {
         fetch.sendEnd()
     }
 
-    /// Response phase for a stored response: client conditionals, ranges, HEAD, Age and Cache-Status.
-    func serveStored(_ request: ClientRequest, _ stored: CachedResponse, cacheStatus: CacheStatus) {
+    /// Response phase for a stored response: content coding, client conditionals, ranges, HEAD, Age and Cache-Status.
+    func serveStored(_ request: ClientRequest, _ stored: CachedResponse, cacheStatus: CacheStatus, negotiate: Bool = true) {
+        if negotiate, serveNegotiated(request, stored, cacheStatus: cacheStatus) { return }
         let now = ProxyServices.now()
         let age = stored.freshness(for: services.settings.policy)?.currentAge(now: now)
             ?? Freshness.currentAge(headers: stored.headers, timing: stored.timing, now: now)

@@ -13,7 +13,7 @@ extension ProxyHandler: OriginFetchClient {
         let statusValue = cacheStatus.headerValue
         // On the cacheable path the client's conditionals were kept from the origin; answer them here.
         if fetch.plan.answersClientConditionals, status == .ok,
-           ConditionalRequest.evaluate(method: request.isHead ? "HEAD" : "GET", requestHeaders: request.head.headers, responseStatus: 200, responseHeaders: headers, parseDate: HTTPDate.parse) == .notModified {
+           ConditionalRequest.evaluate(method: request.isHead ? "HEAD" : "GET", requestHeaders: VariantETag.requestWithBaseTags(request.head.headers), responseStatus: 200, responseHeaders: headers, parseDate: HTTPDate.parse) == .notModified {
             request.suppressBody = true
             let notModified = ResponseFilter.forClient(ConditionalRequest.notModifiedHeaders(from: headers), cacheStatus: statusValue, settings: services.settings, closeConnection: close)
             writeHead(request, status: .notModified, headers: notModified)
@@ -25,7 +25,12 @@ extension ProxyHandler: OriginFetchClient {
            answerRange(request, fetch: fetch, headers: headers, cacheStatus: cacheStatus, close: close) {
             return
         }
-        var clientHeaders = ResponseFilter.forClient(headers, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
+        guard let negotiated = negotiateStreamed(request, status: status, headers: headers) else {
+            fetch.detachClient()
+            respondError(request, status: .notAcceptable, message: "no acceptable content coding (Accept-Encoding refuses identity)", close: false)
+            return
+        }
+        var clientHeaders = ResponseFilter.forClient(negotiated, cacheStatus: statusValue, settings: services.settings, closeConnection: close)
         if request.head.version.minor == 0, !clientHeaders.contains(name: "content-length"), HTTPResponseStatus.mayHaveBody(Int(status.code)) {
             // An HTTP/1.0 client learns where a body of unknown length ends only from the connection closing.
             clientHeaders.replaceOrAdd(name: "connection", value: "close")
@@ -41,6 +46,10 @@ extension ProxyHandler: OriginFetchClient {
 
     func fetch(_ fetch: OriginFetch, didReceiveBody buffer: ByteBuffer) {
         guard let request = current, request.fetch === fetch, !request.suppressBody, !request.responseEnded else { return }
+        if let transform = request.transform {
+            writeTransformed(request, buffer, transform)
+            return
+        }
         guard let window = request.bodyWindow else {
             writeBody(request, buffer)
             return
@@ -114,7 +123,7 @@ extension ProxyHandler: OriginFetchClient {
     }
 
     func fetchDidEnd(_ fetch: OriginFetch) {
-        guard let request = current, request.fetch === fetch else { return }
+        guard let request = current, request.fetch === fetch, finishTransformed(request) else { return }
         writeEnd(request)
     }
 

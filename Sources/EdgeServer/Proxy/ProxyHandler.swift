@@ -182,6 +182,11 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             return
         }
         request.route = route
+        if head.method == .PURGE {
+            request.discardBody = true
+            purge(request, host: host ?? "")
+            return
+        }
         if head.version != .http1_0, head.headers.contains(name: "expect"), head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
@@ -256,6 +261,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         request.responseEnded = true
         let close = mustClose(request)
         loopContext.accessLog.record(request.logEntry())
+        services.trafficMetrics.record(cacheStatus: request.cacheStatus, bytesSent: request.bytesSent)
         // Finish this request before writing its end: NIO's pipelining handler hands over the next
         // pipelined request from inside that write, and it must find this one already done.
         finishIfDone(request)

@@ -18,6 +18,7 @@ enum ResponseFilter {
         if !settings.keepCDNCacheControl {
             headers.remove(name: "cdn-cache-control")
         }
+        removeTagFields(&headers, settings: settings)
         RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
         headers.add(name: "cache-status", value: cacheStatus)
         if closeConnection {
@@ -42,6 +43,7 @@ enum ResponseFilter {
         if !settings.keepCDNCacheControl {
             headers.remove(name: "cdn-cache-control")
         }
+        removeTagFields(&headers, settings: settings)
         RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
         // The stored Age is replaced by this cache's own on every hit.
         headers.remove(name: "age")
@@ -57,5 +59,13 @@ enum ResponseFilter {
         }
         headers.add(name: "age", value: String(age))
         return headers
+    }
+
+    /// Surrogate-Key and Cache-Tag label responses for purging by this edge; clients have no use for them.
+    static func removeTagFields(_ headers: inout HTTPHeaders, settings: ProxySettings) {
+        guard !settings.keepTagHeaders else { return }
+        for name in PurgeTags.fieldNames where headers.contains(name: name) {
+            headers.remove(name: name)
+        }
     }
 }

@@ -17,7 +17,13 @@ struct EdgeServeProcess {
         var lastFailure = ""
         for _ in 0..<3 {
             let port = try FreePort.pick()
-            let process = try EdgeProcess(try makeArguments(port), environment: environment)
+            var arguments = try makeArguments(port)
+            // `edge serve` opens the admin API too (127.0.0.1:9090 by default): tests running side by
+            // side each get their own unless they chose one.
+            if arguments.first == "serve", !arguments.contains("--admin") {
+                arguments += ["--admin", "127.0.0.1:\(try FreePort.pick())"]
+            }
+            let process = try EdgeProcess(arguments, environment: environment)
             do {
                 let line = try await process.waitForStdoutLine { $0.hasPrefix("edge: serving on http://") }
                 guard line == "edge: serving on http://127.0.0.1:\(port)" else {

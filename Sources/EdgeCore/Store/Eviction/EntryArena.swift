@@ -42,6 +42,9 @@
     @usableFromInline var nodes: [Node] = []
     @usableFromInline var freeSlots: [Int32] = []
     @usableFromInline var index: [Key: Int32] = [:]
+    /// Keys freed since the owner last took them; kept only when `recordsFrees` (for a purge index).
+    @usableFromInline var freedKeys: [Key] = []
+    @usableFromInline var recordsFrees = false
 
     @inlinable init() {}
 
@@ -67,7 +70,10 @@
     /// Forgets the entry in `slot` (already unlinked) and returns its value.
     @inlinable mutating func free(_ slot: Int32) -> Value? {
         let i = Int(slot)
-        if let key = nodes[i].key { index[key] = nil }
+        if let key = nodes[i].key {
+            index[key] = nil
+            if recordsFrees { freedKeys.append(key) }
+        }
         let value = nodes[i].value
         nodes[i].key = nil
         nodes[i].value = nil
@@ -77,6 +83,7 @@
     }
 
     @inlinable mutating func removeAll() {
+        if recordsFrees { freedKeys.append(contentsOf: index.keys) }
         nodes.removeAll()
         freeSlots.removeAll()
         index.removeAll()

@@ -1,0 +1,126 @@
+import EdgeCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The admin endpoints: `POST /purge`, `GET /healthz`, `GET /stats`, `GET /metrics`, `GET /flags`,
+/// `PUT /flags/NAME`. Every request needs the Bearer token when one is configured.
+final class AdminAPI: Sendable {
+    let settings: AdminSettings
+    let logger: Logger
+    private let services: ProxyServices
+    private let sites: [EdgeServer.SiteRoute]
+
+    init(settings: AdminSettings, services: ProxyServices, sites: [EdgeServer.SiteRoute]) {
+        self.settings = settings
+        self.services = services
+        self.sites = sites
+        self.logger = services.logger
+    }
+
+    func respond(to head: HTTPRequestHead, body: [UInt8], remote: String, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        guard authorized(head.headers) else {
+            // The presented token is never logged.
+            logger.warning("admin request refused: \(head.headers.contains(name: "authorization") ? "wrong" : "missing") token", metadata: [
+                "client": "\(remote)", "method": "\(head.method.rawValue)", "path": "\(path)",
+            ])
+            return eventLoop.makeSucceededFuture(.error(.unauthorized, "a valid Authorization: Bearer token is required"))
+        }
+        switch (head.method, path) {
+        case (.POST, "/purge"):
+            return purge(head: head, body: body, remote: remote, on: eventLoop)
+        case (.GET, "/healthz"):
+            return eventLoop.makeSucceededFuture(.text("ok\n"))
+        case (.GET, "/stats"):
+            return eventLoop.makeSucceededFuture(.json(stats()))
+        case (.GET, "/metrics"):
+            return eventLoop.makeSucceededFuture(.text(services.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
+        case (.GET, "/flags"):
+            return eventLoop.makeSucceededFuture(.json(flags()))
+        case (.PUT, _) where path.hasPrefix("/flags/"):
+            return eventLoop.makeSucceededFuture(setFlag(String(path.dropFirst("/flags/".count)), body: body, remote: remote))
+        case (_, "/purge"), (_, "/healthz"), (_, "/stats"), (_, "/metrics"), (_, "/flags"):
+            return eventLoop.makeSucceededFuture(.error(.methodNotAllowed, "\(head.method.rawValue) is not allowed on \(path)"))
+        default:
+            return eventLoop.makeSucceededFuture(.error(.notFound, "no admin endpoint \(path)"))
+        }
+    }
+
+    private func authorized(_ headers: HTTPHeaders) -> Bool {
+        guard !settings.token.isEmpty else { return true }
+        guard let value = headers.first(name: "authorization") else { return false }
+        let prefix = "bearer "
+        guard value.count > prefix.count, value.prefix(prefix.count).lowercased() == prefix else { return false }
+        let presented = value.dropFirst(prefix.count).drop { $0 == " " }
+        return ConstantTime.equals(Array(presented.utf8), Array(settings.token.utf8))
+    }
+
+    private func purge(head: HTTPRequestHead, body: [UInt8], remote: String, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        let request: PurgeRequest
+        let selection: PurgeSelection
+        do {
+            request = try PurgeRequest.parse(body)
+            let router = services.router
+            selection = try request.selection { router.route(host: $0) != nil }
+        } catch {
+            logger.info("purge refused", metadata: ["by": "\(remote)", "reason": "\(error)"])
+            return eventLoop.makeSucceededFuture(.error(.badRequest, error.description, field: error.field))
+        }
+        let forwarded = head.headers.contains(name: PurgeCoordinator.forwardedMarker)
+        let who = forwarded ? "peer \(remote)" : remote
+        return services.purge.purge(request, selection: selection, who: who, forward: !forwarded, on: eventLoop).map { .json($0.json) }
+    }
+
+    private func stats() -> JSONText {
+        let store = services.cache.store.stats
+        let s = services.stats
+        return .object([
+            ("entries", .int(store.entries)),
+            ("bytes", .int(store.bytes)),
+            ("capacity_bytes", .int(store.capacityBytes)),
+            ("requests", .int(s.requests.load(ordering: .relaxed))),
+            ("hits", .int(s.hits.load(ordering: .relaxed))),
+            ("misses", .int(s.misses.load(ordering: .relaxed))),
+            ("stale_serves", .int(s.staleServed.load(ordering: .relaxed))),
+            ("revalidations", .int(s.revalidations.load(ordering: .relaxed))),
+            ("origin_requests", .int(s.originRequests.load(ordering: .relaxed))),
+            ("coalesced", .int(s.coalesced.load(ordering: .relaxed))),
+            ("evictions", .int(store.evictions)),
+            ("purges", .int(services.purge.purgeCount.load(ordering: .relaxed))),
+            ("purged_entries", .int(services.purge.purgedEntries.load(ordering: .relaxed))),
+            ("flags", flags()),
+            // Pools and their servers; per-server health state is added by the origin-pools work.
+            ("origins", .array(sites.map { site in
+                .object([
+                    ("pool", .string(site.poolName)),
+                    ("hosts", .array(site.hosts.map(JSONText.string))),
+                    ("servers", .array(site.servers.map { .object([("address", .string($0.description))]) })),
+                ])
+            })),
+        ])
+    }
+
+    private func flags() -> JSONText {
+        .object(services.flags.states().map { state in
+            (state.flag.rawValue, .object([("enabled", .bool(state.enabled)), ("manual", .bool(state.manual)), ("shed", .bool(state.shed))]))
+        })
+    }
+
+    private func setFlag(_ name: String, body: [UInt8], remote: String) -> AdminResponse {
+        guard let flag = FeatureFlag(rawValue: name) else {
+            let known = FeatureFlag.allCases.map(\.rawValue).joined(separator: ", ")
+            return .error(.notFound, "no flag \"\(name)\" (flags: \(known))")
+        }
+        let value = String(String(decoding: body, as: UTF8.self).filter { !$0.isWhitespace }).lowercased()
+        let on: Bool
+        switch value {
+        case "on", "true", "\"on\"", "1": on = true
+        case "off", "false", "\"off\"", "0": on = false
+        default: return .error(.badRequest, "expected the body \"on\" or \"off\", got \"\(value.prefix(40))\"", field: "body")
+        }
+        services.flags.setManual(flag, on: on)
+        logger.notice("flag set", metadata: ["by": "\(remote)", "flag": "\(name)", "on": "\(on)"])
+        return .json(flags())
+    }
+}

@@ -30,10 +30,11 @@ final class PageDelivery {
         return saveData ? .baseOnly : .full
     }
 
-    /// What goes before `</body>`: the full tier's tags, and preview's live-reload script.
-    var insertion: String {
+    /// What goes before `</body>`: the full tier's tags (only for a 200 page: an error page is not
+    /// enhanced), and preview's live-reload script.
+    func insertion(for status: HTTPResponseStatus) -> String {
         var parts: [String] = []
-        if tier == .full, !enhancements.isEmpty { parts.append(enhancements.tags) }
+        if tier == .full, status == .ok, !enhancements.isEmpty { parts.append(enhancements.tags) }
         if liveReload { parts.append(ProgressiveSettings.liveReloadScript) }
         return parts.joined(separator: "\n")
     }

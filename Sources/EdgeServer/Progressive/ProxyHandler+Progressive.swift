@@ -36,7 +36,7 @@ extension ProxyHandler {
         var headers = headers
         // Downstream caches must keep the tiers apart.
         headers.add(name: "vary", value: "Save-Data")
-        let insertion = page.insertion
+        let insertion = page.insertion(for: status)
         guard !insertion.isEmpty else { return headers }
         let coding = ContentCoding.of(headers[canonicalForm: "content-encoding"].map(String.init)) ?? .identity
         do {
@@ -48,7 +48,8 @@ extension ProxyHandler {
         headers.remove(name: "content-length")
         headers.remove(name: "accept-ranges")
         if let etag = headers.first(name: "etag") {
-            headers.replaceOrAdd(name: "etag", value: PageDelivery.etag(etag, suffix: page.tier == .full ? "+enhanced" : "+preview"))
+            let enhanced = page.tier == .full && status == .ok && !page.enhancements.isEmpty
+            headers.replaceOrAdd(name: "etag", value: PageDelivery.etag(etag, suffix: enhanced ? "+enhanced" : "+preview"))
         }
         return headers
     }

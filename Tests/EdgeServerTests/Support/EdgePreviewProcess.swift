@@ -33,21 +33,10 @@ struct EdgePreviewProcess {
     static func start(site: String) async throws -> EdgePreviewProcess {
         let directory = try TemporaryDirectory()
         let logPath = directory.path("access.log")
-        // `edge preview` always binds the admin API on the default 127.0.0.1:9090, which another edge
-        // started by a test running in parallel may hold for a while: wait for it (bounded), rather
-        // than fail at once. Nothing to wait for once preview takes an admin address of its own.
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let server = try await EdgeServeProcess.start { port in
-                    ["preview", site, "--listen", "127.0.0.1:\(port)", "--access-log", logPath]
-                }
-                return EdgePreviewProcess(server: server, accessLogPath: logPath, directory: directory)
-            } catch let error as EdgeProcess.Failure where error.description.contains("cannot listen on 127.0.0.1:9090") && attempt < 30 {
-                try await Task.sleep(for: .seconds(2))
-            }
+        let server = try await EdgeServeProcess.start { port in
+            ["preview", site, "--listen", "127.0.0.1:\(port)", "--access-log", logPath]
         }
+        return EdgePreviewProcess(server: server, accessLogPath: logPath, directory: directory)
     }
 
     /// The access log so far, one line per request.

@@ -20,6 +20,8 @@ public final class EdgeServer: Sendable {
         public var poolName: String
         public var servers: [OriginServer]
         public var upstream: UpstreamPolicy
+        /// Early Hints and enhancement tags for the site's pages; nil for a plain site.
+        public var progressive: ProgressiveSettings?
         /// Balancing, health checks, retries and the concurrency cap of the pool.
         public var resilience: PoolResilience
 
@@ -126,7 +128,7 @@ public final class EdgeServer: Sendable {
         })
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags, admin: configuration.admin, adminGroup: adminGroup)
+                                 metrics: metrics, flags: flags, progressive: configuration.sites.map(\.progressive), admin: configuration.admin, adminGroup: adminGroup)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)

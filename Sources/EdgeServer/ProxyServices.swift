@@ -27,11 +27,14 @@ final class ProxyServices: Sendable {
     /// Clients whose `PURGE` on the traffic listener is obeyed.
     let purgeAllow: AddressAllowList
     let compression: CompressionService
+    /// Progressive delivery per site (index into the configuration's sites).
+    let progressive: [ProgressiveSettings?]
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
-         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), progressive: [ProgressiveSettings?] = [],
          admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
+        self.progressive = progressive
         self.cache = cache
         self.coalescer = RequestCoalescer()
         self.router = router

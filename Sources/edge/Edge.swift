@@ -6,13 +6,14 @@ struct Edge: AsyncParsableCommand {
         commandName: "edge",
         abstract: "A caching HTTP edge server (CDN node).",
         discussion: """
-            With no arguments, edge explains how to start.
+            With no arguments, edge previews the bundled demo site (Sites/demo) on 127.0.0.1:8080.
+            Preview a static folder:      edge preview path/to/site
             Serve in front of an origin:  edge serve --listen 127.0.0.1:8080 --origin http://127.0.0.1:9000
             Serve from a config file:     edge serve --config edge.conf
             Check a config file:          edge check --config edge.conf
             Purge from the cache:         edge purge http://shop.example/a  (or --prefix, --tag, --all)
             """,
-        subcommands: [Serve.self, Check.self, Purge.self, Start.self],
+        subcommands: [Serve.self, Preview.self, Check.self, Purge.self, Start.self],
         defaultSubcommand: Start.self
     )
 }

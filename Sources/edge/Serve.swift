@@ -17,21 +17,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             exitWithConfigError(error)
         }
-        guard !config.pools.isEmpty else {
+        let servesFolders = config.sites.contains { if case .staticRoot = $0.target { true } else { false } }
+        guard !config.pools.isEmpty || servesFolders else {
             exitWithConfigError(ConfigError(file: options.config ?? "--origin", message: "no origin: give --origin URL or a [[pools]] table"))
         }
-        let level = Logger.Level(rawValue: config.logging.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        bootstrapLogging(config.logging.level)
         let logger = Logger(label: "edge")
-        for site in config.effectiveSites {
-            if case .staticRoot(let root) = site.target {
-                logger.warning("site \(site.hosts) with root \(root): static folder sites are not served yet; requests for these hosts get 421")
-            }
-        }
         let accessLog: AccessLog
         do {
             accessLog = try AccessLog(destination: config.logging.accessLog.description, format: config.logging.accessLogFormat == .json ? .json : .combined)
@@ -41,7 +32,15 @@ struct Serve: AsyncParsableCommand {
 
         // Before listening: once "serving on" is printed, SIGTERM must drain, not kill or go unnoticed.
         let signals = await SignalWaiter.install()
-        let server = EdgeServer(configuration: EdgeServer.Configuration(config), accessLog: accessLog, logger: logger)
+        let configuration: EdgeServer.Configuration
+        let folders: [StaticSiteOrigin]
+        do {
+            (configuration, folders) = try await EdgeServer.Configuration.serving(config)
+        } catch {
+            FileHandle.standardError.write(Data("edge: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let server = EdgeServer(configuration: configuration, accessLog: accessLog, logger: logger)
         do {
             try await server.start()
             for listener in server.listeners {
@@ -55,6 +54,7 @@ struct Serve: AsyncParsableCommand {
             let message = error is ListenError || error is CertificateError || error is AdminListenerError ? "\(error)" : "cannot listen: \(error)"
             FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
+            for folder in folders { await folder.stop() }
             throw ExitCode(1)
         }
         // SIGHUP re-reads the TLS certificates; open connections keep theirs.
@@ -69,6 +69,7 @@ struct Serve: AsyncParsableCommand {
         withExtendedLifetime(hangup) {}
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
         await server.drainAndStop()
+        for folder in folders { await folder.stop() }
         logger.info("stopped")
     }
 }

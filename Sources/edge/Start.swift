@@ -1,27 +1,41 @@
 import ArgumentParser
 import Foundation
 
-/// `edge` with no arguments. DESIGN.md wants the demo site preview here; until the demo site and
-/// `edge preview` exist, it says exactly what to run instead, and exits 0.
-struct Start: ParsableCommand {
+/// `edge` with no arguments: a preview of the bundled demo site (`Sites/demo`, found in the working
+/// directory or beside the executable's checkout). Without it, says how to start instead.
+struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "start", shouldDisplay: false)
 
-    func run() throws {
-        print("""
-            Edge — a caching HTTP edge server.
+    func run() async throws {
+        guard let demo = Self.findDemoSite() else {
+            print("""
+                Edge — a caching HTTP edge server.
 
-            The bundled demo preview is not built yet. To put Edge in front of an origin:
+                The demo site (Sites/demo) is not here. To preview a folder of your own:
 
-              edge serve --listen 127.0.0.1:8080 --origin http://127.0.0.1:9000
+                  edge preview path/to/site
 
-            then:  curl -i http://127.0.0.1:8080/   (the Cache-Status header tells hit or miss)
+                To put Edge in front of an origin:
 
-            With a config file (every key is documented in edge.conf.sample):
+                  edge serve --listen 127.0.0.1:8080 --origin http://127.0.0.1:9000
 
-              edge check --config edge.conf.sample
-              edge serve --config edge.conf
+                All commands: edge --help
+                """)
+            return
+        }
+        try await PreviewRunner(folder: demo, listen: "127.0.0.1:8080", accessLog: "stdout").run()
+    }
 
-            All commands: edge --help
-            """)
+    /// `Sites/demo` in the working directory, else in the checkout an executable under `.build/` came from.
+    static func findDemoSite() -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath + "/Sites/demo"]
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent("Sites/demo").path)
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/index.html") }
     }
 }

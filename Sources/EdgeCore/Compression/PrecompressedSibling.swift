@@ -31,6 +31,11 @@ public enum PrecompressedSibling {
         return Choice(path: chosenPath, coding: chosen)
     }
 
+    /// Whether any sibling coding of `path` exists (so its responses vary by Accept-Encoding).
+    public static func hasSiblings(_ path: String, codings: [ContentCoding] = [.br, .zstd, .gzip]) -> Bool {
+        codings.contains { coding in coding.fileSuffix.map { fileModificationDate(path + $0) != nil } ?? false }
+    }
+
     /// The modification time of a regular file, nil when there is none.
     public static func fileModificationDate(_ path: String) -> Date? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),

@@ -86,6 +86,7 @@ extension EdgeConfig {
             case .staticRoot(let root): out.set("root", .string(root))
             }
             if let compression = site.compression { out.set("compression", .bool(compression)) }
+            if let progressive = site.progressive { out.set("progressive", .string(progressive)) }
         }
 
         out.table("admin")

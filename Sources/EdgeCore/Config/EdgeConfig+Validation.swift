@@ -98,6 +98,9 @@ extension EdgeConfig {
                 }
             case .staticRoot(let root):
                 if root.isEmpty { throw invalid("\(key).root", "a static site needs a folder") }
+                if site.progressive != nil {
+                    throw invalid("\(key).progressive", "a static folder's manifest is its own progressive.json; progressive = \"…\" is for proxied sites")
+                }
             }
         }
     }

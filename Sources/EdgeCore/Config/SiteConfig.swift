@@ -6,6 +6,10 @@ public struct SiteConfig: Sendable, Codable, Equatable {
     public var target: SiteTarget = .pool("default")
     /// `compression = false` turns compression off for this site; nil follows `[compression] enabled`.
     public var compression: Bool?
+    /// For a proxied site: a progressive manifest (`progressive.json` format) naming the origin's
+    /// enhancement bundles, for Early Hints and deferred tags. A static folder's own
+    /// `progressive.json` is found without this.
+    public var progressive: String?
 
     public init(hosts: [String] = ["*"], target: SiteTarget = .pool("default"), compression: Bool? = nil) {
         self.hosts = hosts
@@ -18,6 +22,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         case pool
         case root
         case compression
+        case progressive
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,6 +31,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         let pool: String? = try c.optionalField(.pool)
         let root: String? = try c.optionalField(.root)
         compression = try c.optionalField(.compression)
+        progressive = try c.optionalField(.progressive)
         switch (pool, root) {
         case (let pool?, nil): target = .pool(pool)
         case (nil, let root?): target = .staticRoot(root)
@@ -47,6 +53,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         case .staticRoot(let path): try c.encode(path, forKey: .root)
         }
         try c.encodeIfPresent(compression, forKey: .compression)
+        try c.encodeIfPresent(progressive, forKey: .progressive)
     }
 }
 

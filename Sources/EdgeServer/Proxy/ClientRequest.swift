@@ -26,6 +26,8 @@ final class ClientRequest {
     var bodyOffset = 0
     /// Recodes the streamed body for this client (compression or decoding), when negotiated.
     var transform: BodyTransform?
+    /// Set for pages of progressive sites: tier, Early Hints and the body rewrite.
+    var page: PageDelivery?
     var bodyBytesReceived = 0
     var status = 0
     var bytesSent = 0

@@ -182,6 +182,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             return
         }
         request.route = route
+        startPageDelivery(request)
         if head.method == .PURGE {
             request.discardBody = true
             purge(request, host: host ?? "")
@@ -237,7 +238,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         request.responseStarted = true
         request.status = Int(status.code)
         request.cacheStatus = headers.first(name: "cache-status") ?? ""
-        var headers = headers
+        var headers = request.page == nil ? headers : pageHeaders(request, status: status, headers: headers)
         if request.head.version == .http1_0, !headers.contains(name: "connection"), !mustClose(request) {
             // HTTP/1.0 keeps a connection only when the response says so (RFC 9112 §9.3).
             headers.add(name: "connection", value: "keep-alive")
@@ -249,6 +250,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     /// `flush: false` when the end follows at once (a stored or generated body): one write for the whole response.
     func writeBody(_ request: ClientRequest, _ buffer: ByteBuffer, flush: Bool = true) {
         guard let context else { return }
+        if request.page?.rewriter != nil, writePageBody(request, buffer, flush: flush) { return }
         request.bytesSent += buffer.readableBytes
         if flush {
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -259,6 +261,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
 
     func writeEnd(_ request: ClientRequest) {
         guard let context, !request.responseEnded else { return }
+        if request.page?.rewriter != nil { finishPageBody(request) }
         request.responseEnded = true
         let close = mustClose(request)
         loopContext.accessLog.record(request.logEntry())

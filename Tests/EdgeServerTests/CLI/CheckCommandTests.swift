@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `edge check` and bare `edge`, run as the real executable.
 @Suite("edge check and edge with no arguments, as a process")
@@ -73,14 +76,18 @@ struct CheckCommandTests {
         Self.expectNoCrashOutput(outcome)
     }
 
-    @Test("edge with no arguments exits 0 and says to run edge serve")
-    func noArgumentsExplains() async throws {
-        let outcome = try await EdgeProcess.run([])
+    @Test("edge with no arguments previews the bundled demo site on 127.0.0.1:8080 and stops cleanly on SIGTERM")
+    func noArgumentsPreviewsDemo() async throws {
+        let process = try EdgeProcess([])
+        let line = try await process.waitForStdoutLine { $0.hasPrefix("edge: serving on") }
+        #expect(line == "edge: serving on http://127.0.0.1:8080")
+        let home = try await EdgeServeProcess.get(port: 8080, "/")
+        #expect(home.status == 200)
+        #expect(home.text.contains("<nav"), "the demo's home page: \(home.text.prefix(300))")
+        process.send(SIGTERM)
+        let outcome = try await process.waitForExit()
         #expect(outcome.exitCode == 0, "\(outcome)")
         #expect(!outcome.killedBySignal)
-        #expect(outcome.stdout.contains("edge serve --listen"), "\(outcome.stdout)")
-        #expect(outcome.stdout.contains("--origin"), "\(outcome.stdout)")
-        #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
     }
 
     /// A crash prints a backtrace or a fatal error; a clean error exit prints neither.

@@ -11,6 +11,8 @@ final class RawHTTPConnection {
         var status: Int
         var headers: [(String, String)]
         var body: [UInt8]
+        /// Informational (1xx) responses that came before this one, such as 103 Early Hints.
+        var interim: [Response] = []
 
         func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -49,22 +51,16 @@ final class RawHTTPConnection {
 
     /// Reads one response. `bodyExpected: false` for responses to HEAD.
     func readResponse(bodyExpected: Bool = true) throws -> Response {
-        var status = 0
-        var headers: [(String, String)] = []
-        // Skip informational (1xx) responses such as 100 Continue.
-        repeat {
-            let headText = try readHead()
-            var lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-            let statusLine = lines.removeFirst()
-            let parts = statusLine.split(separator: " ")
-            guard parts.count >= 2, let code = Int(parts[1]) else { throw Failure(description: "bad status line \(statusLine)") }
-            status = code
-            headers = lines.filter { !$0.isEmpty }.compactMap { line in
-                guard let colon = line.firstIndex(of: ":") else { return nil }
-                return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t"))
-            }
-        } while (100..<200).contains(status)
-        var response = Response(status: status, headers: headers, body: [])
+        var interim: [Response] = []
+        var head = try readStatusAndHeaders()
+        // Informational (1xx) responses such as 100 Continue and 103 Early Hints come first.
+        while (100..<200).contains(head.status) {
+            interim.append(head)
+            head = try readStatusAndHeaders()
+        }
+        var response = head
+        response.interim = interim
+        let status = response.status
         guard bodyExpected, status != 204, status != 304 else { return response }
         if let length = response.header("content-length").flatMap(Int.init) {
             response.body = try readExactly(length)
@@ -74,6 +70,20 @@ final class RawHTTPConnection {
             response.body = try readToEnd()
         }
         return response
+    }
+
+    /// One response head (status line and fields), without its body: an interim response, say.
+    func readStatusAndHeaders() throws -> Response {
+        let headText = try readHead()
+        var lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ")
+        guard parts.count >= 2, let code = Int(parts[1]) else { throw Failure(description: "bad status line \(statusLine)") }
+        let headers = lines.filter { !$0.isEmpty }.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t"))
+        }
+        return Response(status: code, headers: headers, body: [])
     }
 
     /// True when the peer has closed the connection (reads return end of file) within the timeout.

@@ -129,6 +129,22 @@ final class StreamingHTTPClient {
         return body
     }
 
+    /// Reads body bytes (of a stream that never ends, such as Server-Sent Events) until `marker`
+    /// has arrived; returns what arrived. Throws when the connection ends or the read timeout passes first.
+    func readUntil(_ marker: String) throws -> String {
+        while true {
+            let text = String(decoding: buffer[start...], as: UTF8.self)
+            if text.contains(marker) { return text }
+            let n = recv(fd, &chunk, chunk.count, 0)
+            guard n > 0 else { throw LoopbackFailure(description: "the stream ended before \"\(marker)\": \(text)") }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    struct LoopbackFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Waits for the peer to close, discarding anything it sends. False when the read timeout passes first.
     func waitForClose() -> Bool {
         while true {

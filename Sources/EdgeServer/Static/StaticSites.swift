@@ -1,0 +1,52 @@
+import EdgeCore
+import Foundation
+
+extension EdgeServer.Configuration {
+    /// The server's view of `config` with every site in it: proxied sites as `init(_:)` maps them
+    /// (with their progressive manifests), and each static-folder site served by a loopback
+    /// `StaticSiteOrigin` started here. The caller stops the origins after the server.
+    public static func serving(_ config: EdgeConfig, liveReload: Bool = false) async throws -> (EdgeServer.Configuration, [StaticSiteOrigin]) {
+        var configuration = EdgeServer.Configuration(config)
+        var proxied = configuration.sites.makeIterator()
+        var sites: [EdgeServer.SiteRoute] = []
+        var origins: [StaticSiteOrigin] = []
+        var compressionOff: Set<Int> = []
+        do {
+            for site in config.effectiveSites {
+                if site.compression == false { compressionOff.insert(sites.count) }
+                switch site.target {
+                case .pool:
+                    guard var route = proxied.next() else { continue }
+                    if let manifestPath = site.progressive {
+                        route.progressive = ProgressiveSettings(manifest: try Self.manifest(at: manifestPath))
+                    }
+                    sites.append(route)
+                case .staticRoot(let root):
+                    let folder = try StaticSite(root: root)
+                    let origin = try await StaticSiteOrigin(site: folder, liveReload: liveReload)
+                    origins.append(origin)
+                    var upstream = UpstreamPolicy()
+                    upstream.connectTimeout = .seconds(1)
+                    var route = EdgeServer.SiteRoute(hosts: site.hosts, poolName: "static:\(root)", servers: [origin.server], upstream: upstream)
+                    route.progressive = ProgressiveSettings(site: folder, liveReload: liveReload)
+                    sites.append(route)
+                }
+            }
+        } catch {
+            for origin in origins { await origin.stop() }
+            throw error
+        }
+        configuration.sites = sites
+        configuration.settings.compressionDisabledSites = compressionOff
+        return (configuration, origins)
+    }
+
+    private static func manifest(at path: String) throws(StaticSiteError) -> ProgressiveManifest {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StaticSiteError(path: path, message: "cannot read the file") }
+        do {
+            return try ProgressiveManifest.parse(data)
+        } catch {
+            throw StaticSiteError(path: path, message: error.description)
+        }
+    }
+}

@@ -19,7 +19,7 @@ enum CodingTools {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(tool) -d failed")
@@ -48,7 +48,7 @@ enum CodingTools {
         process.arguments = coding == "gzip" ? ["gzip", "-c", "-n", file.path] : coding == "br" ? ["brotli", "-c", file.path] : ["zstd", "-q", "-c", file.path]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ProcessLaunch.run(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return [UInt8](data)

@@ -71,7 +71,7 @@ final class EdgeProcess {
         process.standardInput = FileHandle.nullDevice
         stdout.attach(outPipe.fileHandleForReading)
         stderr.attach(errPipe.fileHandleForReading)
-        try process.run()
+        try ProcessLaunch.run(process)
     }
 
     deinit {

@@ -44,7 +44,7 @@ enum ExternalTool {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning {
             if Date() >= deadline {

@@ -13,17 +13,11 @@ enum CodingTools {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("edge-coded-\(UUID().uuidString)\(suffix)")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = coding == "identity" ? ["cat", file.path] : [tool, "-d", "-c"] + extra + [file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(tool) -d failed")
-        return [UInt8](data)
+        let outcome = coding == "identity"
+            ? try ExternalTool.runBlocking("cat", [file.path], timeoutSeconds: 120)
+            : try ExternalTool.runBlocking(tool, ["-d", "-c"] + extra + [file.path], timeoutSeconds: 120)
+        #expect(outcome.exitCode == 0, "\(tool) -d failed: \(outcome.stderr)")
+        return [UInt8](outcome.stdout)
     }
 
     /// Text that compresses like source code, `count` bytes long.
@@ -43,14 +37,9 @@ enum CodingTools {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("edge-plain-\(UUID().uuidString)")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = coding == "gzip" ? ["gzip", "-c", "-n", file.path] : coding == "br" ? ["brotli", "-c", file.path] : ["zstd", "-q", "-c", file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try ProcessLaunch.run(process)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](data)
+        let outcome = coding == "gzip" ? try ExternalTool.runBlocking("gzip", ["-c", "-n", file.path], timeoutSeconds: 120)
+            : coding == "br" ? try ExternalTool.runBlocking("brotli", ["-c", file.path], timeoutSeconds: 120)
+            : try ExternalTool.runBlocking("zstd", ["-q", "-c", file.path], timeoutSeconds: 120)
+        return [UInt8](outcome.stdout)
     }
 }

@@ -51,7 +51,7 @@ final class EdgeProcess {
         return try await process.waitForExit(timeoutSeconds: timeoutSeconds)
     }
 
-    private let process = Process()
+    private let process: ChildProcess
     private let stdout = OutputCollector()
     private let stderr = OutputCollector()
     let arguments: [String]
@@ -59,34 +59,41 @@ final class EdgeProcess {
     /// Starts `edge arguments`. `EDGE_*` variables of the test environment are dropped so they cannot leak in.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         self.arguments = arguments
-        process.executableURL = try Self.executable()
-        process.arguments = arguments
         var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EDGE_") }
         inherited.merge(environment) { _, new in new }
-        process.environment = inherited
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        stdout.attach(outPipe.fileHandleForReading)
-        stderr.attach(errPipe.fileHandleForReading)
-        try ProcessLaunch.run(process)
+        let outPipe = try OutputCollector.makePipe()
+        let errPipe = try OutputCollector.makePipe()
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            close(null)
+            close(outPipe.write)
+            close(errPipe.write)
+        }
+        do {
+            process = try ChildProcess(path: try Self.executable().path, arguments: arguments, environment: inherited,
+                                       stdin: null, stdout: outPipe.write, stderr: errPipe.write)
+        } catch {
+            close(outPipe.read)
+            close(errPipe.read)
+            throw error
+        }
+        stdout.attach(outPipe.read)
+        stderr.attach(errPipe.read)
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
+        process.send(SIGKILL)
+        // Reap it, so no zombie is left behind.
+        _ = process.termination
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var isRunning: Bool { process.isRunning }
     var stdoutText: String { stdout.text }
     var stderrText: String { stderr.text }
 
     func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.send(signal)
     }
 
     /// Waits until stdout has a line matching `predicate`, and returns it.
@@ -111,14 +118,15 @@ final class EdgeProcess {
         while process.isRunning || !stdout.isFinished || !stderr.isFinished {
             if Date() >= deadline {
                 let wasRunning = process.isRunning
-                if wasRunning { kill(process.processIdentifier, SIGKILL) }
+                if wasRunning { process.send(SIGKILL) }
                 throw Failure(description: "edge \(arguments) did not \(wasRunning ? "exit" : "close its output") within \(timeoutSeconds)s\nstdout: \(stdout.text)\nstderr: \(stderr.text)")
             }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
+        let termination = process.termination
         return Outcome(
-            exitCode: process.terminationStatus,
-            killedBySignal: process.terminationReason == .uncaughtSignal,
+            exitCode: termination?.status ?? -1,
+            killedBySignal: termination?.bySignal ?? false,
             stdout: stdout.text,
             stderr: stderr.text)
     }
@@ -130,8 +138,18 @@ final class EdgeProcess {
 private final class OutputCollector: Sendable {
     private let state = Mutex<(bytes: [UInt8], finished: Bool)>(([], false))
 
-    func attach(_ handle: FileHandle) {
-        let descriptor = handle.fileDescriptor
+    /// A pipe whose ends are closed in children (the child gets the write end as its 1 or 2).
+    static func makePipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        guard Glibc.pipe(&ends) == 0 else { throw EdgeProcess.Failure(description: "pipe failed (errno \(errno))") }
+        // Children are started with everything above 2 closed (ChildProcess); this is for anything else.
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        return (ends[0], ends[1])
+    }
+
+    /// Reads `descriptor` on a thread of its own until end of file, then closes it.
+    func attach(_ descriptor: Int32) {
         let thread = Thread { [self] in
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -140,9 +158,8 @@ private final class OutputCollector: Sendable {
                 guard count > 0 else { break }
                 state.withLock { $0.bytes += chunk[0..<count] }
             }
+            close(descriptor)
             state.withLock { $0.finished = true }
-            // Keeps the handle (and so the descriptor) open until reading is over.
-            withExtendedLifetime(handle) {}
         }
         thread.start()
     }

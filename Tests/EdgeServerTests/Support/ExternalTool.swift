@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a command-line tool (curl, openssl) to completion with a bounded wait, its output
 /// collected in files so a large body cannot block it on a full pipe.
@@ -29,32 +32,31 @@ enum ExternalTool {
         let directory = try TemporaryDirectory()
         let outPath = directory.path("stdout")
         let errPath = directory.path("stderr")
-        guard FileManager.default.createFile(atPath: outPath, contents: nil), FileManager.default.createFile(atPath: errPath, contents: nil) else {
-            throw Failure(description: "cannot create output files in \(directory.url.path)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        var inputPath = "/dev/null"
         if let stdin {
-            let input = try directory.write("stdin", "")
-            try stdin.write(to: URL(fileURLWithPath: input))
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-        } else {
-            process.standardInput = FileHandle.nullDevice
+            inputPath = directory.path("stdin")
+            try stdin.write(to: URL(fileURLWithPath: inputPath))
         }
-        try ProcessLaunch.run(process)
+        let input = open(inputPath, O_RDONLY | O_CLOEXEC)
+        let output = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let errors = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        defer {
+            for descriptor in [input, output, errors] where descriptor >= 0 { close(descriptor) }
+        }
+        guard input >= 0, output >= 0, errors >= 0 else { throw Failure(description: "cannot open the files for \(tool) in \(directory.url.path)") }
+        let process = try ChildProcess(path: path, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                                       stdin: input, stdout: output, stderr: errors)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning {
             if Date() >= deadline {
-                process.terminate()
+                process.send(SIGKILL)
+                _ = process.termination
                 throw Failure(description: "\(tool) \(arguments) did not finish within \(timeoutSeconds)s")
             }
-            Thread.sleep(forTimeInterval: 0.005)
+            usleep(2_000)
         }
         return Outcome(
-            exitCode: process.terminationStatus,
+            exitCode: process.termination?.status ?? -1,
             stdout: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(),
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }

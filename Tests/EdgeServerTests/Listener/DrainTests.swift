@@ -7,7 +7,7 @@ import Testing
 struct DrainTests {
     @Test("drainAndStop lets a slow request in flight finish and refuses new connections")
     func drainFinishesInFlight() async throws {
-        let origin = try await TestOrigin { _ in .init(headers: [("Cache-Control", "no-store")], body: "finished", delay: .milliseconds(1500)) }
+        let origin = try await TestOrigin { _ in .init(headers: [("Cache-Control", "no-store")], body: "finished", delay: .milliseconds(4000)) }
         let edge = try await EdgeHarness(origins: [origin]) { $0.settings.timeouts.drain = .seconds(10) }
         let port = edge.port
         let inFlight = Task {

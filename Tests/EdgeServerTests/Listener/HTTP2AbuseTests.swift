@@ -35,7 +35,7 @@ struct HTTP2AbuseTests {
         }) { edge, _ in try await body(edge) }
     }
 
-    @Test("a rapid-reset burst (CVE-2023-44487) gets GOAWAY and a closed connection, and other clients are served")
+    @Test("a rapid-reset burst (CVE-2023-44487) gets GOAWAY and a closed connection, and other clients are served", .memoryHeavy)
     func rapidReset() async throws {
         try await Self.withAbusableEdge { edge in
             let before = ResidentMemory.current() ?? 0

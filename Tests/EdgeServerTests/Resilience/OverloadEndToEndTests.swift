@@ -28,7 +28,7 @@ struct OverloadEndToEndTests {
     @Test("at the pool's cap a slow origin gets no more requests: the rest get 503 with Retry-After while cached hits are served")
     func poolCap() async throws {
         // The two slow requests must still be at the origin when the third arrives, even on a loaded machine.
-        try await withPool(count: 1, handler: Self.slow(.milliseconds(5000)), configure: { resilience, _ in
+        try await withPool(count: 1, handler: Self.slow(.milliseconds(3000)), configure: { resilience, _ in
             resilience.maxConcurrentRequests = 2
             resilience.queueSize = 0
         }) { pool in

@@ -59,7 +59,16 @@ func withEdge(
     configure: (inout EdgeServer.Configuration) -> Void = { _ in },
     _ body: (EdgeHarness, TestOrigin) async throws -> Void
 ) async throws {
-    let origin = try await TestOrigin(handler)
+    try await withEdge(in: try await TestOrigin(handler), configure: configure, body)
+}
+
+/// Runs `body` with an edge in front of `origin` (one started by the test: TLS, HTTP/2…), and
+/// stops both whatever happens.
+func withEdge(
+    in origin: TestOrigin,
+    configure: (inout EdgeServer.Configuration) -> Void = { _ in },
+    _ body: (EdgeHarness, TestOrigin) async throws -> Void
+) async throws {
     let edge: EdgeHarness
     do {
         edge = try await EdgeHarness(origins: [origin], configure: configure)

@@ -14,27 +14,12 @@ struct HTTP2OriginTests {
         _ body: (EdgeHarness, TestOrigin) async throws -> Void
     ) async throws {
         let origin = try await TestOrigin(tls: tls, http2: true, handler)
-        let edge: EdgeHarness
-        do {
-            edge = try await EdgeHarness(origins: [origin]) { configuration in
-                // One event loop: one connection per origin server.
-                configuration.eventLoops = 1
-                configuration.sites[0].upstream.http2 = true
-                configuration.sites[0].upstream.tls = upstreamTLS
-            }
-        } catch {
-            await origin.stop()
-            throw error
-        }
-        do {
-            try await body(edge, origin)
-        } catch {
-            await edge.stop()
-            await origin.stop()
-            throw error
-        }
-        await edge.stop()
-        await origin.stop()
+        try await withEdge(in: origin, configure: { configuration in
+            // One event loop: one connection per origin server.
+            configuration.eventLoops = 1
+            configuration.sites[0].upstream.http2 = true
+            configuration.sites[0].upstream.tls = upstreamTLS
+        }, body)
     }
 
     @Test("concurrent requests to an h2c origin travel as streams of one connection")

@@ -42,24 +42,11 @@ struct HTTPSOriginTests {
         let origin = try await TLSOrigin(certificates, names: names)
         var settings = settings
         if settings?.caFile == "CA" { settings?.caFile = certificates.caPath }
-        let edge: EdgeHarness
-        do {
-            edge = try await EdgeHarness(origins: [origin.origin]) { configuration in
-                configuration.sites[0].upstream.tls = settings
-            }
-        } catch {
-            await origin.origin.stop()
-            throw error
-        }
-        do {
+        try await withEdge(in: origin.origin, configure: { configuration in
+            configuration.sites[0].upstream.tls = settings
+        }) { edge, _ in
             try await body(edge, origin, certificates)
-        } catch {
-            await edge.stop()
-            await origin.origin.stop()
-            throw error
         }
-        await edge.stop()
-        await origin.origin.stop()
     }
 
     @Test("an https origin is verified against the configured CA under its server name, sent as SNI")

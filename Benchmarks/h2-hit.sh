@@ -63,7 +63,6 @@ http {
     uwsgi_temp_path $work/uwsgi-$2;
     scgi_temp_path $work/scgi-$2;
     keepalive_requests 100000000;
-    http2_max_requests 100000000;
     $1
 }
 CONF

@@ -2,18 +2,6 @@ import EdgeCore
 import NIOCore
 import NIOHTTP1
 
-/// What an origin fetch reports to the client connection that asked for it.
-protocol OriginFetchClient: AnyObject {
-    func fetch(_ fetch: OriginFetch, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus)
-    func fetch(_ fetch: OriginFetch, didReceiveBody buffer: ByteBuffer)
-    func fetchDidEnd(_ fetch: OriginFetch)
-    /// The origin's answer means the stored response should be served (after a 304, or stale on error).
-    func fetch(_ fetch: OriginFetch, serveStored response: CachedResponse, cacheStatus: CacheStatus)
-    func fetch(_ fetch: OriginFetch, didFail error: OriginError)
-    func fetchCanTakeMoreBody(_ fetch: OriginFetch)
-    var canTakeResponseBody: Bool { get }
-}
-
 /// One request to an origin and what becomes of its response: forwarded, stored, or both.
 ///
 /// Lives on the client connection's event loop. When the client goes away while a response is being
@@ -290,11 +278,11 @@ final class OriginFetch: OriginResponseDelegate {
         }
 
         if !Self.isSafe(plan.head.method), (200..<400).contains(status) {
-            invalidateAfterUnsafeMethod(status: status, headers: headers)
+            Self.invalidate(after: plan.head, status: status, headers: headers, cache: services.cache)
         }
 
         var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
-        if plan.storeAllowed, let key = plan.cacheKey, mayStore(status: status, headers: headers, cacheRequest: cacheRequest) {
+        if plan.storeAllowed, let key = plan.cacheKey, Self.mayStore(plan.head, status: status, headers: headers, cacheRequest: cacheRequest, settings: services.settings.policy) {
             let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
             let storedHeaders = Self.headersToStore(headers, settings: settings.policy)
             let bodyLimit = services.cache.maxBodyBytes(storedWith: storedHeaders)
@@ -456,60 +444,5 @@ final class OriginFetch: OriginResponseDelegate {
             }
         }
         client?.fetch(self, didFail: error)
-    }
-
-    private func invalidateAfterUnsafeMethod(status: Int, headers: HTTPHeaders) {
-        let host = RequestFilter.requestHost(plan.head) ?? ""
-        for target in Invalidation.targets(method: plan.head.method.rawValue, status: status, requestHost: host, requestTarget: plan.head.uri, responseHeaders: headers) {
-            services.cache.invalidate(CacheKey(host: target.host, target: target.pathAndQuery))
-        }
-    }
-
-    /// Storage rules (RFC 9111 §3); a POST response is stored for later GETs only as RFC 9110 §9.3.3 allows.
-    private func mayStore(status: Int, headers: HTTPHeaders, cacheRequest: CacheRequest) -> Bool {
-        let settings = services.settings.policy
-        if plan.head.method == .POST {
-            guard StoragePolicy.postResponseMayBeStored(
-                status: status, responseHeaders: headers, requestHost: RequestFilter.requestHost(plan.head) ?? "",
-                requestTarget: plan.head.uri, settings: settings) else { return false }
-        }
-        return StoragePolicy.unstorableReason(request: cacheRequest, status: status, responseHeaders: headers, settings: settings) == nil
-    }
-
-    /// The fields a shared cache may keep: those named by `private="..."` must not be stored, and
-    /// those named by `no-cache="..."` must not be reused without revalidation (RFC 9111 §5.2.2.4,
-    /// §5.2.2.7), so neither goes into the stored copy (a `Set-Cookie` must not reach other clients).
-    static func headersToStore(_ headers: HTTPHeaders, settings: CachePolicySettings) -> HTTPHeaders {
-        var stored = headers
-        let names = StoragePolicy.fieldsToStripBeforeStoring(headers, settings: settings)
-            + StoragePolicy.fieldsRequiringRevalidation(headers, settings: settings)
-        for name in names {
-            stored.remove(name: name)
-        }
-        return stored
-    }
-
-    /// RFC 9110 §9.2.2: only these may be retried automatically.
-    static func isIdempotent(_ method: HTTPMethod) -> Bool {
-        switch method {
-        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: return true
-        default: return false
-        }
-    }
-
-    static func isSafe(_ method: HTTPMethod) -> Bool {
-        switch method {
-        case .GET, .HEAD, .OPTIONS, .TRACE: return true
-        default: return false
-        }
-    }
-
-    static func remainingTTL(_ response: CachedResponse, now: EpochSeconds, settings: CachePolicySettings) -> Int {
-        if let freshness = response.freshness(for: settings) {
-            return freshness.remainingTTL(now: now)
-        }
-        let lifetime = Freshness.lifetime(status: response.status, headers: response.headers, settings: settings, responseTime: response.timing.responseTime)
-        let age = Freshness.currentAge(headers: response.headers, timing: response.timing, now: now)
-        return Int((lifetime - age).rounded(.down))
     }
 }

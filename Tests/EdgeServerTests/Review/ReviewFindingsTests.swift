@@ -300,26 +300,13 @@ private final class PacedOrigin: Sendable {
     private let listener: Int32
 
     init(pieces: [(Int, String)]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPConnection.Failure(description: "socket() failed") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard ok else {
+        let (fd, boundPort) = try LoopbackSocket.bindAnyPort()
+        guard listen(fd, 16) == 0 else {
             close(fd)
-            throw RawHTTPConnection.Failure(description: "bind() failed")
+            throw RawHTTPConnection.Failure(description: "listen() failed")
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         let script = pieces
         Thread {
             while true {

@@ -22,24 +22,13 @@ final class SaveDataProxy: Sendable {
     }
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPConnection.Failure(description: "socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound, listen(fd, 64) == 0 else {
+        let (fd, boundPort) = try LoopbackSocket.bindAnyPort()
+        guard listen(fd, 64) == 0 else {
             close(fd)
             throw RawHTTPConnection.Failure(description: "the Save-Data proxy cannot listen on loopback")
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         Thread { [self] in acceptLoop() }.start()
     }
 

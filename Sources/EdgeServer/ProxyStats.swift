@@ -4,6 +4,8 @@ import Synchronization
 final class ProxyStats: Sendable {
     let requests = Atomic<Int>(0)
     let hits = Atomic<Int>(0)
+    /// Of `hits`, those the stored-hit shortcut answered from the client's bytes.
+    let shortcutHits = Atomic<Int>(0)
     let misses = Atomic<Int>(0)
     let staleServed = Atomic<Int>(0)
     let revalidations = Atomic<Int>(0)

@@ -21,6 +21,18 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// For an origin-form target already split from its request: `host` normalised as `normaliseHost`
+    /// does it (kept per connection by callers), the target's bytes normalised here. A target without
+    /// percent escapes or a fragment is its own normal form and is taken as it is.
+    public init(normalisedHost: String, originFormTarget target: UnsafeRawBufferPointer) {
+        self.host = normalisedHost
+        if target.first == UInt8(ascii: "/"), !target.contains(UInt8(ascii: "%")), !target.contains(UInt8(ascii: "#")) {
+            self.pathAndQuery = String(decoding: target, as: UTF8.self)
+        } else {
+            self.pathAndQuery = Self.normalisePathAndQuery(String(decoding: target, as: UTF8.self))
+        }
+    }
+
     /// For purge and invalidation: `http://shop.example/a?x=1`. nil without a scheme or a host.
     public init?(absoluteURL: String) {
         guard let parsed = Self.splitAbsolute(absoluteURL), !parsed.authority.isEmpty else { return nil }
@@ -45,7 +57,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         return (String(afterScheme[..<authorityEnd]), String(afterScheme[authorityEnd...]))
     }
 
-    static func normaliseHost(_ authority: String) -> String {
+    public static func normaliseHost(_ authority: String) -> String {
         var host = Substring(authority)
         if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
         host = Substring(host.trimmingHTTPWhitespace())

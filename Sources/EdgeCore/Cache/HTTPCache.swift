@@ -40,8 +40,13 @@ public final class HTTPCache: Sendable {
     }
 
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {
+        lookup(key) { $0.select(for: requestHeaders) }
+    }
+
+    /// `select` picks the variant for the request (Vary) from the URL's stored variants.
+    public func lookup(_ key: CacheKey, select: (CachedVariants) -> CachedResponse?) -> Lookup {
         guard let stored = store.get(key) else { return .uriMiss }
-        if let response = stored.select(for: requestHeaders) {
+        if let response = select(stored) {
             switch purgeIndex.generation(of: response.purgeEpoch) {
             case .current: return .found(response)
             case .purged: return .uriMiss

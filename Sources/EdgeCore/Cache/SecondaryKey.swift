@@ -23,8 +23,13 @@ public struct SecondaryKey: Sendable, Hashable {
     /// Does this stored variant match a new request? Every named field must have the same normalised
     /// value; a field absent from both matches, absent from one only does not.
     public func matches(_ requestHeaders: HTTPHeaders) -> Bool {
+        matches { requestHeaders[$0] }
+    }
+
+    /// `fieldLines(name)`: the request's lines of the (lowercase) field `name`, empty when absent.
+    public func matches(fieldLines: (String) -> [String]) -> Bool {
         zip(varyNames, values).allSatisfy { name, value in
-            Self.normalisedValue(of: name, in: requestHeaders) == value
+            Self.normalisedValue(of: name, lines: fieldLines(name)) == value
         }
     }
 
@@ -35,7 +40,10 @@ public struct SecondaryKey: Sendable, Hashable {
     /// All field lines combined with ",", list members trimmed, inner whitespace runs collapsed,
     /// so `a,b`, `a, b` and two lines `a` / `b` are equal. Accept-* members are also lowercased and sorted.
     static func normalisedValue(of name: String, in headers: HTTPHeaders) -> String? {
-        let lines = headers[name]
+        normalisedValue(of: name, lines: headers[name])
+    }
+
+    static func normalisedValue(of name: String, lines: [String]) -> String? {
         guard !lines.isEmpty else { return nil }
         let unordered = unorderedCaseInsensitiveFields.contains(name)
         var members: [String] = []

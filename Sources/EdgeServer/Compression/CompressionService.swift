@@ -60,6 +60,20 @@ final class CompressionService: Sendable {
         return settings.enabled && CompressionRules.mayCompress(status: status, headers: headers, bodyLength: bodyLength, settings: settings) ? .identity : nil
     }
 
+    /// The codings a stored response can go out in: its own and the forms kept beside it; with `mayMake`
+    /// also identity and the codings the edge may make for it now.
+    func codingsOnOffer(_ stored: CachedResponse, storedCoding: ContentCoding, site: Int?, mayMake: Bool) -> [ContentCoding] {
+        var available = [storedCoding] + stored.encodings.codings
+        if mayMake {
+            available.append(.identity)
+            let compressible = storedCoding == .identity || decodedIsCompressible(headers: stored.headers)
+            if compressible, mayMakeCodings(site: site) {
+                available += settings.codings
+            }
+        }
+        return available
+    }
+
     /// Whether the decoded form of a response the origin sent coded is worth compressing again.
     func decodedIsCompressible(headers: HTTPHeaders) -> Bool {
         var decoded = headers

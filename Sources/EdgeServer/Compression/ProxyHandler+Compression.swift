@@ -27,14 +27,7 @@ extension ProxyHandler {
             return false
         }
         let accept = AcceptEncoding(request.head.headers)
-        var available = [storedCoding] + stored.encodings.codings
-        if mayMake {
-            available.append(.identity)
-            let compressible = storedCoding == .identity || compression.decodedIsCompressible(headers: stored.headers)
-            if compressible, compression.mayMakeCodings(site: request.route?.site) {
-                available += compression.settings.codings
-            }
-        }
+        let available = compression.codingsOnOffer(stored, storedCoding: storedCoding, site: request.route?.site, mayMake: mayMake)
         guard var chosen = accept.negotiate(available) else {
             if !mayMake { return false }
             respondError(request, status: .notAcceptable, message: "no acceptable content coding (Accept-Encoding refuses identity)", close: false)

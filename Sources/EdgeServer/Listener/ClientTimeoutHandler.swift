@@ -28,6 +28,7 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
     /// When the connection is cut unless a request is in progress by then.
     private var deadline = NIODeadline.distantFuture
     private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
@@ -41,6 +42,7 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if context.channel.isActive {
             arm(context, idleTimeout)
         }
@@ -68,6 +70,17 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
         default:
             context.triggerUserOutboundEvent(event, promise: promise)
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Every request read so far is answered (the stored-hit shortcut answers without the events).
+    func requestsAnswered() {
+        guard let context, state != .inRequest else { return }
+        state = .idle
+        arm(context, idleTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -69,10 +69,14 @@ struct TrafficPipeline: Sendable {
         limits.maxHeaderFieldSize = settings.limits.maxHeaderBytes
         limits.maxHeaderFieldCount = settings.limits.maxHeaderCount
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle))
+        let timeouts = ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle)
+        try pipeline.addHandler(timeouts)
+        let shortcut = StoredHitShortcut(services: services, loopContext: loop.value, drain: drain, timeouts: timeouts)
+        try pipeline.addHandler(shortcut)
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(FullPathResponses(handover: shortcut.handover))
         try pipeline.addHandler(ProtocolErrorResponder())
         try pipeline.addHandler(ClosingConnectionGate())
         if let admission {

@@ -32,17 +32,37 @@ final class TrafficMetrics: Sendable {
         if bytesSent > 0 { bytes.increment(by: bytesSent) }
     }
 
+    /// A fresh hit answered by the stored-hit shortcut: its counter without reading the status back.
+    func recordFreshHit(bytesSent: Int) {
+        hit.increment()
+        if bytesSent > 0 { bytes.increment(by: bytesSent) }
+    }
+
     private func counter(for cacheStatus: String) -> CoreMetrics.Counter {
         let utf8 = cacheStatus.utf8
         if utf8.starts(with: "edge; hit".utf8) {
-            return cacheStatus.contains("stale") ? stale : hit
+            return Self.mentions(cacheStatus, "stale") ? stale : hit
         }
         if utf8.starts(with: "edge; fwd=stale".utf8) {
-            return cacheStatus.contains("fwd-status=304") ? revalidated : stale
+            return Self.mentions(cacheStatus, "fwd-status=304") ? revalidated : stale
         }
         if utf8.starts(with: "edge; fwd=".utf8) {
-            return cacheStatus.contains("miss") ? miss : bypass
+            return Self.mentions(cacheStatus, "miss") ? miss : bypass
         }
         return bypass
+    }
+
+    /// A byte search: Foundation's `contains` went through NSString on every request.
+    private static func mentions(_ text: String, _ word: StaticString) -> Bool {
+        let needle = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        var text = text
+        return text.withUTF8 { haystack in
+            guard haystack.count >= needle.count else { return false }
+            for start in 0...(haystack.count - needle.count)
+            where haystack[start] == needle[0] && needle.elementsEqual(haystack[start..<start + needle.count]) {
+                return true
+            }
+            return false
+        }
     }
 }

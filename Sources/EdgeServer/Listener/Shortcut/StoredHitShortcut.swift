@@ -1,0 +1,240 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// Answers the commonest request an edge sees, a plain GET or HEAD for a fresh stored response,
+/// straight from the bytes the client sent: one strict scan of the head, one cache lookup, one write
+/// of the head serialised from fields prepared at store time and the stored body, untouched.
+///
+/// It sits in front of the HTTP decoder of an HTTP/1.1 connection. Every request it is not certain
+/// of (a miss, a stale entry, a conditional or range request, unusual syntax, a progressive page) goes
+/// to the full pipeline, which answers it exactly as before: the shortcut only ever takes requests
+/// whose answer it can give byte for byte as the full path would.
+///
+/// While requests it handed over are unanswered, later requests follow them down the full path so
+/// that responses keep their order; once all are answered (`FullPathResponses` counts the ends) the
+/// shortcut takes over again. Bytes it cannot find the end of a head in are held back (up to the
+/// header limit) so that the decoder only ever sees whole requests; a head it cannot vouch for at
+/// all hands the connection to the full path for good.
+final class StoredHitShortcut: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    /// Shared with `FullPathResponses`, on the connection's event loop.
+    final class Handover {
+        /// Requests handed to the full path whose responses have not ended yet.
+        var outstanding = 0
+    }
+
+    private let services: ProxyServices
+    private let loopContext: LoopContext
+    private let drain: DrainSignal
+    private let timeouts: ClientTimeoutHandler
+    let handover = Handover()
+    /// After a head the scan cannot vouch for, everything goes to the full path.
+    private var fullPathOnly = false
+    /// The start of a head whose end has not arrived yet.
+    private var pending: ByteBuffer?
+    private var clientAddress = "-"
+    private var route: HostRoute?
+    private var lastAcceptEncoding: (bytes: [UInt8], parsed: AcceptEncoding)?
+    /// When the bytes being answered arrived; only kept while the access log is on.
+    private var readAt: NIODeadline?
+
+    /// What a Host value led to last time: connections rarely change it.
+    private struct HostRoute {
+        var hostBytes: [UInt8]
+        var site: Int
+        var keyHost: String
+        var progressive: ProgressiveSettings?
+    }
+
+    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
+        self.services = services
+        self.loopContext = loopContext
+        self.drain = drain
+        self.timeouts = timeouts
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if let address = context.channel.remoteAddress?.ipAddress {
+            clientAddress = address
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if fullPathOnly {
+            context.fireChannelRead(data)
+            return
+        }
+        if var held = pending {
+            pending = nil
+            held.writeBuffer(&buffer)
+            buffer = held
+        }
+        readAt = loopContext.accessLog.log.isEnabled ? .now() : nil
+        var answered = false
+        while buffer.readableBytes > 0 {
+            let scan = buffer.withUnsafeReadableBytes { PlainRequestHead.scan($0) }
+            switch scan {
+            case .incomplete:
+                hold(context, buffer)
+                finish(context, answered: answered)
+                return
+            case .unsupported:
+                handOverForGood(context, buffer, answered: answered)
+                return
+            case .complete(let head):
+                if handover.outstanding > 0 || head.needsFullPath || !answer(context, head, in: buffer) {
+                    handOver(context, buffer, answered: answered)
+                    return
+                }
+                answered = true
+                buffer.moveReaderIndex(forwardBy: head.length)
+            }
+        }
+        finish(context, answered: answered)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending = nil
+        context.fireChannelInactive()
+    }
+
+    private func finish(_ context: ChannelHandlerContext, answered: Bool) {
+        guard answered else { return }
+        context.flush()
+        if pending == nil, handover.outstanding == 0 {
+            timeouts.requestsAnswered()
+        }
+    }
+
+    /// A partial head waits for the rest, unless it is already longer than any head may be.
+    private func hold(_ context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+        if buffer.readableBytes > services.settings.limits.maxHeaderBytes + services.settings.limits.maxRequestLine {
+            handOverForGood(context, buffer, answered: false)
+        } else {
+            pending = buffer
+        }
+    }
+
+    /// Passes whole heads on to the full path, counting them; a partial head at the end is held back.
+    private func handOver(_ context: ChannelHandlerContext, _ buffer: ByteBuffer, answered: Bool) {
+        var rest = buffer
+        var whole = 0
+        scanning: while rest.readableBytes > 0 {
+            switch rest.withUnsafeReadableBytes({ PlainRequestHead.scan($0) }) {
+            case .complete(let head):
+                whole += head.length
+                rest.moveReaderIndex(forwardBy: head.length)
+                handover.outstanding += 1
+            case .incomplete:
+                break scanning
+            case .unsupported:
+                handOverForGood(context, buffer, answered: answered)
+                return
+            }
+        }
+        if answered { context.flush() }
+        if rest.readableBytes > 0 { hold(context, rest) }
+        if let heads = buffer.getSlice(at: buffer.readerIndex, length: whole), whole > 0 {
+            context.fireChannelRead(wrapInboundOut(heads))
+        }
+    }
+
+    private func handOverForGood(_ context: ChannelHandlerContext, _ buffer: ByteBuffer, answered: Bool) {
+        fullPathOnly = true
+        if answered { context.flush() }
+        context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    // MARK: Answering a stored hit
+
+    /// Writes the response and returns true, or returns false having written nothing.
+    private func answer(_ context: ChannelHandlerContext, _ head: PlainRequestHead, in buffer: ByteBuffer) -> Bool {
+        let limits = services.settings.limits
+        guard context.channel.isWritable, !drain.isDraining, head.fieldCount <= limits.maxHeaderCount,
+              head.length <= limits.maxHeaderBytes, head.target.count + 14 <= limits.maxRequestLine,
+              let hostRange = head.host else { return false }
+        return buffer.withUnsafeReadableBytes { bytes in
+            guard let route = route(for: UnsafeRawBufferPointer(rebasing: bytes[hostRange])) else { return false }
+            let target = UnsafeRawBufferPointer(rebasing: bytes[head.target])
+            // Pages of progressive sites get Early Hints, a tier and a rewrite: the full path's work.
+            if route.progressive != nil, PageDelivery.looksLikePage(Self.path(of: target)) {
+                return false
+            }
+            let key = CacheKey(normalisedHost: route.keyHost, originFormTarget: target)
+            let found = services.cache.lookup(key) { variants in
+                variants.variants.first { variant in
+                    variant.secondaryKey.varyNames.isEmpty
+                        || variant.secondaryKey.matches { PlainRequestHead.fieldValues(named: $0, in: bytes, head: head) }
+                }
+            }
+            guard case .found(let stored) = found else { return false }
+            let now = ProxyServices.now()
+            let policy = services.settings.policy
+            guard HTTPResponseStatus.mayHaveBody(stored.status),
+                  case .fresh = LookupPolicy.evaluate(request: Self.plainRequest, stored: stored, now: now, settings: policy).decision,
+                  let freshness = stored.freshness(for: policy),
+                  let hit = PreparedHit.choose(stored, accept: { acceptEncoding(head, bytes) }, site: route.site, compression: services.compression)
+            else { return false }
+
+            let cacheStatus = CacheStatus.hit(ttl: freshness.remainingTTL(now: now)).headerValue
+            var out = context.channel.allocator.buffer(capacity: 512)
+            hit.writeHead(into: &out, cacheStatus: cacheStatus, age: Int(max(0, freshness.currentAge(now: now)).rounded(.down)))
+            context.write(NIOAny(out), promise: nil)
+            let bodyBytes = head.method == .head ? 0 : hit.body.readableBytes
+            if bodyBytes > 0 {
+                context.write(NIOAny(hit.body), promise: nil)
+            }
+            record(head, bytes, status: hit.status, cacheStatus: cacheStatus, bodyBytes: bodyBytes, now: now)
+            return true
+        }
+    }
+
+    /// The request a lookup sees: the scan sent every request with directives down the full path.
+    private static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
+
+    private func route(for host: UnsafeRawBufferPointer) -> HostRoute? {
+        if let route, route.hostBytes.elementsEqual(host) { return route }
+        let value = String(decoding: host, as: UTF8.self)
+        guard RequestGuard.isValidHost(value), let found = services.router.route(host: value) else { return nil }
+        let progressive = found.site < services.progressive.count ? services.progressive[found.site] : nil
+        let route = HostRoute(hostBytes: Array(host), site: found.site, keyHost: CacheKey.normaliseHost(value), progressive: progressive)
+        self.route = route
+        return route
+    }
+
+    private func acceptEncoding(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> AcceptEncoding? {
+        guard let range = head.acceptEncoding else { return nil }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if let last = lastAcceptEncoding, last.bytes.elementsEqual(value) { return last.parsed }
+        let parsed = AcceptEncoding(fieldValues: [String(decoding: value, as: UTF8.self)])
+        lastAcceptEncoding = (Array(value), parsed)
+        return parsed
+    }
+
+    private static func path(of target: UnsafeRawBufferPointer) -> String {
+        let end = target.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex
+        return String(decoding: UnsafeRawBufferPointer(rebasing: target[..<end]), as: UTF8.self)
+    }
+
+    /// The counters, metrics and access-log line the full path keeps for a hit.
+    private func record(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer, status: Int, cacheStatus: String, bodyBytes: Int, now: EpochSeconds) {
+        services.stats.requests.wrappingAdd(1, ordering: .relaxed)
+        services.stats.hits.wrappingAdd(1, ordering: .relaxed)
+        services.stats.shortcutHits.wrappingAdd(1, ordering: .relaxed)
+        services.trafficMetrics.recordFreshHit(bytesSent: bodyBytes)
+        let clientAddress = self.clientAddress
+        loopContext.accessLog.record(AccessLog.Entry(
+            client: clientAddress,
+            method: head.method == .head ? "HEAD" : "GET",
+            target: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.target]), as: UTF8.self),
+            version: "HTTP/1.1", status: status, bytes: bodyBytes, durationSeconds: readAt.map { Double((NIODeadline.now() - $0).nanoseconds) / 1_000_000_000 } ?? 0, cacheStatus: cacheStatus,
+            origin: nil,
+            referer: PlainRequestHead.fieldValues(named: "referer", in: bytes, head: head).first,
+            userAgent: PlainRequestHead.fieldValues(named: "user-agent", in: bytes, head: head).first,
+            time: now))
+    }
+}

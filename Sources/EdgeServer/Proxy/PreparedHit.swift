@@ -1,0 +1,61 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// What a whole hit (no conditionals, no range) on a stored response sends when everything it needs
+/// was prepared at store time: the client's fields but the per-hit ones, and the body in the chosen
+/// coding. The same choice `serveNegotiated` and `serveStored` make, for the stored-hit shortcut.
+struct PreparedHit {
+    var status: Int
+    var fields: HTTPHeaders
+    var body: ByteBuffer
+
+    /// nil when the hit needs the full response path: its coding is not worked out yet, must be
+    /// made, is refused (406), or goes out without prepared fields.
+    /// `accept` is the request's Accept-Encoding, nil when it has none.
+    static func choose(_ stored: CachedResponse, accept: () -> AcceptEncoding?, site: Int?, compression: CompressionService) -> PreparedHit? {
+        guard let prepared = stored.preparedClientHeaders else { return nil }
+        let identity = PreparedHit(status: stored.status, fields: prepared, body: stored.body)
+        let storedCoding: ContentCoding
+        switch stored.encodings.negotiation {
+        case .none: return identity
+        case .unknown: return nil
+        case .from(let coding): storedCoding = coding
+        }
+        guard let accept = accept() else {
+            return storedCoding == .identity ? identity : nil
+        }
+        let available = compression.codingsOnOffer(stored, storedCoding: storedCoding, site: site, mayMake: true)
+        guard let chosen = accept.negotiate(available) else { return nil }
+        if chosen == storedCoding {
+            return storedCoding == .identity ? identity : nil
+        }
+        guard let encoded = stored.encodings.body(for: chosen), let fields = encoded.preparedClientHeaders else { return nil }
+        return PreparedHit(status: 200, fields: fields, body: encoded.body)
+    }
+
+    /// Writes the HTTP/1.1 head: status line, prepared fields, then Cache-Status and Age, in the order
+    /// `ResponseFilter.forStoredHit` gives them on the full path.
+    func writeHead(into buffer: inout ByteBuffer, cacheStatus: String, age: Int) {
+        if status == 200 {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            buffer.writeStaticString("HTTP/1.1 ")
+            buffer.writeString(String(status))
+            buffer.writeStaticString(" ")
+            buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+        for (name, value) in fields {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("cache-status: ")
+        buffer.writeString(cacheStatus)
+        buffer.writeStaticString("\r\nage: ")
+        buffer.writeString(String(age))
+        buffer.writeStaticString("\r\n\r\n")
+    }
+}

@@ -76,6 +76,15 @@ let package = Package(
             ],
             path: "Benchmarks/PurgeBenchmark"
         ),
+        .executableTarget(
+            name: "HotPathBenchmark",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HotPathBenchmark"
+        ),
         .testTarget(
             name: "EdgeCoreTests",
             dependencies: [

@@ -3,7 +3,35 @@ import EdgeCore
 import NIOHTTP1
 
 enum ParsingCases {
-    static var all: [BenchmarkCase] { keyCases + cacheControlCases + acceptEncodingCases }
+    static var all: [BenchmarkCase] { keyCases + shortcutCases + cacheControlCases + acceptEncodingCases }
+
+    // MARK: The stored-hit shortcut's per-request parsing (StoredHitShortcut, on raw bytes)
+
+    /// A browser's GET as it arrives on the wire.
+    static let browserHead = Array(("GET /assets/app.js HTTP/1.1\r\nHost: shop.example\r\n"
+        + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36\r\n"
+        + "Accept: */*\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-GB,en;q=0.9\r\n"
+        + "Referer: https://shop.example/\r\nSec-Fetch-Mode: no-cors\r\n\r\n").utf8)
+
+    static var shortcutCases: [BenchmarkCase] {
+        [
+            BenchmarkCase(name: "shortcut.scan", summary: "PlainRequestHead.scan of a browser's 8-field GET") {
+                { iterations in
+                    for _ in 0..<iterations {
+                        opaque(browserHead).withUnsafeBytes { blackHole(PlainRequestHead.scan($0)) }
+                    }
+                }
+            },
+            BenchmarkCase(name: "shortcut.key", summary: "CacheKey(normalisedHost:originFormTarget:) from the target's bytes") {
+                let target = Array("/assets/app.js".utf8)
+                return { iterations in
+                    for _ in 0..<iterations {
+                        opaque(target).withUnsafeBytes { blackHole(CacheKey(normalisedHost: opaque("shop.example"), originFormTarget: $0)) }
+                    }
+                }
+            },
+        ]
+    }
 
     // MARK: Cache key (ProxyHandler builds one per request from Host and the request-target)
 

@@ -38,7 +38,7 @@ public struct PlainRequestHead: Sendable, Equatable {
     /// stored response gives (RFC 9111 §4, RFC 9110 §13-14), the connection, or how the edge treats it.
     static let fullPathFields: [[UInt8]] = [
         "cache-control", "pragma", "authorization", "if-match", "if-none-match", "if-modified-since",
-        "if-unmodified-since", "if-range", "range", "connection", "expect", "upgrade", "te", "keep-alive",
+        "if-unmodified-since", "if-range", "range", "expect", "upgrade", "te", "keep-alive",
         "save-data", "trailer", "http2-settings", "proxy-connection",
     ].map { Array($0.utf8) }
 
@@ -103,6 +103,11 @@ public struct PlainRequestHead: Sendable, Equatable {
             } else if equalsLowercase(name, "content-length") || equalsLowercase(name, "transfer-encoding") {
                 // A body: where this request ends is the full parser's call.
                 return .unsupported
+            } else if equalsLowercase(name, "connection") {
+                // Browsers send `Connection: keep-alive`, which HTTP/1.1 implies; any other option is the full path's.
+                if !equalsLowercase(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), "keep-alive") {
+                    head.needsFullPath = true
+                }
             } else if name.contains(UInt8(ascii: "_")) || fullPathFields.contains(where: { equalsLowercase(name, $0) }) {
                 head.needsFullPath = true
             }

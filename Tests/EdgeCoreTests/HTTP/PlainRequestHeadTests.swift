@@ -72,12 +72,18 @@ struct PlainRequestHeadTests {
     @Test("fields a stored hit cannot answer alone send the request down the full path", arguments: [
         "If-None-Match: \"x\"", "if-modified-since: Sun, 29 Nov 2026 09:00:00 GMT", "Range: bytes=0-1",
         "Cache-Control: no-cache", "Pragma: no-cache", "Authorization: Basic eA==", "Connection: close",
+        "Connection: keep-alive, Upgrade",
         "Expect: 100-continue", "Save-Data: on", "Upgrade: h2c", "Host: second", "Accept-Encoding: br\r\nAccept-Encoding: gzip",
         "X_Forwarded: a", "X-Text: caf\u{E9}",
     ])
     func needsFullPath(_ field: String) throws {
         let head = try #require(Self.complete("GET / HTTP/1.1\r\nHost: a\r\n\(field)\r\n\r\n"))
         #expect(head.needsFullPath)
+    }
+
+    @Test("Connection: keep-alive, which HTTP/1.1 implies, keeps a request on the shortcut")
+    func keepAlive() throws {
+        #expect(try !#require(Self.complete("GET / HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive\r\n\r\n")).needsFullPath)
     }
 
     @Test("a request without Host or with a fragment goes down the full path")

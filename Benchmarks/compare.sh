@@ -432,7 +432,7 @@ md "## Edge side by side with nginx and Varnish" "" \
     "Each server under test on core 0 (\`taskset -c 0\`): Edge (release, \`event_loops = 1\`, access log off, stored" \
     "br/gzip variants), nginx (1 worker, \`proxy_cache\`, gzip level $NGINX_GZIP_LEVEL per response), Varnish (malloc, stores gzip)." \
     "wrk (-t1) / h2load on core 1, as is the origin (nginx serving the fixtures). Targets measured one at a time," \
-    "alternately round by round; medians of $ROUNDS rounds of $DURATION after a $WARMUP warm-up; errors = socket errors +" \
+    "alternately round by round; medians over $ROUNDS round(s) of $DURATION after a $WARMUP warm-up; errors = socket errors +" \
     "non-2xx/3xx (wrk) or failed requests (h2load), summed. Every response checked (hit, encoding, size) before every run."
 
 if [ "$SCENARIOS" != memory ]; then

@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# Edge side by side with nginx proxy_cache and Varnish (issue 8): the server under test on core 0,
+# the load generator on core 1, the targets measured one at a time and alternately round by round
+# (A B C, A B C, ...); the median per target and the ratios Edge/nginx and Edge/Varnish.
+#
+#   Benchmarks/compare.sh                                      # everything (about 20 minutes)
+#   ROUNDS=1 DURATION=2s SCENARIOS=hit-1k,h2 Benchmarks/compare.sh
+#   SKIP_BUILD=1 EDGE=/path/to/edge MARKDOWN_OUT=compare.md Benchmarks/compare.sh
+#
+# Scenarios (SCENARIOS, comma-separated, default all, run in this order):
+#   hit-1k, hit-16k, hit-256k  cached identity hits, wrk -t1 -c64 --latency
+#   hit-1k-512                 cached 1 KiB hits at 512 connections
+#   js-br                      100 KiB JavaScript: Edge br and Edge identity vs nginx and Varnish gzip
+#   js-gzip                    the same asset with Accept-Encoding: gzip for every target
+#   h2                         1 KiB hits over HTTP/2, h2load 64 connections x 10 streams, h2c and TLS
+#   miss                       unique URLs: Edge vs nginx proxying without cache vs the origin directly
+#   memory                     resident size before and after caching OBJECTS small objects
+#
+# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; 13 ports from it), OBJECTS
+# (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per fill), EDGE_CACHE_SIZE
+# (4GiB), VARNISH_STORAGE (4G), NGINX_GZIP_LEVEL (6), UNIQUE_BODY_BYTES (64), ASSET (the JavaScript;
+# default 100 KiB of this repo's Swift sources), SKIP_BUILD=1, EDGE (binary; default
+# .build/release/edge), MARKDOWN_OUT (also write the report there), KEEP_WORK=1 (keep configs, logs).
+#
+# Servers: the origin is nginx (1 worker, on core 1 with the load generator: only miss and memory
+# runs reach it) serving generated fixtures with `Cache-Control: max-age=3600`. On core 0: Edge
+# (release, event_loops = 1, access log off, compression on: stored br/gzip variants), one nginx
+# process (1 worker; proxy_cache on HTTP/1.1, `http2` cleartext and TLS, gzip per response; and a
+# proxy without cache), Varnish (malloc storage, stores gzip for compressible types,
+# feature=+http2). Every response is checked (hit, encoding, size) before each measured run; a
+# target that is not serving hits stops the script. Stops only the processes it started.
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# The command as given, for the report (only knobs set in the environment).
+command_line=""
+for knob in ROUNDS DURATION WARMUP SCENARIOS BASE_PORT OBJECTS MEMORY_VARNISH FILL_TIMEOUT EDGE_CACHE_SIZE \
+    VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE MARKDOWN_OUT; do
+    if [ -n "${!knob+x}" ]; then command_line+="$knob=$(printf '%q' "${!knob}") "; fi
+done
+command_line+="Benchmarks/compare.sh"
+
+ALL_SCENARIOS="hit-1k,hit-16k,hit-256k,hit-1k-512,js-br,js-gzip,h2,miss,memory"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
+BASE_PORT=${BASE_PORT:-9700}
+OBJECTS=${OBJECTS:-1000000}
+MEMORY_VARNISH=${MEMORY_VARNISH:-1}
+FILL_TIMEOUT=${FILL_TIMEOUT:-900}
+EDGE_CACHE_SIZE=${EDGE_CACHE_SIZE:-4GiB}
+VARNISH_STORAGE=${VARNISH_STORAGE:-4G}
+NGINX_GZIP_LEVEL=${NGINX_GZIP_LEVEL:-6}
+UNIQUE_BODY_BYTES=${UNIQUE_BODY_BYTES:-64}
+H2_CLIENTS=64
+H2_STREAMS=10
+
+ORIGIN_PORT=$BASE_PORT
+EDGE_PORT=$((BASE_PORT + 1)); EDGE_H2C_PORT=$((BASE_PORT + 2)); EDGE_TLS_PORT=$((BASE_PORT + 3))
+EDGE_ADMIN_PORT=$((BASE_PORT + 4))
+NGINX_PORT=$((BASE_PORT + 5)); NGINX_H2C_PORT=$((BASE_PORT + 6)); NGINX_TLS_PORT=$((BASE_PORT + 7))
+NGINX_NOCACHE_PORT=$((BASE_PORT + 8)); VARNISH_PORT=$((BASE_PORT + 9))
+EDGE_MEM_PORT=$((BASE_PORT + 10)); EDGE_MEM_ADMIN_PORT=$((BASE_PORT + 11)); VARNISH_MEM_PORT=$((BASE_PORT + 12))
+
+# shellcheck source=Benchmarks/compare/lib.sh
+source Benchmarks/compare/lib.sh
+# shellcheck source=Benchmarks/compare/servers.sh
+source Benchmarks/compare/servers.sh
+# shellcheck source=Benchmarks/compare/memory.sh
+source Benchmarks/compare/memory.sh
+LUA=$PWD/Benchmarks/compare/unique.lua
+
+IFS=',' read -ra selected <<<"$SCENARIOS"
+for s in "${selected[@]}"; do
+    [[ ",$ALL_SCENARIOS," == *",$s,"* ]] || die "unknown scenario '$s' (known: $ALL_SCENARIOS)"
+done
+wants() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number"
+[[ $OBJECTS =~ ^[1-9][0-9]*$ ]] || die "OBJECTS must be a positive number"
+
+need_tools nginx:nginx-light varnishd:varnish wrk:wrk h2load:nghttp2-client curl:curl openssl:openssl \
+    pgrep:procps taskset:util-linux
+NGINX=$(command -v nginx)
+[ "$(nproc)" -ge 2 ] || die "needs 2 cores (server on core 0, load generator on core 1)"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    log "building Edge (release)"
+    swift build -c release --product edge >&2
+fi
+EDGE=${EDGE:-$PWD/.build/release/edge}
+[ -x "$EDGE" ] || die "no Edge binary at $EDGE"
+
+for port in $(seq "$BASE_PORT" $((BASE_PORT + 12))); do
+    ! port_in_use "$port" || die "port $port is in use: pick another BASE_PORT"
+done
+
+work=$(mktemp -d)
+cleanup() {
+    stop_all
+    if [ "${KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+make_fixtures
+TICK=$(getconf CLK_TCK)
+
+report=$work/report.md
+md() { printf '%s\n' "$@" >>"$report"; }
+goals=()
+# A row of the closing table: what, measured value, comparison ("ge"/"le"), goal.
+goal() { # $1 = what, $2 = measured, $3 = ge|le, $4 = goal
+    local met
+    met=$(awk -v m="$2" -v op="$3" -v g="$4" 'BEGIN {
+        if (m == "-" || m == "") print "-"; else if (op == "ge") print (m + 0 >= g + 0 ? "yes" : "no"); else print (m + 0 <= g + 0 ? "yes" : "no") }')
+    local sign="≥"
+    [ "$3" = le ] && sign="≤"
+    goals+=("| $1 | $2 | $sign $4 | $met |")
+}
+
+# --- targets and runs ---------------------------------------------------------------------------
+
+declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER SAMPLES
+# tool: wrk (HTTP/1.1), unique (wrk with a new path per request), h2c or tls (h2load).
+target() { # $1 = name, $2 = label, $3 = tool, $4 = server, $5 = url, $6 = checks, $7 = request header
+    T_LABEL[$1]=$2; T_TOOL[$1]=$3; T_SERVER[$1]=$4; T_URL[$1]=$5; T_CHECKS[$1]=$6; T_HEADER[$1]=${7:-}
+}
+
+# Checks a target's response; dies when it is not what the run is meant to measure.
+check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check new)
+    local t=$1 url=${T_URL[$1]} port
+    local -a args=()
+    [ -n "${T_HEADER[$t]}" ] && args+=(-H "${T_HEADER[$t]}")
+    case ${T_TOOL[$t]} in
+        wrk) args+=("$url") ;;
+        unique) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
+        h2c) args+=(--http2-prior-knowledge "$url") ;;
+        tls) port=${url##*:}; port=${port%%/*}; args+=(--http2 --resolve "bench.test:$port:127.0.0.1" "$url") ;;
+    esac
+    expect_response "${T_LABEL[$t]}" "${T_CHECKS[$t]}" "${args[@]}"
+}
+
+# One load run against a target; prints "req/s p99_ms MiB/s errors requests server_cpu_us_per_request".
+run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
+    local t=$1 conns=$2 duration=$3 url=${T_URL[$1]} pid before after out parsed port
+    pid=${PID[${T_SERVER[$t]}]}
+    local -a cmd=()
+    case ${T_TOOL[$t]} in
+        wrk|unique)
+            cmd=(wrk -t1 -c"$conns" -d"$duration" --latency)
+            [ -n "${T_HEADER[$t]}" ] && cmd+=(-H "${T_HEADER[$t]}")
+            if [ "${T_TOOL[$t]}" = unique ]; then
+                cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "${cmd[@]}" -s "$LUA")
+            fi
+            cmd+=("$url") ;;
+        h2c) cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" "$url") ;;
+        tls)
+            port=${url##*:}; port=${port%%/*}
+            cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" --connect-to="127.0.0.1:$port" "$url") ;;
+    esac
+    before=$(cpu_ticks "$pid")
+    out=$(taskset -c 1 "${cmd[@]}" 2>&1)
+    after=$(cpu_ticks "$pid")
+    case ${T_TOOL[$t]} in
+        h2c|tls) parsed=$(parse_h2load <<<"$out") ;;
+        *) parsed=$(parse_wrk <<<"$out") ;;
+    esac
+    awk -v p="$parsed" -v ticks="$((after - before))" -v hz="$TICK" 'BEGIN {
+        split(p, f, " "); printf "%s %.1f\n", p, (f[5] > 0 ? ticks * 1e6 / hz / f[5] : 0) }'
+}
+
+# Warms every target up, then runs ROUNDS rounds of every target in turn, checking each response first.
+measure() { # $1 = scenario, $2 = connections, rest = targets
+    local sc=$1 conns=$2 t round sample
+    shift 2
+    log "== $sc"
+    for t in "$@"; do
+        check_target "$t" warm || die "$sc: ${T_LABEL[$t]} is not serving what this run measures"
+        run_load "$t" "$conns" "$WARMUP" "$sc-warm" >/dev/null
+    done
+    for round in $(seq "$ROUNDS"); do
+        for t in "$@"; do
+            check_target "$t" "r$round" || die "$sc: ${T_LABEL[$t]} is not serving what this run measures"
+            sample=$(run_load "$t" "$conns" "$DURATION" "$sc-r$round")
+            SAMPLES[$sc/$t]+="$sample"$'\n'
+            log "  round $round ${T_LABEL[$t]}: $sample  (req/s p99ms MiB/s errors requests cpu_us/req)"
+        done
+    done
+}
+
+values() { awk -v i="$3" 'NF {print $i}' <<<"${SAMPLES[$1/$2]}"; }   # scenario, target, field
+med() { local v; mapfile -t v < <(values "$@"); median "${v[@]}"; }
+total() { values "$@" | awk '{s += $1} END {print s + 0}'; }
+RPS=1 P99=2 MIB=3 ERR=4 CPU=6
+
+table() { # $1 = scenario, $2 = heading, rest = targets
+    local sc=$1 t rounds p99
+    md "" "### $2" "" "| target | req/s (median) | rounds | p99 | MiB/s | errors | server CPU µs/req |" \
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    shift 2
+    for t in "$@"; do
+        rounds=$(values "$sc" "$t" $RPS | while read -r v; do group "$v"; done | paste -sd '/' | sed 's|/| / |g')
+        p99=$(med "$sc" "$t" $P99)
+        [ "$p99" = "-" ] || p99="$p99 ms"
+        md "| ${T_LABEL[$t]} | $(group "$(med "$sc" "$t" $RPS)") | $rounds | $p99 | $(med "$sc" "$t" $MIB) | $(total "$sc" "$t" $ERR) | $(med "$sc" "$t" $CPU) |"
+    done
+}
+r() { ratio "$(med "$1" "$2" "$4")" "$(med "$1" "$3" "$4")"; }   # scenario, a, b, field
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+hit_targets() { # $1 = path, $2 = size
+    local same="^HTTP/1.1 200|size=$2|!^content-encoding"
+    target edge "Edge" wrk edge "http://127.0.0.1:$EDGE_PORT$1" "$same|^cache-status: edge; hit"
+    target nginx "nginx proxy_cache" wrk nginx "http://127.0.0.1:$NGINX_PORT$1" "$same|^x-cache-status: HIT"
+    target varnish "Varnish" wrk varnish "http://127.0.0.1:$VARNISH_PORT$1" "$same|^x-varnish: [0-9]+ [0-9]+|^age: "
+}
+
+hit_scenario() { # $1 = scenario, $2 = path, $3 = size, $4 = connections, $5 = heading
+    local sc=$1
+    hit_targets "$2" "$3"
+    measure "$sc" "$4" edge nginx varnish
+    table "$sc" "$5" edge nginx varnish
+    md "" "Edge/nginx: **$(r "$sc" edge nginx $RPS)** req/s, $(r "$sc" edge nginx $MIB) MiB/s, p99 $(r "$sc" edge nginx $P99)×," \
+        "CPU/req $(r "$sc" edge nginx $CPU)×; Edge/Varnish: **$(r "$sc" edge varnish $RPS)** req/s, $(r "$sc" edge varnish $MIB) MiB/s," \
+        "p99 $(r "$sc" edge varnish $P99)×, CPU/req $(r "$sc" edge varnish $CPU)×."
+}
+
+scenario_hit_1k() {
+    hit_scenario hit-1k /1k 1024 64 "Cached 1 KiB hits, HTTP/1.1, 64 connections (wrk -t1 -c64)"
+    goal "1 KiB hits, 64 conns: req/s Edge/nginx" "$(r hit-1k edge nginx $RPS)" ge 1.2
+    goal "1 KiB hits, 64 conns: req/s Edge/Varnish" "$(r hit-1k edge varnish $RPS)" ge 1.0
+    goal "1 KiB hits, 64 conns: p99 Edge/nginx" "$(r hit-1k edge nginx $P99)" le 1.0
+}
+scenario_hit_16k() {
+    hit_scenario hit-16k /16k 16384 64 "Cached 16 KiB hits, HTTP/1.1, 64 connections"
+}
+scenario_hit_256k() {
+    hit_scenario hit-256k /256k 262144 64 "Cached 256 KiB hits, HTTP/1.1, 64 connections"
+    goal "256 KiB hits: MiB/s Edge/nginx" "$(r hit-256k edge nginx $MIB)" ge 1.0
+}
+scenario_hit_1k_512() {
+    hit_scenario hit-1k-512 /1k 1024 512 "Cached 1 KiB hits, HTTP/1.1, 512 connections (wrk -t1 -c512)"
+    goal "1 KiB hits, 512 conns: req/s Edge/nginx" "$(r hit-1k-512 edge nginx $RPS)" ge 1.2
+    goal "1 KiB hits, 512 conns: req/s Edge/Varnish" "$(r hit-1k-512 edge varnish $RPS)" ge 1.0
+    goal "1 KiB hits, 512 conns: p99 Edge/nginx" "$(r hit-1k-512 edge nginx $P99)" le 1.0
+}
+
+js_targets() {
+    local url=/app.js ok="^HTTP/1.1 200"
+    target edge-br "Edge, br (stored)" wrk edge "http://127.0.0.1:$EDGE_PORT$url" \
+        "$ok|^cache-status: edge; hit|^content-encoding: br" "Accept-Encoding: br"
+    target edge-gzip "Edge, gzip (stored)" wrk edge "http://127.0.0.1:$EDGE_PORT$url" \
+        "$ok|^cache-status: edge; hit|^content-encoding: gzip" "Accept-Encoding: gzip"
+    target edge-identity "Edge, identity" wrk edge "http://127.0.0.1:$EDGE_PORT$url" \
+        "$ok|^cache-status: edge; hit|!^content-encoding|size=$JS_SIZE"
+    target nginx-gzip "nginx proxy_cache, gzip (per response)" wrk nginx "http://127.0.0.1:$NGINX_PORT$url" \
+        "$ok|^x-cache-status: HIT|^content-encoding: gzip" "Accept-Encoding: gzip"
+    target varnish-gzip "Varnish, gzip (stored)" wrk varnish "http://127.0.0.1:$VARNISH_PORT$url" \
+        "$ok|^x-varnish: [0-9]+ [0-9]+|^age: |^content-encoding: gzip" "Accept-Encoding: gzip"
+}
+
+scenario_js_br() {
+    js_targets
+    measure js-br 64 edge-br edge-identity nginx-gzip varnish-gzip
+    table js-br "100 KiB JavaScript ($JS_SIZE bytes): Edge with Accept-Encoding: br; nginx and Varnish (no br) with gzip; 64 connections" \
+        edge-br edge-identity nginx-gzip varnish-gzip
+    md "" "Edge br / Varnish gzip: **$(r js-br edge-br varnish-gzip $RPS)**; Edge br / nginx gzip: **$(r js-br edge-br nginx-gzip $RPS)**;" \
+        "Edge br / Edge identity: **$(r js-br edge-br edge-identity $RPS)** (req/s)."
+    goal "100 KiB JS: req/s Edge br / Varnish gzip" "$(r js-br edge-br varnish-gzip $RPS)" ge 1.0
+    goal "100 KiB JS: req/s Edge br / Edge identity" "$(r js-br edge-br edge-identity $RPS)" ge 0.9
+}
+
+scenario_js_gzip() {
+    js_targets
+    measure js-gzip 64 edge-gzip nginx-gzip varnish-gzip
+    table js-gzip "100 KiB JavaScript, Accept-Encoding: gzip, 64 connections" edge-gzip nginx-gzip varnish-gzip
+    md "" "Edge/nginx: **$(r js-gzip edge-gzip nginx-gzip $RPS)**; Edge/Varnish: **$(r js-gzip edge-gzip varnish-gzip $RPS)** (req/s)."
+}
+
+scenario_h2() {
+    local hit="^HTTP/2 200|size=1024" list=(edge-h2c nginx-h2c) varnish_note
+    target edge-h2c "Edge, h2c" h2c edge "http://127.0.0.1:$EDGE_H2C_PORT/1k" "$hit|^cache-status: edge; hit"
+    target nginx-h2c "nginx, http2 cleartext" h2c nginx "http://127.0.0.1:$NGINX_H2C_PORT/1k" "$hit|^x-cache-status: HIT"
+    target varnish-h2c "Varnish, h2c (feature=+http2)" h2c varnish "http://127.0.0.1:$VARNISH_PORT/1k" \
+        "$hit|^x-varnish: [0-9]+ [0-9]+|^age: "
+    target edge-tls "Edge, TLS (ALPN h2)" tls edge "https://bench.test:$EDGE_TLS_PORT/1k" "$hit|^cache-status: edge; hit"
+    target nginx-tls "nginx, TLS http2" tls nginx "https://bench.test:$NGINX_TLS_PORT/1k" "$hit|^x-cache-status: HIT"
+    if check_target varnish-h2c probe 2>"$work/logs/varnish-h2c.check"; then
+        list+=(varnish-h2c)
+        varnish_note=""
+    else
+        varnish_note="Varnish h2c (prior knowledge, feature=+http2) did not serve hits here, so it is left out: $(tr '\n' ' ' <"$work/logs/varnish-h2c.check" | cut -c1-200)"
+        log "$varnish_note"
+    fi
+    list+=(edge-tls nginx-tls)
+    measure h2 0 "${list[@]}"
+    table h2 "Cached 1 KiB hits over HTTP/2 (h2load -c$H2_CLIENTS -m$H2_STREAMS)" "${list[@]}"
+    md "" "h2c Edge/nginx: **$(r h2 edge-h2c nginx-h2c $RPS)**; TLS Edge/nginx: **$(r h2 edge-tls nginx-tls $RPS)**."
+    if [ -n "$varnish_note" ]; then md "" "$varnish_note"; else md "" "h2c Edge/Varnish: **$(r h2 edge-h2c varnish-h2c $RPS)**."; fi
+    md "" "Same throwaway P-256 certificate for both TLS listeners; h2load prints no percentiles."
+    goal "HTTP/2 1 KiB hits, h2c: req/s Edge/nginx" "$(r h2 edge-h2c nginx-h2c $RPS)" ge 1.0
+    goal "HTTP/2 1 KiB hits, TLS: req/s Edge/nginx" "$(r h2 edge-tls nginx-tls $RPS)" ge 1.0
+}
+
+scenario_miss() {
+    local ok="^HTTP/1.1 200|size=$UNIQUE_BODY_BYTES"
+    target edge "Edge (miss, stores)" unique edge "http://127.0.0.1:$EDGE_PORT" "$ok|^cache-status: edge; fwd=(uri-)?miss"
+    target nginx-proxy "nginx proxy, no cache" unique nginx "http://127.0.0.1:$NGINX_NOCACHE_PORT" "$ok|!^x-cache-status"
+    target origin "origin directly (nginx)" unique origin "http://127.0.0.1:$ORIGIN_PORT" "$ok"
+    measure miss 64 edge nginx-proxy origin
+    table miss "Misses: a new URL per request ($UNIQUE_BODY_BYTES-byte cacheable body), 64 connections" edge nginx-proxy origin
+    md "" "During these runs the origin runs on core 1 alongside wrk (the proxy alone on core 0), so the request rate" \
+        "may be bounded by core 1; the server's own CPU per request is the cost. For the origin row it is the origin's CPU." \
+        "" "Cost Edge/nginx proxy (CPU µs/req): **$(r miss edge nginx-proxy $CPU)**; by request rate (nginx req/s ÷ Edge req/s):" \
+        "$(r miss nginx-proxy edge $RPS)."
+    goal "misses: CPU per request Edge/nginx proxy" "$(r miss edge nginx-proxy $CPU)" le 1.5
+}
+
+# --- run ----------------------------------------------------------------------------------------
+
+seconds() { awk -v d="$1" 'BEGIN {n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n}'; }
+runs=0
+for s in hit-1k hit-16k hit-256k hit-1k-512 js-gzip miss; do
+    if wants "$s"; then runs=$((runs + 3)); fi
+done
+if wants js-br; then runs=$((runs + 4)); fi
+if wants h2; then runs=$((runs + 5)); fi
+log "about $(awk -v r="$runs" -v n="$ROUNDS" -v d="$(seconds "$DURATION")" -v w="$(seconds "$WARMUP")" \
+    'BEGIN {printf "%.0f", r * (n * d + w + 1)}') s of load runs$(if wants memory; then echo ", plus the memory fills"; fi)"
+
+model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+swift_v=$(swift --version 2>&1 || echo "swift not on PATH"); swift_v=${swift_v%%$'\n'*}
+swift_v=${swift_v#*Swift version }
+varnish_v=$(varnishd -V 2>&1); varnish_v=${varnish_v%%$'\n'*}
+edge_rev="-"
+if [[ $EDGE == */.build/* ]] && git -C "${EDGE%%/.build/*}" rev-parse --short HEAD >/dev/null 2>&1; then
+    edge_rev=$(git -C "${EDGE%%/.build/*}" rev-parse --short HEAD)
+    [ -z "$(git -C "${EDGE%%/.build/*}" status --porcelain --untracked-files=no)" ] || edge_rev+=" (with uncommitted changes)"
+fi
+md "## Edge side by side with nginx and Varnish" "" \
+    "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Machine: $(nproc) cores, ${model:-unknown CPU}, Linux $(uname -r)," \
+    "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $varnish_v, Swift ${swift_v}, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(h2load --version | head -1)." \
+    "Edge: \`$EDGE\`, source $edge_rev." "" \
+    "Command: \`$command_line\` (ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP, scenarios $SCENARIOS)." "" \
+    "Each server under test on core 0 (\`taskset -c 0\`): Edge (release, \`event_loops = 1\`, access log off, stored" \
+    "br/gzip variants), nginx (1 worker, \`proxy_cache\`, gzip level $NGINX_GZIP_LEVEL per response), Varnish (malloc, stores gzip)." \
+    "wrk (-t1) / h2load on core 1, as is the origin (nginx serving the fixtures). Targets measured one at a time," \
+    "alternately round by round; medians over $ROUNDS round(s) of $DURATION after a $WARMUP warm-up; errors = socket errors +" \
+    "non-2xx/3xx (wrk) or failed requests (h2load), summed. Every response checked (hit, encoding, size) before every run."
+
+if [ "$SCENARIOS" != memory ]; then
+    start_origin
+    start_nginx_proxy
+    start_varnish varnish "$VARNISH_PORT"
+    start_edge edge "$EDGE_PORT" "$EDGE_ADMIN_PORT" "$EDGE_H2C_PORT" "$EDGE_TLS_PORT"
+else
+    start_origin
+fi
+for s in ${ALL_SCENARIOS//,/ }; do
+    if wants "$s"; then "scenario_${s//-/_}"; fi
+done
+
+md "" "### Issue 8 targets" "" "| target | measured | goal | met |" "| --- | ---: | ---: | --- |" "${goals[@]}"
+cat "$report"
+if [ -n "${MARKDOWN_OUT:-}" ]; then cp "$report" "$MARKDOWN_OUT"; log "report written to $MARKDOWN_OUT"; fi

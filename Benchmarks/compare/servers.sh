@@ -1,0 +1,171 @@
+# Configurations and start-up of the servers Benchmarks/compare.sh measures: the nginx origin, one
+# nginx proxy process (proxy_cache on HTTP/1.1, h2c and TLS, plus a proxy without cache), Varnish
+# and Edge. Sourced, not run; expects `work`, the *_PORT variables and the knobs of compare.sh.
+# shellcheck shell=bash disable=SC2154,SC2034  # work, ports and knobs come from compare.sh
+
+pids=()
+declare -A PID
+
+# Starts a server in the background pinned to one core and remembers its pid under a name.
+start_server() { # $1 = name, $2 = core, rest = command
+    local name=$1 core=$2
+    shift 2
+    taskset -c "$core" "$@" >"$work/logs/$name.log" 2>&1 &
+    PID[$name]=$!
+    pids+=("$!")
+}
+
+# Stops one server started by start_server (and only that one).
+stop_server() { # $1 = name
+    local pid=${PID[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "PID[$1]"
+}
+
+stop_all() {
+    local i
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+
+# Generated fixtures: incompressible identity objects, a JavaScript asset of real text, a certificate.
+make_fixtures() {
+    mkdir -p "$work/www" "$work/cache" "$work/logs"
+    chmod 755 "$work" "$work/www"
+    head -c 1024 /dev/urandom >"$work/www/1k"
+    head -c 16384 /dev/urandom >"$work/www/16k"
+    head -c 262144 /dev/urandom >"$work/www/256k"
+    if [ -n "${ASSET:-}" ]; then
+        cp "$ASSET" "$work/www/app.js"
+    else
+        # As Benchmarks/compression.sh does: 100 KiB of this repo's Swift sources as the text.
+        (set +o pipefail; find Sources -name '*.swift' -print0 | sort -z | xargs -0 cat 2>/dev/null | head -c 102400 >"$work/www/app.js")
+    fi
+    chmod 644 "$work/www"/*
+    JS_SIZE=$(stat -c %s "$work/www/app.js")
+    UNIQUE_BODY=$(head -c "$UNIQUE_BODY_BYTES" /dev/zero | tr '\0' 'u')
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=bench.test" \
+        -addext "subjectAltName=DNS:bench.test" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+}
+
+nginx_conf() { # $1 = name, $2 = http block contents
+    local user=""
+    # As root, workers would run as nobody and could neither read the fixtures nor write the cache.
+    [ "$(id -u)" = 0 ] && user="user root;"
+    cat <<CONF
+daemon off;
+$user
+worker_processes 1;
+pid $work/nginx-$1.pid;
+error_log $work/logs/error-$1.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    default_type application/octet-stream;
+    types { application/javascript js; }
+    client_body_temp_path $work/body-$1;
+    proxy_temp_path $work/proxy-$1;
+    fastcgi_temp_path $work/fastcgi-$1;
+    uwsgi_temp_path $work/uwsgi-$1;
+    scgi_temp_path $work/scgi-$1;
+    keepalive_requests 100000000;
+    $2
+}
+CONF
+}
+
+# The origin: the fixtures, and a small cacheable body for any path under /u/ and /m/ (miss and
+# memory runs).
+write_origin_conf() {
+    nginx_conf origin "server { listen 127.0.0.1:$ORIGIN_PORT; root $work/www;
+        location / { add_header Cache-Control \"max-age=3600\"; }
+        location ~ ^/(u|m)/ { add_header Cache-Control \"max-age=3600\"; return 200 \"$UNIQUE_BODY\"; } }" \
+        >"$work/origin.conf"
+}
+
+# One nginx process: proxy_cache on HTTP/1.1, h2c and TLS (gzip on responses, as nginx does it:
+# per response), and a plain proxy without cache for the miss runs.
+write_nginx_proxy_conf() {
+    local pass="proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";"
+    nginx_conf proxy "proxy_cache_path $work/cache levels=1:2 keys_zone=hit:32m max_size=4g;
+    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
+    gzip on; gzip_types application/javascript; gzip_comp_level $NGINX_GZIP_LEVEL; gzip_vary on; gzip_proxied any;
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    server { listen 127.0.0.1:$NGINX_PORT; listen 127.0.0.1:$NGINX_H2C_PORT http2; listen 127.0.0.1:$NGINX_TLS_PORT ssl http2;
+        location / { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache hit;
+                     add_header X-Cache-Status \$upstream_cache_status always; } }
+    server { listen 127.0.0.1:$NGINX_NOCACHE_PORT; location / { $pass } }" >"$work/proxy.conf"
+}
+
+# Varnish's defaults (http_gzip_support on) plus do_gzip for compressible types: it stores the gzip
+# variant and gunzips it for clients that do not accept gzip.
+write_varnish_vcl() {
+    cat >"$work/varnish.vcl" <<VCL
+vcl 4.1;
+backend default { .host = "127.0.0.1"; .port = "$ORIGIN_PORT"; }
+sub vcl_backend_response {
+    if (beresp.http.Content-Type ~ "javascript|^text/") { set beresp.do_gzip = true; }
+}
+VCL
+}
+
+edge_conf() { # $1 = http port, $2 = admin port, $3 = h2c port (optional), $4 = TLS port (optional)
+    cat <<CONF
+[server]
+listen = ["127.0.0.1:$1"]
+${3:+h2c_listen = [\"127.0.0.1:$3\"]}
+event_loops = 1
+drain_timeout = "1s"
+CONF
+    if [ -n "${4:-}" ]; then
+        cat <<CONF
+[tls]
+listen = ["127.0.0.1:$4"]
+certificates = [{ cert = "$work/cert.pem", key = "$work/key.pem" }]
+CONF
+    fi
+    cat <<CONF
+[cache]
+memory_size = "$EDGE_CACHE_SIZE"
+[[pools]]
+name = "origin"
+servers = [{ url = "http://127.0.0.1:$ORIGIN_PORT" }]
+[admin]
+listen = "127.0.0.1:$2"
+[logging]
+access_log = "off"
+level = "warning"
+[compression]
+enabled = true
+CONF
+}
+
+start_origin() {
+    write_origin_conf
+    # On core 1 with the load generator: only miss and memory runs reach it.
+    start_server origin 1 "$NGINX" -c "$work/origin.conf" -e "$work/logs/error-origin.log"
+    wait_up origin "http://127.0.0.1:$ORIGIN_PORT/1k"
+}
+
+start_nginx_proxy() {
+    write_nginx_proxy_conf
+    start_server nginx 0 "$NGINX" -c "$work/proxy.conf" -e "$work/logs/error-proxy.log"
+    wait_up nginx "http://127.0.0.1:$NGINX_PORT/1k"
+}
+
+start_varnish() { # $1 = name, $2 = port
+    write_varnish_vcl
+    start_server "$1" 0 varnishd -F -j none -n "$work/$1" -a "127.0.0.1:$2" -f "$work/varnish.vcl" \
+        -s "malloc,$VARNISH_STORAGE" -T none -p feature=+http2
+    wait_up "$1" "http://127.0.0.1:$2/1k"
+}
+
+start_edge() { # $1 = name, edge_conf arguments ...
+    local name=$1
+    shift
+    edge_conf "$@" >"$work/$name.conf"
+    start_server "$name" 0 "$EDGE" serve --config "$work/$name.conf"
+    wait_up "$name" "http://127.0.0.1:$1/1k"
+}

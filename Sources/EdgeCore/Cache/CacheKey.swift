@@ -47,6 +47,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
 
     /// "scheme://authority/rest" -> (authority, "/rest"); nil when not absolute.
     private static func splitAbsolute(_ text: String) -> (authority: String, rest: String)? {
+        if text.utf8.first == UInt8(ascii: "/") { return nil }
         guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
         let scheme = text[..<colon]
         guard let first = scheme.first, first.isLetter,
@@ -58,6 +59,8 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func normaliseHost(_ authority: String) -> String {
+        // The usual Host is already normal: lowercase letters, digits, dots and dashes only.
+        if !authority.isEmpty, authority.utf8.allSatisfy(isPlainHostByte) { return authority }
         var host = Substring(authority)
         if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
         host = Substring(host.trimmingHTTPWhitespace())
@@ -96,6 +99,15 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isPlainHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -28,9 +28,13 @@ public struct SecondaryKey: Sendable, Hashable {
 
     /// `fieldLines(name)`: the request's lines of the (lowercase) field `name`, empty when absent.
     public func matches(fieldLines: (String) -> [String]) -> Bool {
-        zip(varyNames, values).allSatisfy { name, value in
-            Self.normalisedValue(of: name, lines: fieldLines(name)) == value
-        }
+        matches { Self.normalisedValue(of: $0, lines: fieldLines($0)) }
+    }
+
+    /// `normalisedValue(name)`: the request's value of the (lowercase) field `name` as
+    /// `normalisedValue(of:lines:)` gives it, for callers that keep normalised values between requests.
+    public func matches(normalisedValue: (String) -> String?) -> Bool {
+        zip(varyNames, values).allSatisfy { name, value in normalisedValue(name) == value }
     }
 
     /// Fields whose members are case-insensitive and whose order carries no meaning (preference is
@@ -43,7 +47,7 @@ public struct SecondaryKey: Sendable, Hashable {
         normalisedValue(of: name, lines: headers[name])
     }
 
-    static func normalisedValue(of name: String, lines: [String]) -> String? {
+    public static func normalisedValue(of name: String, lines: [String]) -> String? {
         guard !lines.isEmpty else { return nil }
         let unordered = unorderedCaseInsensitiveFields.contains(name)
         var members: [String] = []

@@ -99,10 +99,10 @@ enum RequestGuard {
     /// body unframed; `Content_Length` is read as `Content-Length` by back ends that map `_` to `-`
     /// (CGI, many frameworks), which nginx guards against by dropping such names.
     static func checkFramingFieldNames(_ headers: HTTPHeaders) -> Rejection? {
-        if !HopByHop.connectionOptions(headers).isDisjoint(with: framingFields) {
+        if headers.contains(name: "connection"), !HopByHop.connectionOptions(headers).isDisjoint(with: framingFields) {
             return Rejection(status: .badRequest, reason: "Connection names a framing field or Host")
         }
-        for (name, _) in headers where name.contains("_") {
+        for (name, _) in headers where name.utf8.contains(UInt8(ascii: "_")) {
             if framingFields.contains(name.lowercased().replacingUnderscores()) {
                 return Rejection(status: .badRequest, reason: "framing field name spelt with an underscore")
             }

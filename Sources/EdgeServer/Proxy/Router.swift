@@ -37,6 +37,10 @@ final class Router: Sendable {
     }
 
     static func hostName(_ host: String) -> String {
+        // The usual Host is already a plain lowercase name without a port.
+        if Self.isDottedLowercase(host) {
+            return host
+        }
         var name = Substring(host)
         if name.hasPrefix("[") {
             if let close = name.firstIndex(of: "]") {
@@ -47,6 +51,14 @@ final class Router: Sendable {
         }
         if name.hasSuffix(".") { name = name.dropLast() }
         return name.lowercased()
+    }
+
+    /// Lowercase labels separated by dots, not ending in one (a trailing dot is dropped by `hostName`).
+    private static func isDottedLowercase(_ host: String) -> Bool {
+        host.utf8.last != UInt8(ascii: ".") && host.utf8.allSatisfy {
+            $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
     }
 
     static func matches(_ patterns: [String], _ name: String) -> Bool {

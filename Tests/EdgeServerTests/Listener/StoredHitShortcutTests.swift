@@ -139,6 +139,27 @@ struct StoredHitShortcutTests {
         }
     }
 
+    @Test("Vary: Accept-Encoding from the origin: one connection switching values gets the right variant each time")
+    func varyOnAcceptEncoding() async throws {
+        let origin: TestOrigin.Handler = { request in
+            .init(headers: [("Content-Type", "application/octet-stream"), ("Cache-Control", "max-age=600"), ("Vary", "Accept-Encoding")],
+                  body: "for \(request.headers.first(name: "accept-encoding") ?? "none")")
+        }
+        try await withEdge(origin: origin) { edge, origin in
+            for value in ["gzip", "br"] {
+                _ = try edge.get("/ae", headers: [("Accept-Encoding", value)])
+            }
+            let before = Self.shortcutHits(edge)
+            let connection = try edge.connect()
+            for value in ["gzip", "br", "BR", "gzip"] {
+                try connection.send(EdgeHarness.request(path: "/ae", headers: [("Accept-Encoding", value)]))
+                #expect(try connection.readResponse().text == "for \(value.lowercased())")
+            }
+            #expect(Self.shortcutHits(edge) == before + 4)
+            #expect(origin.requestCount == 2)
+        }
+    }
+
     @Test("a stored br variant goes out from the shortcut with the fields the full path gives it")
     func storedVariant() async throws {
         let body = Array(String(repeating: "function shortcut() { return 42; }\n", count: 200).utf8)

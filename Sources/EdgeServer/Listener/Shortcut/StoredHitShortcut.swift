@@ -38,6 +38,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
     private var clientAddress = "-"
     private var route: HostRoute?
     private var lastAcceptEncoding: (bytes: [UInt8], parsed: AcceptEncoding)?
+    private var lastVaryAcceptEncoding: (bytes: [UInt8], normalised: String?)?
     /// When the bytes being answered arrived; only kept while the access log is on.
     private var readAt: NIODeadline?
 
@@ -168,7 +169,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             let found = services.cache.lookup(key) { variants in
                 variants.variants.first { variant in
                     variant.secondaryKey.varyNames.isEmpty
-                        || variant.secondaryKey.matches { PlainRequestHead.fieldValues(named: $0, in: bytes, head: head) }
+                        || variant.secondaryKey.matches { varyValue(of: $0, head, bytes) }
                 }
             }
             guard case .found(let stored) = found else { return false }
@@ -213,6 +214,20 @@ final class StoredHitShortcut: ChannelInboundHandler {
         let parsed = AcceptEncoding(fieldValues: [String(decoding: value, as: UTF8.self)])
         lastAcceptEncoding = (Array(value), parsed)
         return parsed
+    }
+
+    /// The request's normalised value of a field a stored response varies on. Accept-Encoding, which
+    /// most Vary fields name, is normalised once per connection while the client sends the same value.
+    private func varyValue(of name: String, _ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> String? {
+        guard name == "accept-encoding" else {
+            return SecondaryKey.normalisedValue(of: name, lines: PlainRequestHead.fieldValues(named: name, in: bytes, head: head))
+        }
+        guard let range = head.acceptEncoding else { return nil }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if let last = lastVaryAcceptEncoding, last.bytes.elementsEqual(value) { return last.normalised }
+        let normalised = SecondaryKey.normalisedValue(of: name, lines: [String(decoding: value, as: UTF8.self)])
+        lastVaryAcceptEncoding = (Array(value), normalised)
+        return normalised
     }
 
     private static func path(of target: UnsafeRawBufferPointer) -> String {

@@ -8,7 +8,12 @@ import NIOHTTP1
 public struct CachedResponse: Sendable {
     public var status: Int { didSet { dropPrepared() } }
     /// End-to-end header fields as stored (hop-by-hop fields already removed).
-    public var headers: HTTPHeaders { didSet { dropPrepared() } }
+    public var headers: HTTPHeaders {
+        didSet {
+            headers = headers.compacted()
+            dropPrepared()
+        }
+    }
     public var body: ByteBuffer {
         didSet {
             preparedClientHeaders = nil
@@ -30,7 +35,7 @@ public struct CachedResponse: Sendable {
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
         self.status = status
-        self.headers = headers
+        self.headers = headers.compacted()
         self.body = body
         self.timing = timing
         self.secondaryKey = secondaryKey
@@ -40,7 +45,7 @@ public struct CachedResponse: Sendable {
     /// as `clientHeaders` builds them from this response.
     public mutating func prepare(settings: CachePolicySettings, clientHeaders: (CachedResponse) -> HTTPHeaders) {
         freshness = FreshnessInfo(status: status, headers: headers, timing: timing, settings: settings)
-        preparedClientHeaders = clientHeaders(self)
+        preparedClientHeaders = clientHeaders(self).compacted()
         if let preparedClientHeaders {
             encodings.prepare(from: preparedClientHeaders, storedHeaders: headers)
         }

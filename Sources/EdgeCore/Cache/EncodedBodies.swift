@@ -69,14 +69,14 @@ public struct EncodedBodies: Sendable {
     /// Adds (or replaces) a form; its prepared fields are made from `prepared` when given.
     public mutating func set(_ encoded: EncodedBody, prepared: HTTPHeaders?, storedHeaders: HTTPHeaders) {
         var encoded = encoded
-        encoded.preparedClientHeaders = prepared.map { encoded.headers(from: $0, storedHeaders: storedHeaders) }
+        encoded.preparedClientHeaders = prepared.map { encoded.headers(from: $0, storedHeaders: storedHeaders).compacted() }
         items.removeAll { $0.coding == encoded.coding }
         items.append(encoded)
     }
 
     mutating func prepare(from prepared: HTTPHeaders, storedHeaders: HTTPHeaders) {
         for index in items.indices {
-            items[index].preparedClientHeaders = items[index].headers(from: prepared, storedHeaders: storedHeaders)
+            items[index].preparedClientHeaders = items[index].headers(from: prepared, storedHeaders: storedHeaders).compacted()
         }
     }
 

@@ -41,8 +41,8 @@ extension HTTPCache {
         var removed = 0
         let index = purgeIndex
         for hosts in purgeIndex.takeUnswept() {
-            for trie in hosts.values {
-                trie.forEachKey { key in
+            for (host, trie) in hosts {
+                trie.forEachKey(host: host, path: "") { key in
                     guard let stored = store.peek(key),
                           stored.variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return }
                     var emptied = false

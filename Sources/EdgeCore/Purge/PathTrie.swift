@@ -3,34 +3,51 @@
 ///
 /// A value type on purpose: a subtree handed out is a copy-on-write snapshot, O(1) to take while
 /// the index's lock is held and walked after it is released.
+///
+/// A node does not hold its key, only whether one ends there: the key is its host and the path down
+/// to it, put back together when a purge walks the subtree. With a million keys on one level, a node
+/// of 16 bytes instead of 40 saves ~60 bytes a cached object, where purges are rare.
 struct PathTrie: Sendable {
     var children: [String: PathTrie] = [:]
-    /// The key whose path ends here.
-    var key: CacheKey?
+    /// Whether a stored key's path ends here.
+    var endsKey = false
 
-    var isEmpty: Bool { key == nil && children.isEmpty }
+    var isEmpty: Bool { !endsKey && children.isEmpty }
+
+    /// A subtree taken for a purge: `trie` is the node whose path and query is `path` on `host`.
+    struct Branch: Sendable {
+        var host: String
+        var path: String
+        var trie: PathTrie
+
+        /// Calls `body` with every key in this subtree.
+        func forEachKey(_ body: (CacheKey) -> Void) {
+            trie.forEachKey(host: host, path: path, body)
+        }
+    }
 
     /// "/a/b?x" -> ["a", "b?x"]; "/" -> [""]. A string starts with a prefix exactly when the prefix's
     /// whole segments equal the string's first ones and its last segment starts the next one.
+    /// Joining the segments back, each after a "/", gives the path and query again.
     static func segments(_ pathAndQuery: String) -> ArraySlice<Substring> {
         let parts = pathAndQuery.split(separator: "/", omittingEmptySubsequences: false)
         return parts.first == "" ? parts.dropFirst() : parts[...]
     }
 
-    mutating func insert(_ key: CacheKey, at segments: ArraySlice<Substring>) {
+    mutating func insert(at segments: ArraySlice<Substring>) {
         guard let first = segments.first else {
-            self.key = key
+            endsKey = true
             return
         }
-        children[String(first), default: PathTrie()].insert(key, at: segments.dropFirst())
+        children[String(first), default: PathTrie()].insert(at: segments.dropFirst())
     }
 
     /// Removes the key at `segments` and prunes the branches left empty; true when it was there.
     @discardableResult
     mutating func remove(at segments: ArraySlice<Substring>) -> Bool {
         guard let first = segments.first else {
-            defer { key = nil }
-            return key != nil
+            defer { endsKey = false }
+            return endsKey
         }
         let name = String(first)
         guard let removed = children[name]?.remove(at: segments.dropFirst()) else { return false }
@@ -38,25 +55,26 @@ struct PathTrie: Sendable {
         return removed
     }
 
-    /// The subtrees holding every key that starts with the prefix `segments`, detached from this
-    /// trie when `detach` is true, else copied (copy-on-write, so O(1) each).
-    mutating func take(prefix segments: ArraySlice<Substring>, detach: Bool) -> [PathTrie] {
+    /// The subtrees holding every key of `host` that starts with the prefix `segments`, detached from
+    /// this trie (the node at `path`) when `detach` is true, else copied (copy-on-write, so O(1) each).
+    mutating func take(prefix segments: ArraySlice<Substring>, detach: Bool, host: String, path: String = "") -> [Branch] {
         guard let first = segments.first else { return [] }
         if segments.count > 1 {
             let name = String(first)
-            guard let taken = children[name]?.take(prefix: segments.dropFirst(), detach: detach) else { return [] }
+            guard let taken = children[name]?.take(prefix: segments.dropFirst(), detach: detach, host: host, path: path + "/" + name)
+            else { return [] }
             if detach, children[name]?.isEmpty == true { children[name] = nil }
             return taken
         }
         // The last segment of the prefix may end in the middle of a child's name.
         if first.isEmpty {
-            let whole = PathTrie(children: children, key: nil)
+            let whole = PathTrie(children: children, endsKey: false)
             if detach { children = [:] }
-            return whole.isEmpty ? [] : [whole]
+            return whole.isEmpty ? [] : [Branch(host: host, path: path, trie: whole)]
         }
-        var taken: [PathTrie] = []
+        var taken: [Branch] = []
         for (name, child) in children where name.utf8.starts(with: first.utf8) {
-            taken.append(child)
+            taken.append(Branch(host: host, path: path + "/" + name, trie: child))
         }
         if detach, !taken.isEmpty {
             children = children.filter { !$0.key.utf8.starts(with: first.utf8) }
@@ -64,12 +82,24 @@ struct PathTrie: Sendable {
         return taken
     }
 
-    /// Calls `body` with every key in this subtree (iteratively: paths can be deep).
-    func forEachKey(_ body: (CacheKey) -> Void) {
-        var stack: [PathTrie] = [self]
-        while let node = stack.popLast() {
-            if let key = node.key { body(key) }
-            stack.append(contentsOf: node.children.values)
+    /// Calls `body` with every key in this subtree, the node at `path` on `host` (iteratively: paths
+    /// can be deep).
+    func forEachKey(host: String, path: String, _ body: (CacheKey) -> Void) {
+        var stack: [(path: String, node: PathTrie)] = [(path, self)]
+        while let (path, node) = stack.popLast() {
+            if node.endsKey { body(CacheKey(host: host, pathAndQuery: path)) }
+            for (name, child) in node.children {
+                stack.append((path + "/" + name, child))
+            }
         }
+    }
+}
+
+extension CacheKey {
+    /// A key from parts already in normal form (as `PathTrie` gives them back).
+    fileprivate init(host: String, pathAndQuery: String) {
+        self.init(host: host, target: "/")
+        self.host = host
+        self.pathAndQuery = pathAndQuery
     }
 }

@@ -19,7 +19,7 @@ public final class PurgeIndex: Sendable {
         var unswept: [[String: PathTrie]] = []
 
         mutating func add(_ key: CacheKey, tags: [String]) {
-            hosts[key.host, default: PathTrie()].insert(key, at: PathTrie.segments(key.pathAndQuery))
+            hosts[key.host, default: PathTrie()].insert(at: PathTrie.segments(key.pathAndQuery))
             guard !tags.isEmpty else { return }
             var known = tagsByKey[key] ?? []
             for tag in tags where !known.contains(tag) {
@@ -44,7 +44,7 @@ public final class PurgeIndex: Sendable {
     /// What a purge took from the index: the store entries to remove or mark stale.
     struct Work: Sendable {
         var epoch: UInt64
-        var subtrees: [PathTrie] = []
+        var subtrees: [PathTrie.Branch] = []
         var tagged: [Set<CacheKey>] = []
         /// The tag maps a hard purge of everything replaced: freed by the caller, off the lock.
         var droppedTagsByKey: [CacheKey: [String]] = [:]
@@ -127,7 +127,7 @@ public final class PurgeIndex: Sendable {
             if selection.all, !selection.soft { return work }
             for prefix in selection.prefixes {
                 let segments = PathTrie.segments(prefix.pathAndQuery)
-                if let taken = state.hosts[prefix.host]?.take(prefix: segments, detach: !selection.soft) {
+                if let taken = state.hosts[prefix.host]?.take(prefix: segments, detach: !selection.soft, host: prefix.host) {
                     work.subtrees += taken
                 }
                 if !selection.soft, state.hosts[prefix.host]?.isEmpty == true { state.hosts[prefix.host] = nil }
@@ -157,7 +157,7 @@ public final class PurgeIndex: Sendable {
     public func keys(host: String, prefix: String) -> [CacheKey] {
         var copies = state.withLock { state in
             var trie = state.hosts[host] ?? PathTrie()
-            return trie.take(prefix: PathTrie.segments(prefix), detach: false)
+            return trie.take(prefix: PathTrie.segments(prefix), detach: false, host: host)
         }
         var keys: [CacheKey] = []
         for subtree in copies { subtree.forEachKey { keys.append($0) } }

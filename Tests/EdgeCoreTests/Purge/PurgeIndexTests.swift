@@ -26,6 +26,22 @@ struct PurgeIndexTests {
         return false
     }
 
+    @Test("keys come back from the index exactly as stored, whatever their slashes (the trie keeps only paths)")
+    func keysComeBackExactly() {
+        let cache = Self.cache()
+        let urls = ["http://shop.example/", "http://shop.example//", "http://shop.example/a", "http://shop.example/a/",
+                    "http://shop.example/a//b", "http://shop.example/a?next=/b/c", "http://shop.example/a/b/c?x=1"]
+        for url in urls { cache.insert(Self.response(), for: Self.key(url)) }
+        let listed = cache.purgeIndex.keys(host: "shop.example", prefix: "/")
+        #expect(Set(listed) == Set(urls.map(Self.key)))
+        #expect(listed.count == urls.count)
+        #expect(Set(cache.purgeIndex.keys(host: "shop.example", prefix: "/a/")) == Set(urls.dropFirst(3).filter { $0.contains("/a/") }.map(Self.key)))
+        // A hard purge of everything gives the same keys back to the sweep, which removes them all.
+        _ = cache.purge(PurgeSelection(all: true), now: Self.now)
+        #expect(cache.sweepPurgedEntries() == urls.count)
+        #expect(cache.store.stats.entries == 0)
+    }
+
     @Test("a tag purge removes responses tagged by Surrogate-Key or Cache-Tag and nothing else", arguments: EvictionPolicyKind.allCases)
     func tagPurge(policy: EvictionPolicyKind) {
         let cache = Self.cache(policy: policy)

@@ -85,6 +85,15 @@ let package = Package(
             ],
             path: "Benchmarks/HotPathBenchmark"
         ),
+        .executableTarget(
+            name: "MemoryProbe",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/MemoryProbe"
+        ),
         .testTarget(
             name: "EdgeCoreTests",
             dependencies: [

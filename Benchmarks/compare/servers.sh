@@ -63,6 +63,9 @@ error_log $work/logs/error-$1.log warn;
 events { worker_connections 8192; }
 http {
     access_log off;
+    # As Debian's stock nginx.conf has them: cached files go out with sendfile, in full packets.
+    sendfile on;
+    tcp_nopush on;
     default_type application/octet-stream;
     types { application/javascript js; }
     client_body_temp_path $work/body-$1;

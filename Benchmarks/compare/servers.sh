@@ -63,9 +63,8 @@ error_log $work/logs/error-$1.log warn;
 events { worker_connections 8192; }
 http {
     access_log off;
-    # As Debian's stock nginx.conf has them: cached files go out with sendfile, in full packets.
-    sendfile on;
-    tcp_nopush on;
+    # nginx's own defaults (sendfile off): Debian's stock `sendfile on; tcp_nopush on;` made nginx
+    # slower on every hit scenario here (1 KiB 72k vs 81k req/s, 256 KiB 11.9k vs 16.9k).
     default_type application/octet-stream;
     types { application/javascript js; }
     client_body_temp_path $work/body-$1;

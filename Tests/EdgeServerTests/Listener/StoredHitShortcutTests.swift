@@ -106,6 +106,22 @@ struct StoredHitShortcutTests {
         }
     }
 
+    @Test("an unfinished head longer than any head may be goes to the parser after the requests before it")
+    func oversizedPartialHeadAfterWholeOnes() async throws {
+        try await withEdge(origin: Self.origin, configure: { $0.settings.limits.maxHeaderBytes = 2048; $0.settings.limits.maxRequestLine = 1024 }) { edge, _ in
+            let connection = try edge.connect()
+            let padding = String(repeating: "a", count: 4000)
+            try connection.send(EdgeHarness.request(path: "/first") + "GET /second HTTP/1.1\r\nHost: test.example\r\nX-Padding: \(padding)")
+            let first = try connection.readResponse()
+            #expect(first.status == 200)
+            #expect(first.text == "body of /first")
+            // The parser refuses the oversized head (431), or the connection just ends.
+            if let refused = try? connection.readResponse() {
+                #expect(refused.status == 431)
+            }
+        }
+    }
+
     @Test("a head the scan does not vouch for is the full parser's: a lowercase method gets 400 and the connection ends")
     func unsupportedHeadGoesToParser() async throws {
         try await withEdge(origin: Self.origin) { edge, _ in

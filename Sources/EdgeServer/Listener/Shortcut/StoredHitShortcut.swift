@@ -138,10 +138,11 @@ final class StoredHitShortcut: ChannelInboundHandler {
             }
         }
         if answered { context.flush() }
-        if rest.readableBytes > 0 { hold(context, rest) }
         if let heads = buffer.getSlice(at: buffer.readerIndex, length: whole), whole > 0 {
             context.fireChannelRead(wrapInboundOut(heads))
         }
+        // After the whole heads: a partial one too long to wait for goes on behind them.
+        if rest.readableBytes > 0 { hold(context, rest) }
     }
 
     private func handOverForGood(_ context: ChannelHandlerContext, _ buffer: ByteBuffer, answered: Bool) {

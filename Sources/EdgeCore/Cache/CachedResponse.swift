@@ -93,7 +93,17 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// The newest variant whose Vary selection matches this request.
     public func select(for requestHeaders: HTTPHeaders) -> CachedResponse? {
-        variants.first { $0.secondaryKey.matches(requestHeaders) }
+        guard variants.count > 1 else { return variants.first { $0.secondaryKey.matches(requestHeaders) } }
+        // Variants of one URL vary on the same fields: each is normalised once, not once per variant.
+        var normalised: [String: String?] = [:]
+        return variants.first { variant in
+            variant.secondaryKey.matches { name in
+                if let known = normalised[name] { return known }
+                let value = SecondaryKey.normalisedValue(of: name, in: requestHeaders)
+                normalised[name] = value
+                return value
+            }
+        }
     }
 
     /// Inserts a variant, replacing one stored for the same secondary key, keeping at most `limit` variants.

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -72,6 +73,30 @@ struct SecondaryKeyTests {
         let vary = try #require(key(vary: ["Accept, Accept-Encoding"], request: [("Accept", "a"), ("Accept-Encoding", "gzip")]))
         #expect(vary.matches(HTTPHeaders([("Accept", "a"), ("Accept-Encoding", "gzip")])))
         #expect(!vary.matches(HTTPHeaders([("Accept", "a")])))
+    }
+
+    @Test("a URL's variants: the one whose fields all match is picked, with each field normalised once for all of them")
+    func selectAmongVariants() throws {
+        func variant(_ body: String, _ request: [(String, String)]) throws -> CachedResponse {
+            let headers = HTTPHeaders([("Vary", "Accept-Encoding, X-Tier")])
+            return CachedResponse(
+                status: 200, headers: headers, body: ByteBuffer(string: body),
+                timing: StoredResponseTiming(requestTime: 0, responseTime: 0),
+                secondaryKey: try #require(SecondaryKey(vary: headers, request: HTTPHeaders(request))))
+        }
+        let variants = CachedVariants([
+            try variant("br-gold", [("Accept-Encoding", "br, gzip"), ("X-Tier", "gold")]),
+            try variant("br-none", [("Accept-Encoding", "br, gzip")]),
+            try variant("gzip-gold", [("Accept-Encoding", "gzip"), ("X-Tier", "gold")]),
+        ])
+        func picked(_ request: [(String, String)]) -> String? {
+            variants.select(for: HTTPHeaders(request)).map { String(buffer: $0.body) }
+        }
+        #expect(picked([("Accept-Encoding", "GZIP,  br"), ("X-Tier", "gold")]) == "br-gold")
+        #expect(picked([("Accept-Encoding", "gzip, br")]) == "br-none")
+        #expect(picked([("X-Tier", "gold"), ("Accept-Encoding", "gzip")]) == "gzip-gold")
+        #expect(picked([("Accept-Encoding", "gzip")]) == nil)
+        #expect(picked([]) == nil)
     }
 
     @Test("equal keys hash equally so variants can be looked up")

@@ -13,6 +13,13 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPServerResponsePart
 
     private var responseInProgress = false
+    /// Told of every final response's end, so that the stored-hit shortcut knows when the requests
+    /// it handed over are all answered (this handler sees every response, whoever wrote it).
+    private let handover: StoredHitShortcut.Handover?
+
+    init(handover: StoredHitShortcut.Handover? = nil) {
+        self.handover = handover
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard let parserError = error as? HTTPParserError else {
@@ -39,6 +46,9 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
             break
         case .end:
             responseInProgress = false
+            if let handover, handover.outstanding > 0 {
+                handover.outstanding -= 1
+            }
         }
         context.write(data, promise: promise)
     }

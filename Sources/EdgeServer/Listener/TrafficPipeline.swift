@@ -76,8 +76,7 @@ struct TrafficPipeline: Sendable {
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-        try pipeline.addHandler(FullPathResponses(handover: shortcut.handover))
-        try pipeline.addHandler(ProtocolErrorResponder())
+        try pipeline.addHandler(ProtocolErrorResponder(handover: shortcut.handover))
         try pipeline.addHandler(ClosingConnectionGate())
         if let admission {
             try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))

@@ -12,7 +12,7 @@ import NIOHTTP1
 /// whose answer it can give byte for byte as the full path would.
 ///
 /// While requests it handed over are unanswered, later requests follow them down the full path so
-/// that responses keep their order; once all are answered (`FullPathResponses` counts the ends) the
+/// that responses keep their order; once all are answered (`ProtocolErrorResponder` counts the ends) the
 /// shortcut takes over again. Bytes it cannot find the end of a head in are held back (up to the
 /// header limit) so that the decoder only ever sees whole requests; a head it cannot vouch for at
 /// all hands the connection to the full path for good.
@@ -20,7 +20,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// Shared with `FullPathResponses`, on the connection's event loop.
+    /// Shared with the connection's `ProtocolErrorResponder`, on the connection's event loop.
     final class Handover {
         /// Requests handed to the full path whose responses have not ended yet.
         var outstanding = 0

@@ -23,12 +23,7 @@ public struct SecondaryKey: Sendable, Hashable {
     /// Does this stored variant match a new request? Every named field must have the same normalised
     /// value; a field absent from both matches, absent from one only does not.
     public func matches(_ requestHeaders: HTTPHeaders) -> Bool {
-        matches { requestHeaders[$0] }
-    }
-
-    /// `fieldLines(name)`: the request's lines of the (lowercase) field `name`, empty when absent.
-    public func matches(fieldLines: (String) -> [String]) -> Bool {
-        matches { Self.normalisedValue(of: $0, lines: fieldLines($0)) }
+        matches { Self.normalisedValue(of: $0, in: requestHeaders) }
     }
 
     /// `normalisedValue(name)`: the request's value of the (lowercase) field `name` as

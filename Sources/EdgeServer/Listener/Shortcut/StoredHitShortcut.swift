@@ -37,8 +37,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
     private var pending: ByteBuffer?
     private var clientAddress = "-"
     private var route: HostRoute?
-    private var lastAcceptEncoding: (bytes: [UInt8], parsed: AcceptEncoding)?
-    private var lastVaryAcceptEncoding: (bytes: [UInt8], normalised: String?)?
+    private var lastAcceptEncoding: AcceptEncodingMemo?
     /// Whether bytes went on to the full path since the last read-complete.
     private var forwardedSinceReadComplete = false
     /// When the bytes being answered arrived; only kept while the access log is on.
@@ -192,7 +191,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             guard HTTPResponseStatus.mayHaveBody(stored.status),
                   case .fresh = LookupPolicy.evaluate(request: Self.plainRequest, stored: stored, now: now, settings: policy).decision,
                   let freshness = stored.freshness(for: policy),
-                  let hit = PreparedHit.choose(stored, accept: { acceptEncoding(head, bytes) }, site: route.site, compression: services.compression)
+                  let hit = PreparedHit.choose(stored, accept: { acceptEncodingMemo(head, bytes)?.parsed }, site: route.site, compression: services.compression)
             else { return false }
 
             let cacheStatus = CacheStatus.hit(ttl: freshness.remainingTTL(now: now)).headerValue
@@ -221,27 +220,32 @@ final class StoredHitShortcut: ChannelInboundHandler {
         return route
     }
 
-    private func acceptEncoding(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> AcceptEncoding? {
-        guard let range = head.acceptEncoding else { return nil }
-        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-        if let last = lastAcceptEncoding, last.bytes.elementsEqual(value) { return last.parsed }
-        let parsed = AcceptEncoding(fieldValues: [String(decoding: value, as: UTF8.self)])
-        lastAcceptEncoding = (Array(value), parsed)
-        return parsed
+    /// What the client's Accept-Encoding gives the shortcut: the negotiation's view of it and its Vary
+    /// form. Browsers send the same value on every request, so both are worked out once per connection.
+    private struct AcceptEncodingMemo {
+        var bytes: [UInt8]
+        var parsed: AcceptEncoding
+        var varyValue: String?
     }
 
-    /// The request's normalised value of a field a stored response varies on. Accept-Encoding, which
-    /// most Vary fields name, is normalised once per connection while the client sends the same value.
+    private func acceptEncodingMemo(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> AcceptEncodingMemo? {
+        guard let range = head.acceptEncoding else { return nil }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if let memo = lastAcceptEncoding, memo.bytes.elementsEqual(value) { return memo }
+        let text = String(decoding: value, as: UTF8.self)
+        let memo = AcceptEncodingMemo(
+            bytes: Array(value), parsed: AcceptEncoding(fieldValues: [text]),
+            varyValue: SecondaryKey.normalisedValue(of: "accept-encoding", lines: [text]))
+        lastAcceptEncoding = memo
+        return memo
+    }
+
+    /// The request's normalised value of a field a stored response varies on.
     private func varyValue(of name: String, _ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> String? {
         guard name == "accept-encoding" else {
             return SecondaryKey.normalisedValue(of: name, lines: PlainRequestHead.fieldValues(named: name, in: bytes, head: head))
         }
-        guard let range = head.acceptEncoding else { return nil }
-        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-        if let last = lastVaryAcceptEncoding, last.bytes.elementsEqual(value) { return last.normalised }
-        let normalised = SecondaryKey.normalisedValue(of: name, lines: [String(decoding: value, as: UTF8.self)])
-        lastVaryAcceptEncoding = (Array(value), normalised)
-        return normalised
+        return acceptEncodingMemo(head, bytes)?.varyValue
     }
 
     private static func path(of target: UnsafeRawBufferPointer) -> String {

@@ -1,9 +1,11 @@
 /// The health of one origin server, driven by active probes and by live traffic (passive checks).
 ///
 /// - `up`: gets traffic. `fall` failed probes in a row, or `maxFails` failed live requests in a row
-///   (connection failure, timeout, 5xx: the circuit breaker), take it down.
+///   (what `PassiveEvidence` calls unhealthy: the circuit breaker), take it down.
 /// - `down`: gets no traffic. `rise` good probes in a row bring it back; after `failTimeout` one
-///   live request may try it (`halfOpen`), so a pool without active checks can heal too.
+///   live request may try it (`halfOpen`), so a pool without active checks can heal too. A server
+///   taken down by live traffic still gets requests when its pool has no server up (panic mode), and
+///   a success there brings it back.
 /// - `halfOpen`: one trial request is in flight; its outcome decides up or down.
 ///
 /// Pure: every event carries `now`, and each call says whether the state changed (to log it once).
@@ -11,6 +13,13 @@ public struct ServerHealth: Sendable, Equatable {
     public enum State: String, Sendable, Codable {
         case up, down
         case halfOpen = "half_open"
+    }
+
+    /// What took a server down: panic mode may still use a server live traffic took down, never one
+    /// the active health check took down.
+    public enum Cause: String, Sendable {
+        case healthCheck = "health_check"
+        case traffic
     }
 
     public struct Settings: Sendable, Equatable {
@@ -40,6 +49,8 @@ public struct ServerHealth: Sendable, Equatable {
     public private(set) var liveFailures = 0
     /// Why it last went down, for logs and `/stats`.
     public private(set) var reason = ""
+    /// What took it down; nil while up.
+    public private(set) var downCause: Cause?
 
     public init(settings: Settings = Settings()) {
         self.settings = settings
@@ -54,36 +65,39 @@ public struct ServerHealth: Sendable, Equatable {
             probeFailures = 0
             probeSuccesses += 1
             if state != .up, probeSuccesses >= settings.rise {
-                return become(.up, now: now, reason: "")
+                return become(.up, now: now, reason: "", cause: nil)
             }
         } else {
             probeSuccesses = 0
             probeFailures += 1
-            if state == .up, probeFailures >= settings.fall {
-                return become(.down, now: now, reason: detail.isEmpty ? "health check failed" : detail)
+            if state == .up && probeFailures >= settings.fall || state == .halfOpen {
+                return become(.down, now: now, reason: detail.isEmpty ? "health check failed" : detail, cause: .healthCheck)
             }
-            if state == .halfOpen {
-                return become(.down, now: now, reason: detail.isEmpty ? "health check failed" : detail)
+            if state == .down, downCause == .traffic, probeFailures >= settings.fall {
+                // The probes now agree: the server stays out even when its pool panics.
+                downCause = .healthCheck
+                reason = detail.isEmpty ? "health check failed" : detail
             }
         }
         return nil
     }
 
-    /// A live request's outcome: `succeeded` is false for connection failures, timeouts and 5xx.
+    /// A live request's outcome: `succeeded` is false when `PassiveEvidence` says the server is unwell.
     public mutating func observed(succeeded: Bool, now: EpochSeconds, detail: String = "") -> State? {
         if succeeded {
             liveFailures = 0
-            if state == .halfOpen {
-                return become(.up, now: now, reason: "")
+            // A trial, or a request that panic mode sent to a server traffic had taken down, answered well.
+            if state == .halfOpen || state == .down && downCause == .traffic {
+                return become(.up, now: now, reason: "", cause: nil)
             }
             return nil
         }
         liveFailures += 1
         switch state {
         case .halfOpen:
-            return become(.down, now: now, reason: detail.isEmpty ? "trial request failed" : detail)
+            return become(.down, now: now, reason: detail.isEmpty ? "trial request failed" : detail, cause: downCause ?? .traffic)
         case .up where settings.maxFails > 0 && liveFailures >= settings.maxFails:
-            return become(.down, now: now, reason: detail.isEmpty ? "\(liveFailures) requests failed in a row" : detail)
+            return become(.down, now: now, reason: detail.isEmpty ? "\(liveFailures) requests failed in a row" : detail, cause: .traffic)
         default:
             return nil
         }
@@ -92,7 +106,8 @@ public struct ServerHealth: Sendable, Equatable {
     /// Whether a down server may take one trial request now; if so it becomes half-open. A trial
     /// that never reported back (its client went away) is replaced after another `failTimeout`.
     public mutating func beginTrial(now: EpochSeconds) -> Bool {
-        guard settings.maxFails > 0 else { return false }
+        // A server the health check took down comes back by the health check alone.
+        guard settings.maxFails > 0, downCause == .traffic else { return false }
         switch state {
         case .down where now - downSince >= settings.failTimeout: break
         case .halfOpen where now - trialSince >= settings.failTimeout: break
@@ -106,10 +121,11 @@ public struct ServerHealth: Sendable, Equatable {
     /// When the current half-open trial began.
     public private(set) var trialSince: EpochSeconds = 0
 
-    private mutating func become(_ next: State, now: EpochSeconds, reason: String) -> State? {
+    private mutating func become(_ next: State, now: EpochSeconds, reason: String, cause: Cause?) -> State? {
         guard next != state else { return nil }
         state = next
         self.reason = reason
+        downCause = next == .up ? nil : cause
         probeSuccesses = 0
         probeFailures = 0
         liveFailures = 0

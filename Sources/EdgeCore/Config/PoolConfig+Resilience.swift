@@ -15,6 +15,9 @@ extension PoolConfig {
             if check.fall < 1 { throw invalid("health_check.fall", "must be at least 1, got \(check.fall)") }
         }
         if maxFails < 0 { throw invalid("max_fails", "must be 0 (off) or more, got \(maxFails)") }
+        if let status = failStatus.first(where: { !(400...599).contains($0) }) {
+            throw invalid("fail_status", "expected response statuses from 400 to 599, like [502, 503, 504], got \(status)")
+        }
         if failTimeout.nanoseconds <= 0 { throw invalid("fail_timeout", "must be more than 0, got \(failTimeout)") }
         if retries < 0 { throw invalid("retries", "must be 0 or more, got \(retries)") }
         if !(0...1).contains(retryBudget) { throw invalid("retry_budget", "expected a fraction from 0 to 1, got \(retryBudget)") }
@@ -32,6 +35,7 @@ extension PoolConfig {
             ]))
         }
         out.set("max_fails", .integer(maxFails))
+        out.set("fail_status", .array(failStatus.map { .integer($0) }))
         out.set("fail_timeout", .string(failTimeout.description))
         out.set("retries", .integer(retries))
         out.set("retry_on_unsafe", .bool(retryOnUnsafe))

@@ -22,8 +22,12 @@ public struct PoolConfig: Sendable, Codable, Equatable {
     public var http2 = false
     /// Active health checks; nil means none (passive checks still apply).
     public var healthCheck: HealthCheckConfig?
-    /// Failed live requests in a row (connection failure, timeout, 5xx) that take a server down; 0 = off.
+    /// Failed live requests in a row that take a server down; 0 = off. A failure is a refused or reset
+    /// connection, a connect or first-byte timeout, a malformed response, or a status in `failStatus`.
     public var maxFails: Int = 3
+    /// Response statuses that count as a failed request for `maxFails`; none by default, so an origin's
+    /// own errors for some URLs never take it out (nginx counts no status unless told to either).
+    public var failStatus: [Int] = []
     /// How long a server taken down by live failures stays out before one request may try it.
     public var failTimeout: TimeSpan = .seconds(10)
     /// Extra attempts on another server after a connection failure or 502/503/504.
@@ -57,6 +61,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         case http2
         case healthCheck = "health_check"
         case maxFails = "max_fails"
+        case failStatus = "fail_status"
         case failTimeout = "fail_timeout"
         case retries
         case retryOnUnsafe = "retry_on_unsafe"
@@ -81,6 +86,7 @@ public struct PoolConfig: Sendable, Codable, Equatable {
         http2 = try c.field(.http2, default: d.http2)
         healthCheck = try c.field(.healthCheck, default: d.healthCheck)
         maxFails = try c.field(.maxFails, default: d.maxFails)
+        failStatus = try c.field(.failStatus, default: d.failStatus)
         failTimeout = try c.field(.failTimeout, default: d.failTimeout)
         retries = try c.field(.retries, default: d.retries)
         retryOnUnsafe = try c.field(.retryOnUnsafe, default: d.retryOnUnsafe)

@@ -106,6 +106,7 @@ final class AdminAPI: Sendable {
             ("pool", .string(pool.pool)),
             ("balancing", .string(pool.balancing)),
             ("in_flight", .int(pool.inFlight)),
+            ("panic", .bool(pool.panic)),
             ("max_concurrent_requests", .int(pool.maxConcurrentRequests)),
             ("retry_budget_remaining", .int(Int(pool.retryBudgetRemaining.rounded(.down)))),
             ("servers", .array(pool.servers.map { server in

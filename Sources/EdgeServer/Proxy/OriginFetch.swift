@@ -212,7 +212,7 @@ final class OriginFetch: OriginResponseDelegate {
     }
 
     func originResponseHead(_ head: HTTPResponseHead) {
-        attempts.endAttempt(succeeded: head.status.code < 500, detail: "status \(head.status.code)")
+        attempts.endAttempt(attempts.evidence(.response(status: Int(head.status.code)), body: requestBodySent, detail: "status \(head.status.code)"))
         if UpstreamAttempts.isRetryableStatus(Int(head.status.code)), retryOnAnotherServer() {
             return
         }
@@ -394,16 +394,25 @@ final class OriginFetch: OriginResponseDelegate {
             retainedBody = []
             bodyBytesSent = 0
             triedServers.removeLast()
-            attempts.endAttempt(succeeded: nil, detail: "")
+            attempts.endAttempt(.none)
             startAttempt()
             return
         }
-        // No free connection to the server on this loop says nothing about the server's health.
-        attempts.endAttempt(succeeded: error.isPoolExhausted ? nil : false, detail: error.description)
+        attempts.endAttempt(attempts.evidence(error.passiveOutcome, body: requestBodySent, detail: error.description))
         if error.isConnectionFailure, retryOnAnotherServer() {
             return
         }
         fail(error)
+    }
+
+    /// How much of the request's body went to the server: a connection the origin closed while taking
+    /// an upload is the upload's doing as far as anyone can tell.
+    private var requestBodySent: PassiveEvidence.RequestBody {
+        let head = plan.head
+        let chunked = head.headers.contains(name: "transfer-encoding")
+        let length = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+        guard chunked || length > 0 else { return .none }
+        return requestEnded && pendingBody.isEmpty ? .complete : .partial
     }
 
     /// Sends the request to another server of the pool if `UpstreamAttempts` allows: nothing of the

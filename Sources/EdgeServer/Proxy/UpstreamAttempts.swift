@@ -46,7 +46,7 @@ final class UpstreamAttempts {
 
     /// The server for the next attempt, or nil when none is up (backups included).
     func choose(key: String, client: String, excluding: [OriginServer]) -> OriginServer? {
-        endAttempt(succeeded: nil, detail: "")
+        endAttempt(.none)
         guard let next = balancer.pick(key: key, client: client, excluding: excluding, loop: loop, now: ProxyServices.now()) else {
             return nil
         }
@@ -55,20 +55,26 @@ final class UpstreamAttempts {
         return next.server
     }
 
-    /// The current attempt is over. `succeeded` feeds the server's passive health check; nil when
-    /// the attempt says nothing about the server (the client went away, a keep-alive race).
-    func endAttempt(succeeded: Bool?, detail: String) {
+    /// The current attempt is over; `evidence` feeds the server's passive health check.
+    func endAttempt(_ evidence: PassiveEvidence) {
         guard let member else { return }
         self.member = nil
         member.inFlight.wrappingSubtract(1, ordering: .relaxed)
-        if let succeeded {
-            balancer.observed(member, succeeded: succeeded, detail: detail, now: ProxyServices.now())
+        switch evidence {
+        case .healthy: balancer.observed(member, succeeded: true, detail: "", now: ProxyServices.now())
+        case .unhealthy(let detail): balancer.observed(member, succeeded: false, detail: detail, now: ProxyServices.now())
+        case .none: break
         }
+    }
+
+    /// What an attempt that ended with `outcome` says about its server, under the pool's `fail_status`.
+    func evidence(_ outcome: PassiveEvidence.Outcome, body: PassiveEvidence.RequestBody, detail: String) -> PassiveEvidence {
+        PassiveEvidence.of(outcome, body: body, failStatus: balancer.resilience.failStatus, detail: detail)
     }
 
     /// The fetch is over: the slot goes to the next request waiting on this loop.
     func finish() {
-        endAttempt(succeeded: nil, detail: "")
+        endAttempt(.none)
         guard holdsSlot else { return }
         holdsSlot = false
         balancer.releaseAdmission()
@@ -77,7 +83,7 @@ final class UpstreamAttempts {
 
     /// Whether a failed attempt may go to another server: an idempotent method (PUT and DELETE only
     /// with `retry_on_unsafe`), no request body partly sent, retries left, time left before the
-    /// request's deadline, another server up, and the pool's retry budget able to pay.
+    /// request's deadline, another server to try, and the pool's retry budget able to pay.
     func mayRetry(method: HTTPMethod, bodyResendable: Bool, excluding: [OriginServer]) -> Bool {
         let resilience = balancer.resilience
         guard retries < resilience.retries, bodyResendable, NIODeadline.now() < deadline else { return false }
@@ -86,10 +92,7 @@ final class UpstreamAttempts {
         case .PUT, .DELETE: guard resilience.retryOnUnsafe else { return false }
         default: return false
         }
-        let others = balancer.allMembers.contains { member in
-            !excluding.contains(member.server) && member.available.load(ordering: .relaxed)
-        }
-        guard others, balancer.withdrawRetry() else { return false }
+        guard balancer.hasCandidate(excluding: excluding), balancer.withdrawRetry() else { return false }
         retries += 1
         return true
     }

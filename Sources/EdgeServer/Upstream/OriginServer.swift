@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// One origin server a pool sends requests to.
 public struct OriginServer: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -44,6 +46,18 @@ public enum OriginError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isPoolExhausted: Bool {
         if case .poolExhausted = self { return true }
         return false
+    }
+
+    /// The failure in the terms passive health checks weigh.
+    public var passiveOutcome: PassiveEvidence.Outcome {
+        switch self {
+        case .connectFailed, .connectTimeout, .tlsFailed: return .connectFailed
+        case .firstByteTimeout: return .firstByteTimeout
+        case .closedBeforeResponse: return .closedBeforeResponse
+        case .closedMidResponse, .idleTimeout: return .brokeMidResponse
+        case .invalidResponse: return .malformedResponse
+        case .poolExhausted, .noServer, .poolDown, .poolOverloaded: return .notSent
+        }
     }
 
     /// Refused by the pool itself (all servers down, or at its cap) without trying any server.

@@ -7,6 +7,12 @@ import Synchronization
 /// One origin pool's shared state: which servers are healthy, requests in flight, the retry budget
 /// and the concurrency cap. Shared by every event loop.
 ///
+/// Passive checks never empty a pool. When live traffic has taken every server down, the pool panics
+/// (Envoy's panic mode): it balances over every server the active health check has not taken down,
+/// as if all were up, until one comes back. Only when the health check says every server is down
+/// does a request get the fast 503 (or stale content). A pool of one server is never taken out by
+/// passive checks at all (nginx does the same).
+///
 /// No lock on the hot path: picking reads per-server atomics (`available`, `inFlight`); the
 /// smooth-round-robin scores live per event loop (`LoopUpstreamState`), so each loop's sequence
 /// is smooth and weights hold on every loop; the hash rings are immutable. A per-server mutex
@@ -22,6 +28,8 @@ final class PoolBalancer: Sendable {
         let inFlight = Atomic<Int>(0)
         /// Mirrors `health.takesTraffic` for lock-free reads.
         let available = Atomic<Bool>(true)
+        /// Mirrors `health.downCause == .healthCheck`: such a server gets nothing, even in panic mode.
+        let downByHealthCheck = Atomic<Bool>(false)
         /// Set while live failures are counted, so a success takes the lock only when it must.
         let hasFailures = Atomic<Bool>(false)
         /// When (ms since the epoch) a down server may next get a half-open trial; read without the lock.
@@ -51,6 +59,10 @@ final class PoolBalancer: Sendable {
     private let budgetBalance: Atomic<Int>
     /// Requests holding one of the pool's concurrency slots.
     let admitted = Atomic<Int>(0)
+    /// Every server is down by passive checks alone, and requests go to all of them regardless.
+    let panic = Atomic<Bool>(false)
+    /// Serialises the panic mode's log lines, so that entering and leaving are each logged once.
+    private let panicTransitions = Mutex(false)
     private let metrics: Metrics
 
     struct Metrics: Sendable {
@@ -60,6 +72,7 @@ final class PoolBalancer: Sendable {
         let retriesRefused: Counter
         let overloaded: Counter
         let unavailable: Counter
+        let panic: Gauge
     }
 
     init(name: String, primaries servers: [OriginServer], resilience: PoolResilience, metrics: EdgeMetrics, logger: Logger) {
@@ -67,8 +80,11 @@ final class PoolBalancer: Sendable {
         self.resilience = resilience
         self.logger = logger
         let check = resilience.healthCheck
+        let backupSet = Set(resilience.backups)
+        let primaryServers = servers.filter { !backupSet.contains($0) }
         let settings = ServerHealth.Settings(
-            rise: check?.rise ?? 1, fall: check?.fall ?? 1, maxFails: resilience.maxFails,
+            rise: check?.rise ?? 1, fall: check?.fall ?? 1,
+            maxFails: primaryServers.count + resilience.backups.count > 1 ? resilience.maxFails : 0,
             failTimeout: Double(resilience.failTimeout.nanoseconds) / 1e9)
         func members(_ list: [OriginServer], backup: Bool) -> [Member] {
             list.enumerated().map { index, server in
@@ -76,8 +92,7 @@ final class PoolBalancer: Sendable {
                        upGauge: metrics.gauge("edge_origin_up", ["pool": name, "server": server.description]))
             }
         }
-        let backupSet = Set(resilience.backups)
-        primaries = members(servers.filter { !backupSet.contains($0) }, backup: false)
+        primaries = members(primaryServers, backup: false)
         backups = members(resilience.backups, backup: true)
         primaryRing = ConsistentHashRing(names: primaries.map(\.server.description), weights: primaries.map(\.weight))
         backupRing = ConsistentHashRing(names: backups.map(\.server.description), weights: backups.map(\.weight))
@@ -89,7 +104,9 @@ final class PoolBalancer: Sendable {
             retries: metrics.counter("edge_origin_retries_total", ["pool": name]),
             retriesRefused: metrics.counter("edge_origin_retries_refused_total", ["pool": name]),
             overloaded: metrics.counter("edge_pool_overload_rejections_total", ["pool": name]),
-            unavailable: metrics.counter("edge_pool_unavailable_total", ["pool": name]))
+            unavailable: metrics.counter("edge_pool_unavailable_total", ["pool": name]),
+            panic: metrics.gauge("edge_pool_panic", ["pool": name]))
+        self.metrics.panic.record(0)
     }
 
     var allMembers: [Member] { primaries + backups }
@@ -98,8 +115,8 @@ final class PoolBalancer: Sendable {
 
     // MARK: Picking
 
-    /// The server for the next attempt, or nil when every server (backups too) is down or excluded.
-    /// `key` is the cache key (consistent hashing), `client` the client address (IP hash).
+    /// The server for the next attempt, or nil when every server (backups too) is down by the health
+    /// check, or excluded. `key` is the cache key (consistent hashing), `client` the client address (IP hash).
     func pick(key: String, client: String, excluding: [OriginServer], loop: LoopUpstreamState, now: EpochSeconds) -> Member? {
         if let member = pick(from: primaries, ring: primaryRing, key: key, client: client, excluding: excluding, loop: loop, now: now) {
             return member
@@ -107,21 +124,39 @@ final class PoolBalancer: Sendable {
         if let member = pick(from: backups, ring: backupRing, key: key, client: client, excluding: excluding, loop: loop, now: now) {
             return member
         }
+        if panic.load(ordering: .relaxed) {
+            for (members, ring) in [(primaries, primaryRing), (backups, backupRing)] {
+                if let member = pick(from: members, ring: ring, key: key, client: client, excluding: excluding, loop: loop, now: now, panicking: true) {
+                    return member
+                }
+            }
+        }
         metrics.unavailable.increment()
         return nil
     }
 
+    /// Whether a retry could find a server other than those in `excluding`.
+    func hasCandidate(excluding: [OriginServer]) -> Bool {
+        let panicking = panic.load(ordering: .relaxed)
+        return allMembers.contains { member in
+            !excluding.contains(member.server)
+                && (member.available.load(ordering: .relaxed) || panicking && !member.downByHealthCheck.load(ordering: .relaxed))
+        }
+    }
+
     private func pick(from members: [Member], ring: ConsistentHashRing, key: String, client: String, excluding: [OriginServer],
-                      loop: LoopUpstreamState, now: EpochSeconds) -> Member? {
+                      loop: LoopUpstreamState, now: EpochSeconds, panicking: Bool = false) -> Member? {
         guard !members.isEmpty else { return nil }
         let eligible: (Int) -> Bool = { index in
             let member = members[index]
-            return member.available.load(ordering: .relaxed) && !excluding.contains(member.server)
+            guard !excluding.contains(member.server) else { return false }
+            if panicking { return !member.downByHealthCheck.load(ordering: .relaxed) }
+            return member.available.load(ordering: .relaxed)
         }
         // A server out for `fail_timeout` gets one trial request (half-open) even while others are up,
         // so a pool without active checks heals too. Only down servers past their time take the lock.
         let nowMs = Int64(now * 1000)
-        for member in members where !member.available.load(ordering: .relaxed) && nowMs >= member.trialAfter.load(ordering: .relaxed) {
+        for member in members where !panicking && !member.available.load(ordering: .relaxed) && nowMs >= member.trialAfter.load(ordering: .relaxed) {
             guard !excluding.contains(member.server) else { continue }
             if member.health.withLock({ $0.beginTrial(now: now) }) {
                 member.trialAfter.store(nowMs + Int64(failTimeoutSeconds * 1000), ordering: .relaxed)
@@ -159,8 +194,15 @@ final class PoolBalancer: Sendable {
 
     /// An active health check's result.
     func probed(_ member: Member, succeeded: Bool, detail: String, now: EpochSeconds) {
-        if let change = member.health.withLock({ $0.probe(succeeded: succeeded, now: now, detail: detail) }) {
+        let (change, byHealthCheck) = member.health.withLock { health in
+            (health.probe(succeeded: succeeded, now: now, detail: detail), health.downCause == .healthCheck)
+        }
+        if let change {
             report(member, change, detail: detail, source: "health_check", now: now)
+        } else if byHealthCheck != member.downByHealthCheck.load(ordering: .relaxed) {
+            // Probes now confirm what live traffic found: the server stays out even in panic mode.
+            member.downByHealthCheck.store(byHealthCheck, ordering: .relaxed)
+            updatePanic()
         }
     }
 
@@ -170,6 +212,7 @@ final class PoolBalancer: Sendable {
             member.trialAfter.store(Int64((now + failTimeoutSeconds) * 1000), ordering: .relaxed)
         }
         member.available.store(up, ordering: .relaxed)
+        member.downByHealthCheck.store(member.health.withLock { $0.downCause == .healthCheck }, ordering: .relaxed)
         member.upGauge.record(up ? 1 : 0)
         (up ? metrics.changesUp : metrics.changesDown).increment()
         var metadata: Logger.Metadata = ["pool": "\(name)", "server": "\(member.server)", "state": "\(state.rawValue)", "by": "\(source)"]
@@ -178,6 +221,26 @@ final class PoolBalancer: Sendable {
             logger.notice("origin server is up", metadata: metadata)
         } else {
             logger.warning("origin server is down", metadata: metadata)
+        }
+        updatePanic()
+    }
+
+    /// Panic mode holds while no server is up and some server is down by live traffic alone.
+    private func updatePanic() {
+        panicTransitions.withLock { logged in
+            let noneUp = !allMembers.contains { $0.available.load(ordering: .relaxed) }
+            let usable = allMembers.contains { !$0.downByHealthCheck.load(ordering: .relaxed) }
+            let panicking = noneUp && usable
+            guard panicking != logged else { return }
+            logged = panicking
+            panic.store(panicking, ordering: .relaxed)
+            metrics.panic.record(panicking ? 1 : 0)
+            if panicking {
+                logger.error("origin pool is in panic mode: live traffic took every server down, so requests go to all of them",
+                             metadata: ["pool": "\(name)"])
+            } else {
+                logger.notice("origin pool left panic mode", metadata: ["pool": "\(name)"])
+            }
         }
     }
 
@@ -247,6 +310,7 @@ final class PoolBalancer: Sendable {
                     reason: health.state == .up ? nil : health.reason)
             },
             inFlight: allMembers.reduce(0) { $0 + $1.inFlight.load(ordering: .relaxed) },
+            panic: panic.load(ordering: .relaxed),
             maxConcurrentRequests: resilience.maxConcurrentRequests,
             retryBudgetRemaining: Double(budgetBalance.load(ordering: .relaxed)) / Double(RetryBudget.unit))
     }
@@ -269,6 +333,8 @@ public struct PoolHealthSnapshot: Sendable, Codable, Equatable {
     public var balancing: String
     public var servers: [Server]
     public var inFlight: Int
+    /// Every server is down by passive checks alone, and requests go to all of them (panic mode).
+    public var panic: Bool
     public var maxConcurrentRequests: Int
     /// Retries the budget can still pay for.
     public var retryBudgetRemaining: Double

@@ -21,6 +21,8 @@ public struct PoolResilience: Sendable {
     public var backups: [OriginServer] = []
     public var healthCheck: HealthCheck?
     public var maxFails = 3
+    /// Statuses that count against a server for `maxFails` (`fail_status`); none by default.
+    public var failStatus: Set<Int> = []
     public var failTimeout: TimeAmount = .seconds(10)
     public var retries = 1
     public var retryOnUnsafe = false
@@ -51,6 +53,7 @@ public struct PoolResilience: Sendable {
             healthCheck = check
         }
         maxFails = pool.maxFails
+        failStatus = Set(pool.failStatus)
         failTimeout = pool.failTimeout.timeAmount
         retries = pool.retries
         retryOnUnsafe = pool.retryOnUnsafe

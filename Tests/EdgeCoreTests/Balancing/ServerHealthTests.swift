@@ -78,4 +78,35 @@ struct ServerHealthTests {
         #expect(health.beginTrial(now: 15) == false)
         #expect(health.beginTrial(now: 20) == true)
     }
+
+    @Test("a server live traffic took down comes back on its next good answer (panic mode sends it some)")
+    func successWhileDownByTraffic() {
+        var health = ServerHealth(settings: settings)
+        _ = health.observed(succeeded: false, now: 0)
+        #expect(health.observed(succeeded: false, now: 0) == .down)
+        #expect(health.downCause == .traffic)
+        #expect(health.observed(succeeded: true, now: 1) == .up)
+        #expect(health.downCause == nil)
+    }
+
+    @Test("a server the health check took down gets no trial requests and no comeback from traffic")
+    func downByHealthCheck() {
+        var health = ServerHealth(settings: .init(rise: 1, fall: 1, maxFails: 1, failTimeout: 1))
+        #expect(health.probe(succeeded: false, now: 0) == .down)
+        #expect(health.downCause == .healthCheck)
+        #expect(health.beginTrial(now: 100) == false)
+        #expect(health.observed(succeeded: true, now: 100) == nil)
+        #expect(health.probe(succeeded: true, now: 101) == .up)
+    }
+
+    @Test("failing probes confirm a server traffic took down, which then stays out")
+    func probesConfirmTraffic() {
+        var health = ServerHealth(settings: .init(rise: 2, fall: 2, maxFails: 1, failTimeout: 1))
+        #expect(health.observed(succeeded: false, now: 0) == .down)
+        #expect(health.downCause == .traffic)
+        #expect(health.probe(succeeded: false, now: 1) == nil)
+        #expect(health.probe(succeeded: false, now: 2) == nil)
+        #expect(health.downCause == .healthCheck)
+        #expect(health.beginTrial(now: 10) == false)
+    }
 }

@@ -13,6 +13,7 @@ struct PoolResilienceConfigTests {
             balancing = "least_connections"
             health_check = { path = "/health", interval = "2s", timeout = "500ms", rise = 3, fall = 2, expected_status = "200-299" }
             max_fails = 4
+            fail_status = [502, 503, 504]
             retries = 2
             retry_on_unsafe = true
             retry_budget = 0.1
@@ -31,6 +32,7 @@ struct PoolResilienceConfigTests {
         #expect(pool.healthCheck?.expectedStatus == StatusRange(lower: 200, upper: 299))
         #expect(pool.healthCheck?.rise == 3)
         #expect(pool.maxFails == 4)
+        #expect(pool.failStatus == [502, 503, 504])
         #expect(pool.retries == 2)
         #expect(pool.retryOnUnsafe)
         #expect(pool.maxConcurrentRequests == 100)
@@ -56,11 +58,23 @@ struct PoolResilienceConfigTests {
             #expect(error.key == "pools[0].retry_budget")
         }
         do {
+            _ = try EdgeConfig.parse(base + "fail_status = [503, 200]", fileName: "f")
+            Issue.record("accepted fail_status 200")
+        } catch {
+            #expect(error.key == "pools[0].fail_status")
+        }
+        do {
             _ = try EdgeConfig.parse("[degradation]\nrecover_below = 0.0\n", fileName: "f")
             Issue.record("accepted recover_below 0")
         } catch {
             #expect(error.key == "degradation.recover_below")
         }
+    }
+
+    @Test("fail_status is empty by default: no status counts against a server")
+    func failStatusDefault() throws {
+        let config = try EdgeConfig.parse("[[pools]]\nservers = [{ url = \"http://127.0.0.1:9000\" }]\n", fileName: "f")
+        #expect(config.pools.first?.failStatus == [])
     }
 
     @Test("status ranges parse as a range or a single status")

@@ -65,7 +65,7 @@ struct UpstreamAttemptsTests {
         let server = a.choose(key: "k", client: "c", excluding: [])
         let member = a.balancer.primaries.first { $0.server == server }
         #expect(member?.inFlight.load(ordering: .relaxed) == 1)
-        a.endAttempt(succeeded: false, detail: "refused")
+        a.endAttempt(.unhealthy("refused"))
         #expect(member?.inFlight.load(ordering: .relaxed) == 0)
         #expect(member?.available.load(ordering: .relaxed) == false)
     }

@@ -2,7 +2,7 @@
 ///
 /// Normalised so that equivalent URLs share an entry (RFC 3986 §6.2.2): host lowercased, default port
 /// (80, 443) dropped, userinfo and fragment dropped, percent-encoded unreserved characters decoded and
-/// other escapes upper-cased, empty path as "/". The scheme is ignored: a purge matches host + path +
+/// other escapes upper-cased, empty path as "/", dot segments resolved (`TargetPath`). The scheme is ignored: a purge matches host + path +
 /// query whatever the scheme (DESIGN.md).
 public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -23,10 +23,11 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
 
     /// For an origin-form target already split from its request: `host` normalised as `normaliseHost`
     /// does it (kept per connection by callers), the target's bytes normalised here. A target without
-    /// percent escapes or a fragment is its own normal form and is taken as it is.
+    /// percent escapes, dot segments or a fragment is its own normal form and is taken as it is.
     public init(normalisedHost: String, originFormTarget target: UnsafeRawBufferPointer) {
         self.host = normalisedHost
-        if target.first == UInt8(ascii: "/"), !target.contains(UInt8(ascii: "%")), !target.contains(UInt8(ascii: "#")) {
+        if target.first == UInt8(ascii: "/"), !target.contains(UInt8(ascii: "%")), !target.contains(UInt8(ascii: "#")),
+           !TargetPath.mayHaveDotSegments(target.prefix { $0 != UInt8(ascii: "?") }) {
             self.pathAndQuery = String(decoding: target, as: UTF8.self)
         } else {
             self.pathAndQuery = Self.normalisePathAndQuery(String(decoding: target, as: UTF8.self))
@@ -98,7 +99,14 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
                 index += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        let normalised = String(decoding: out, as: UTF8.self)
+        // Requests whose path climbs above the root are refused before they are keyed; purges of such
+        // a URL name what a clamped path would be.
+        let pathEnd = normalised.firstIndex(of: "?") ?? normalised.endIndex
+        let path = normalised[..<pathEnd]
+        guard TargetPath.mayHaveDotSegments(path.utf8),
+              case .success(let resolved?) = TargetPath.removeDotSegments(path, clampAtRoot: true) else { return normalised }
+        return resolved + normalised[pathEnd...]
     }
 
     private static func isPlainHostByte(_ byte: UInt8) -> Bool {

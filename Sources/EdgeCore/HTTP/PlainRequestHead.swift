@@ -62,8 +62,11 @@ public struct PlainRequestHead: Sendable, Equatable {
         var head = PlainRequestHead(
             method: method, target: targetStart..<targetEnd, host: nil, acceptEncoding: nil, length: 0,
             fieldCount: 0, needsFullPath: false)
-        // A fragment is refused by the full path's request guard (RFC 9112 §3.2).
-        if bytes[targetStart..<targetEnd].contains(UInt8(ascii: "#")) { head.needsFullPath = true }
+        // A fragment is refused by the full path's request guard (RFC 9112 §3.2), and dot segments are
+        // resolved (or refused) there before anything is keyed.
+        let target = bytes[targetStart..<targetEnd]
+        let path = target[..<(target.firstIndex(of: UInt8(ascii: "?")) ?? targetEnd)]
+        if target.contains(UInt8(ascii: "#")) || TargetPath.mayHaveDotSegments(path) { head.needsFullPath = true }
         var hostCount = 0
         var acceptEncodingCount = 0
         while true {
@@ -115,6 +118,18 @@ public struct PlainRequestHead: Sendable, Equatable {
         if hostCount != 1 { head.host = nil; head.needsFullPath = true }
         if acceptEncodingCount > 1 { head.needsFullPath = true }
         return .complete(head)
+    }
+
+    /// Whether the first line of `bytes` is complete and has no HTTP version (HTTP/0.9's `GET /`):
+    /// no answer could be framed for it, so it is refused at once instead of waiting for more.
+    public static func requestLineLacksVersion(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return false }
+        var end = lineFeed
+        if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = bytes[..<end]
+        guard let lastSpace = line.lastIndex(of: UInt8(ascii: " ")),
+              line[..<lastSpace].contains(UInt8(ascii: " ")) else { return true }
+        return !line[(lastSpace + 1)...].starts(with: "HTTP/".utf8)
     }
 
     /// The values of every field named `name` (lowercase), in order; for Vary on fields the scan does not keep.
@@ -196,7 +211,12 @@ private struct Cursor {
     /// `literal` then CRLF: nil when too few bytes are in to tell, false when something else is there.
     mutating func consumeLine(_ literal: StaticString) -> Bool? {
         let count = literal.utf8CodeUnitCount + 2
-        guard index + count <= bytes.count else { return nil }
+        guard index + count <= bytes.count else {
+            // Too few bytes to tell, unless those that are in already differ.
+            let available = UnsafeRawBufferPointer(rebasing: bytes[index...])
+            let expected = literal.withUTF8Buffer { Array($0) } + [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+            return expected.starts(with: available) ? nil : false
+        }
         guard consume(literal), consume("\r\n") else { return false }
         return true
     }

@@ -1,8 +1,9 @@
 import NIOCore
 
-/// Cuts off clients that hold a connection without finishing a request: a request head must arrive
-/// within the header timeout once its first byte is in (slowloris), and an idle keep-alive connection
-/// is closed after the idle timeout. Sits in front of the HTTP decoder so it sees raw bytes.
+/// Cuts off clients that hold a connection without finishing a request: the first request head must
+/// arrive within the header timeout of the accept (nginx counts from there too), a later one within
+/// the header timeout once its first byte is in (slowloris), and an idle keep-alive connection is
+/// closed after the idle timeout. Sits in front of the HTTP decoder so it sees raw bytes.
 final class ClientTimeoutHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -37,15 +38,22 @@ final class ClientTimeoutHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context, idleTimeout)
+        awaitFirstRequest(context)
         context.fireChannelActive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive {
-            arm(context, idleTimeout)
+            awaitFirstRequest(context)
         }
+    }
+
+    /// A new connection owes a request head from the start: one that sends nothing is cut off after
+    /// the header timeout, not kept for the longer idle timeout.
+    private func awaitFirstRequest(_ context: ChannelHandlerContext) {
+        state = .readingHead
+        arm(context, headerTimeout)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -41,6 +41,9 @@ enum RequestGuard {
         if head.uri.utf8.contains(UInt8(ascii: "#")), head.uri.contains("#") {
             return Rejection(status: .badRequest, reason: "request target with a fragment")
         }
+        if case .refused(let reason) = TargetPath.resolve(head.uri) {
+            return Rejection(status: .badRequest, reason: reason)
+        }
         if let rejection = checkFramingFieldNames(head.headers) {
             return rejection
         }

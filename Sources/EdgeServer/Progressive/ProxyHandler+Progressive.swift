@@ -27,6 +27,7 @@ extension ProxyHandler {
             headers.add(name: "link", value: link)
         }
         let head = HTTPResponseHead(version: request.head.version, status: .custom(code: 103, reasonPhrase: "Early Hints"), headers: headers)
+        request.hintsSent = hints
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
     }
 

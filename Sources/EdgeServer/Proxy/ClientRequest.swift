@@ -4,7 +4,10 @@ import NIOHTTP1
 
 /// One request on a client connection, from its head to the last byte of its response.
 final class ClientRequest {
-    let head: HTTPRequestHead
+    /// The request as the edge handles it: its target's dot segments resolved (`TargetPath`).
+    private(set) var head: HTTPRequestHead
+    /// The target as the client sent it, for the access log.
+    let clientTarget: String
     let startedAt: NIODeadline
     let receivedAt: EpochSeconds
     let clientAddress: String
@@ -28,6 +31,8 @@ final class ClientRequest {
     var transform: BodyTransform?
     /// Set for pages of progressive sites: tier, Early Hints and the body rewrite.
     var page: PageDelivery?
+    /// Link values already sent in `103 Early Hints`, so an origin's hints repeat none of them.
+    var hintsSent: [String] = []
     var bodyBytesReceived = 0
     var status = 0
     var bytesSent = 0
@@ -35,6 +40,7 @@ final class ClientRequest {
 
     init(head: HTTPRequestHead, clientAddress: String, clientVersion: HTTPVersion? = nil) {
         self.head = head
+        self.clientTarget = head.uri
         self.clientVersion = clientVersion ?? head.version
         self.startedAt = .now()
         self.receivedAt = ProxyServices.now()
@@ -42,6 +48,11 @@ final class ClientRequest {
     }
 
     var isHead: Bool { head.method == .HEAD }
+
+    /// Keys, routes and forwards the request by `target` from here on.
+    func resolveTarget(_ target: String) {
+        head.uri = target
+    }
 
     /// Whether the request announced a body (whose end may come long after the response).
     var hasBody: Bool {
@@ -54,7 +65,7 @@ final class ClientRequest {
         AccessLog.Entry(
             client: clientAddress,
             method: head.method.token,
-            target: head.uri,
+            target: clientTarget,
             version: clientVersion.major >= 2 ? "HTTP/\(clientVersion.major)" : "HTTP/\(clientVersion.major).\(clientVersion.minor)",
             status: status,
             bytes: bytesSent,

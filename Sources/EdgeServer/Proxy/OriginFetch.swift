@@ -211,6 +211,11 @@ final class OriginFetch: OriginResponseDelegate {
         }
     }
 
+    func originInterimResponse(_ head: HTTPResponseHead) {
+        guard !discardingResponse else { return }
+        client?.fetch(self, didReceiveInterim: head)
+    }
+
     func originResponseHead(_ head: HTTPResponseHead) {
         attempts.endAttempt(attempts.evidence(.response(status: Int(head.status.code)), body: requestBodySent, detail: "status \(head.status.code)"))
         if UpstreamAttempts.isRetryableStatus(Int(head.status.code)), retryOnAnotherServer() {

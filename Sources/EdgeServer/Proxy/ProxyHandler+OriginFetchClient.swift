@@ -7,6 +7,24 @@ extension ProxyHandler: OriginFetchClient {
         context?.channel.isWritable ?? true
     }
 
+    /// Relays an origin's interim response as it arrives (RFC 9110 §15.2): never to HTTP/1.0 clients,
+    /// which have none, and never `100 Continue`, which the edge answers for itself. A progressive
+    /// page's client already has the manifest's hints: it gets only the links it has not seen.
+    func fetch(_ fetch: OriginFetch, didReceiveInterim head: HTTPResponseHead) {
+        guard let request = current, request.fetch === fetch, !request.responseStarted, request.clientVersion != .http1_0,
+              head.status != .continue, let context else { return }
+        var headers = head.headers
+        HopByHop.strip(&headers)
+        if head.status.code == 103 {
+            let links = EarlyHintLinks.unsent(headers[canonicalForm: "link"].map(String.init), after: request.hintsSent)
+            headers.remove(name: "link")
+            guard !links.isEmpty else { return }
+            for link in links { headers.add(name: "link", value: link) }
+            request.hintsSent += links
+        }
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: request.head.version, status: head.status, headers: headers))), promise: nil)
+    }
+
     func fetch(_ fetch: OriginFetch, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus) {
         guard let request = current, request.fetch === fetch, !request.responseStarted else { return }
         let close = mustClose(request)

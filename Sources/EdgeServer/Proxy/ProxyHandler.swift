@@ -166,12 +166,16 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     // MARK: The request's way
 
     private func begin(_ request: ClientRequest) {
-        let head = request.head
-        if let rejection = RequestGuard.check(head, limits: services.settings.limits) {
+        if let rejection = RequestGuard.check(request.head, limits: services.settings.limits) {
             request.discardBody = true
             respondError(request, status: rejection.status, message: rejection.reason, close: true)
             return
         }
+        // `/a/./b` is keyed, routed and forwarded as `/a/b` (the guard refused what cannot be resolved).
+        if case .resolved(let target) = TargetPath.resolve(request.head.uri) {
+            request.resolveTarget(target)
+        }
+        let head = request.head
         if drain.isDraining {
             closeWhenDone = true
         }

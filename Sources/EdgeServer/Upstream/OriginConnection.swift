@@ -115,6 +115,14 @@ final class OriginConnection: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
+        case .head(let head) where head.status.code >= 100 && head.status.code < 200 && head.status.code != 101:
+            guard state == .awaitingHead else {
+                fail(.invalidResponse(server, "interim response after the final one"))
+                return
+            }
+            // The origin is alive and working on it: the wait for the final head starts again.
+            armFirstByteTimer()
+            delegate?.originInterimResponse(head)
         case .head(let head):
             guard state == .awaitingHead else {
                 fail(.invalidResponse(server, "response without a request"))

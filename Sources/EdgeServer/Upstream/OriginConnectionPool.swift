@@ -175,7 +175,12 @@ final class OriginConnectionPool {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)
+                    // Interim responses (103 Early Hints) are passed on to the client, so the decoder forwards them.
+                    try channel.pipeline.syncOperations.addHandlers([
+                        HTTPRequestEncoder(),
+                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .forward)),
+                        NIOHTTPRequestHeadersValidator(),
+                    ])
                     try channel.pipeline.syncOperations.addHandler(OriginConnection(server: server))
                 }
             }

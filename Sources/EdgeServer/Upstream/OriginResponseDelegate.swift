@@ -3,6 +3,8 @@ import NIOHTTP1
 
 /// Receives one origin response, part by part, on the connection's event loop.
 protocol OriginResponseDelegate: AnyObject {
+    /// A 1xx response other than 101, before the final one (RFC 9110 §15.2); there may be several.
+    func originInterimResponse(_ head: HTTPResponseHead)
     func originResponseHead(_ head: HTTPResponseHead)
     func originResponseBody(_ buffer: ByteBuffer)
     func originResponseEnd()

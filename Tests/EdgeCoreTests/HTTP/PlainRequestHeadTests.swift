@@ -29,6 +29,28 @@ struct PlainRequestHeadTests {
         #expect(!head.needsFullPath)
     }
 
+    @Test("a request line without an HTTP version is told apart once its line is complete")
+    func versionless() {
+        func lacks(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { PlainRequestHead.requestLineLacksVersion($0) } }
+        #expect(lacks("GET /\r\n"))
+        #expect(lacks("GET /a\n"))
+        #expect(lacks("GET\r\n"))
+        #expect(lacks("GET / FOO/1\r\n"))
+        #expect(!lacks("GET /"))
+        #expect(!lacks("GET / HTTP/1.1\r\n"))
+        #expect(!lacks("POST /form HTTP/1.0\r\nHost: x\r\n"))
+    }
+
+    @Test("paths with dot segments, encoded dots or slashes go to the full path, which resolves or refuses them")
+    func dotSegments() {
+        for target in ["/a/./b", "/../x", "/a/%2e%2e/b", "/a..%2fb", "/a\\b"] {
+            #expect(Self.complete("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")?.needsFullPath == true, "\(target)")
+        }
+        for target in ["/a/b.css", "/a?x=../y", "/caf%C3%A9"] {
+            #expect(Self.complete("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")?.needsFullPath == false, "\(target)")
+        }
+    }
+
     @Test("HEAD is scanned like GET")
     func head() throws {
         let head = try #require(Self.complete("HEAD / HTTP/1.1\r\nhost: a\r\n\r\n"))

@@ -69,9 +69,9 @@ struct ClientTimeoutTests {
         }
     }
 
-    @Test("a connection that never sends a byte is closed after the idle timeout")
+    @Test("a connection that never sends a byte is closed after the header timeout counted from accept, not the longer idle timeout")
     func silentConnectionIsClosed() async throws {
-        try await withEdge(configure: Self.shortIdleTimeout) { edge, _ in
+        try await withEdge(configure: Self.shortHeaderTimeout) { edge, _ in
             let closed = try await onThread {
                 try StreamingHTTPClient(port: edge.port, timeoutSeconds: 5).waitForClose()
             }

@@ -6,9 +6,13 @@ import Synchronization
 /// connection without an answer or after taking part of an upload. It speaks raw bytes (requests
 /// framed by `Content-Length` only), so it can fail in ways a well-behaved HTTP server cannot.
 final class FaultyOrigin: Sendable {
-    enum Reply: Sendable {
+    indirect enum Reply: Sendable {
         /// A complete response with `Content-Length`, on a connection kept open.
-        case answer(status: Int, body: String, cacheControl: String = "no-store")
+        case answer(status: Int, body: String, cacheControl: String = "no-store", contentType: String = "text/plain")
+        /// An interim (1xx) response with these fields first, then `reply`.
+        case interim(status: Int, fields: [(String, String)], then: Reply)
+        /// `reply` after a pause, as an origin still working on the response.
+        case after(TimeAmount, Reply)
         /// Closes the connection as soon as the request head is in.
         case closeWithoutAnswer
         /// Reads up to `bytes` of the request body (all of it if shorter), then closes without answering,
@@ -106,9 +110,17 @@ private final class FaultyOriginHandler: ChannelInboundHandler {
 
     private func finish(_ context: ChannelHandlerContext, _ reply: FaultyOrigin.Reply) {
         switch reply {
-        case .answer(let status, let body, let cacheControl):
-            let text = "HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: \(cacheControl)\r\n\r\n\(body)"
+        case .answer(let status, let body, let cacheControl, let contentType):
+            let text = "HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nCache-Control: \(cacheControl)\r\nContent-Type: \(contentType)\r\n\r\n\(body)"
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+        case .interim(let status, let fields, let then):
+            let text = "HTTP/1.1 \(status) Interim\r\n" + fields.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+            finish(context, then)
+        case .after(let pause, let then):
+            context.eventLoop.assumeIsolated().scheduleTask(in: pause) { [self] in
+                finish(context, then)
+            }
         case .closeWithoutAnswer, .closeAfterBody:
             closed = true
             context.close(promise: nil)

@@ -85,6 +85,10 @@ final class StoredHitShortcut: ChannelInboundHandler {
                 finish(context, answered: answered)
                 return
             case .unsupported:
+                if handover.outstanding == 0, buffer.withUnsafeReadableBytes({ PlainRequestHead.requestLineLacksVersion($0) }) {
+                    refuseVersionless(context)
+                    return
+                }
                 handOverForGood(context, buffer, answered: answered)
                 return
             case .complete(let head):
@@ -161,6 +165,18 @@ final class StoredHitShortcut: ChannelInboundHandler {
         if answered { context.flush() }
         forwardedSinceReadComplete = true
         context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    /// `GET /` and its like (HTTP/0.9) get 400 and the connection closes: the decoder would wait for a
+    /// header section such a request never sends, and an unframed answer could not be told from the next.
+    private func refuseVersionless(_ context: ChannelHandlerContext) {
+        fullPathOnly = true
+        let body = "400 Bad Request: request line without an HTTP version\n"
+        let response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
     }
 
     // MARK: Answering a stored hit

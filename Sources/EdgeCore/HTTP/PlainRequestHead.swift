@@ -123,10 +123,12 @@ public struct PlainRequestHead: Sendable, Equatable {
     /// Whether the first line of `bytes` is complete and has no HTTP version (HTTP/0.9's `GET /`):
     /// no answer could be framed for it, so it is refused at once instead of waiting for more.
     public static func requestLineLacksVersion(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return false }
+        // Empty lines before a request line are the parser's to skip (RFC 9112 §2.2).
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }),
+              let lineFeed = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return false }
         var end = lineFeed
-        if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = bytes[..<end]
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = bytes[start..<end]
         guard let lastSpace = line.lastIndex(of: UInt8(ascii: " ")),
               line[..<lastSpace].contains(UInt8(ascii: " ")) else { return true }
         return !line[(lastSpace + 1)...].starts(with: "HTTP/".utf8)

@@ -38,6 +38,8 @@ struct PlainRequestHeadTests {
         #expect(lacks("GET / FOO/1\r\n"))
         #expect(!lacks("GET /"))
         #expect(!lacks("GET / HTTP/1.1\r\n"))
+        #expect(!lacks("\r\nGET / HTTP/1.1\r\n"))
+        #expect(lacks("\r\nGET /\r\n"))
         #expect(!lacks("POST /form HTTP/1.0\r\nHost: x\r\n"))
     }
 

@@ -38,9 +38,37 @@ struct PoolBalancerTests {
         b.observed(b.primaries[0], succeeded: false, detail: "refused", now: 0)
         b.observed(b.primaries[2], succeeded: false, detail: "refused", now: 0)
         #expect(picks(b, 4) == [9, 9, 9, 9])
-        b.observed(b.backups[0], succeeded: false, detail: "refused", now: 0)
+        #expect(b.snapshot().panic == false)
+    }
+
+    @Test("when live traffic takes every server down the pool panics and balances over the primaries again")
+    func panicWhenTrafficEmptiesThePool() {
+        let b = balancer { $0.maxFails = 1 }
+        for member in b.allMembers { b.observed(member, succeeded: false, detail: "refused", now: 0) }
+        #expect(b.snapshot().panic == true)
+        #expect(Set(picks(b, 6)) == [1, 2, 3])
+        // One good answer ends the panic; that server takes the traffic while the others stay down.
+        b.observed(b.primaries[1], succeeded: true, detail: "", now: 1)
+        #expect(b.snapshot().panic == false)
+        #expect(picks(b, 3) == [2, 2, 2])
+    }
+
+    @Test("servers the health check took down are never picked, panic or not")
+    func healthCheckDownIsFinal() {
+        let b = balancer { $0.maxFails = 1 }
+        for member in b.allMembers { b.probed(member, succeeded: false, detail: "probe failed", now: 0) }
+        #expect(b.snapshot().panic == false)
         let loop = LoopUpstreamState(eventLoop: EmbeddedEventLoop())
-        #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 1) == nil)
+        #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 100) == nil)
+        b.observed(b.primaries[0], succeeded: false, detail: "refused", now: 0)
+        #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 100) == nil)
+    }
+
+    @Test("a pool of one server is never taken down by live traffic")
+    func poolOfOne() {
+        let b = PoolBalancer(name: "one", primaries: [servers[0]], resilience: PoolResilience(), metrics: EdgeMetrics(), logger: Logger(label: "test"))
+        for _ in 0..<10 { b.observed(b.primaries[0], succeeded: false, detail: "refused", now: 0) }
+        #expect(b.snapshot().servers.first?.state == "up")
     }
 
     @Test("after fail_timeout a down server gets one half-open trial; success brings it back")
@@ -49,11 +77,12 @@ struct PoolBalancerTests {
             $0.maxFails = 1
             $0.failTimeout = .seconds(10)
         }
-        for member in b.allMembers { b.observed(member, succeeded: false, detail: "refused", now: 0) }
+        b.observed(b.primaries[0], succeeded: false, detail: "refused", now: 0)
         let loop = LoopUpstreamState(eventLoop: EmbeddedEventLoop())
-        #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 5) == nil)
+        for _ in 0..<6 { #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 5)?.server != servers[0]) }
         let trial = b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 10)
-        #expect(trial != nil)
+        #expect(trial?.server == servers[0])
+        #expect(b.pick(key: "k", client: "c", excluding: [], loop: loop, now: 10)?.server != servers[0])
         if let trial {
             b.observed(trial, succeeded: true, detail: "", now: 11)
             #expect(b.snapshot().servers.first { $0.server == trial.server.description }?.state == "up")

@@ -81,8 +81,7 @@ wants() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number"
 [[ $OBJECTS =~ ^[1-9][0-9]*$ ]] || die "OBJECTS must be a positive number"
 
-need_tools nginx:nginx-light varnishd:varnish wrk:wrk h2load:nghttp2-client curl:curl openssl:openssl \
-    pgrep:procps taskset:util-linux
+scripts/require.sh bench
 NGINX=$(command -v nginx)
 [ "$(nproc)" -ge 2 ] || die "needs 2 cores (server on core 0, load generator on core 1)"
 

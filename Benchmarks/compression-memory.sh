@@ -9,6 +9,7 @@
 # decoded bytes. Prints Edge's peak resident set size (VmHWM) before and after. Stops only what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/require.sh bench
 BYTES=${1:-$((512 * 1024 * 1024))}
 CLIENTS=${2:-8}
 ORIGIN_PORT=${ORIGIN_PORT:-9320}

@@ -12,6 +12,7 @@
 # number is Edge's br/identity ratio (target >= 0.90). Stops only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/require.sh bench
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}

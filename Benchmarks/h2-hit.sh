@@ -21,9 +21,7 @@ ORIGIN_PORT=$BASE_PORT
 EDGE_TLS_PORT=$((BASE_PORT + 1)); EDGE_H2C_PORT=$((BASE_PORT + 2)); EDGE_PLAIN_PORT=$((BASE_PORT + 3))
 NGINX_TLS_PORT=$((BASE_PORT + 4)); NGINX_H2C_PORT=$((BASE_PORT + 5)); ADMIN_PORT=$((BASE_PORT + 6))
 
-command -v nginx >/dev/null || apt-get install -y nginx-light >/dev/null
-command -v h2load >/dev/null || apt-get install -y nghttp2-client >/dev/null
-command -v openssl >/dev/null || apt-get install -y openssl >/dev/null
+scripts/require.sh bench
 NGINX=$(command -v nginx)
 
 [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product edge >/dev/null

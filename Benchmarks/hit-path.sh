@@ -19,8 +19,7 @@ EDGE_PORT=${EDGE_PORT:-9411}
 NGINX_CACHE_PORT=${NGINX_CACHE_PORT:-9412}
 ADMIN_PORT=${ADMIN_PORT:-9413}
 
-command -v nginx >/dev/null || apt-get install -y nginx-light >/dev/null
-command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+scripts/require.sh bench
 NGINX=$(command -v nginx)
 
 [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product edge >/dev/null

@@ -12,6 +12,7 @@
 # time. Loopback only; stops only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/require.sh bench
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-512}
 DELAY=${DELAY:-0.2}

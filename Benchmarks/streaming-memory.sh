@@ -8,6 +8,7 @@
 # curl, and prints Edge's peak resident set size (VmHWM) before and after. Stops only what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/require.sh bench
 BYTES=${1:-$((2 * 1024 * 1024 * 1024))}
 ORIGIN_PORT=${ORIGIN_PORT:-9310}
 EDGE_PORT=${EDGE_PORT:-9311}

@@ -5,18 +5,6 @@
 log() { echo "$*" >&2; }
 die() { echo "compare.sh: $*" >&2; exit 1; }
 
-# Installs the Debian packages of the missing tools (as root), or says which to install.
-need_tools() { # pairs "tool:package" ...
-    local missing=() pair
-    for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
-    done
-    [ ${#missing[@]} = 0 ] && return 0
-    [ "$(id -u)" = 0 ] || die "missing tools; install: apt-get install -y ${missing[*]}"
-    log "installing ${missing[*]}"
-    apt-get install -y "${missing[@]}" >/dev/null
-}
-
 # True when something already listens on 127.0.0.1:$1.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

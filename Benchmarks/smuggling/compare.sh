@@ -119,8 +119,10 @@ echo
 echo "Verdicts: **refused** (error or close, nothing reached the origin), **forwarded** (only clean,"
 echo "unambiguous requests reached the origin, no more than the client sent), **aborted** (the proxy"
 echo "forwarded part of a request and closed the origin connection), **UNSAFE** (the origin got"
-echo "ambiguous framing, a request hidden in a body, more requests than sent, or a later canary request"
+echo "ambiguous framing, a request hidden in a body, more requests than sent, a path that climbs above"
+echo "the root read as sent, with %2e as a dot or decoded with '\\\\' as '/', or a later canary request"
 echo "on a fresh connection was answered wrongly). Cells: client statuses, 'closed' when the proxy"
-echo "closed the connection, and how many requests reached the origin."
+echo "closed the connection, how many requests reached the origin (and the target it got, for cases"
+echo "that name the path Edge must forward), and a note when a '..' below the root was left to the origin."
 echo
 cat "$WORK/table.md"

@@ -1,9 +1,11 @@
 """The smuggling corpus: malformed and ambiguously framed HTTP/1.1 requests.
 
-Each case is (id, what it tries, raw bytes, sent, edge). `sent` is how many requests a careful reader
-sees in the bytes (the number a proxy may forward at most); `edge` is Edge's expected safe outcome:
-"refuse" (an error status, the connection closed, nothing forwarded) or "forward" (exactly `sent`
-clean requests reach the origin). Paths that contain "smuggled" must never reach an origin.
+Each case is (id, what it tries, raw bytes, sent, edge[, origin path]). `sent` is how many requests a
+careful reader sees in the bytes (the number a proxy may forward at most); `edge` is Edge's expected
+safe outcome: "refuse" (an error status, the connection closed, nothing forwarded) or "forward"
+(exactly `sent` clean requests reach the origin). The optional origin path is the target Edge must
+forward for the case's first request, dot segments resolved ("originPath" in corpus.json). Paths
+that contain "smuggled" must never reach an origin, nor may a path that climbs above the root.
 
 `python3 differential.py --write-corpus` regenerates corpus.json, which the Swift tests read.
 """
@@ -108,6 +110,8 @@ CASES = [
 
     # --- request line and version
     ("http09", "HTTP/0.9 simple request", "GET /c/http09\r\n", 1, "refuse"),
+    ("http09-root", "HTTP/0.9 'GET /' alone", "GET /\r\n", 1, "refuse"),
+    ("http09-after-get", "HTTP/0.9 'GET /' pipelined after a valid GET", f"GET /c/http09-after-get HTTP/1.1\r\n{H}\r\nGET /\r\n", 2, "forward"),
     ("http12", "HTTP/1.2", f"GET /c/http12 HTTP/1.2\r\n{H}\r\n", 1, "refuse"),
     ("http20-line", "HTTP/2.0 in an HTTP/1 request line", f"GET /c/http20-line HTTP/2.0\r\n{H}\r\n", 1, "refuse"),
     ("http-lowercase", "http/1.1 in lower case", f"GET /c/http-lowercase http/1.1\r\n{H}\r\n", 1, "refuse"),
@@ -126,6 +130,23 @@ CASES = [
     ("very-long-target", "70 KB request target", f"GET /c/very-long-target?{'a' * 70000} HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
     ("very-long-header", "70 KB header value", f"GET /c/very-long-header HTTP/1.1\r\n{H}X-A: {'a' * 70000}\r\n\r\n", 1, "refuse"),
     ("many-headers", "500 header fields", f"GET /c/many-headers HTTP/1.1\r\n{H}" + "".join(f"X-{i}: v\r\n" for i in range(500)) + "\r\n", 1, "refuse"),
+
+    # --- dot segments: resolved in the root, refused above it or behind an encoded slash or backslash
+    ("dot-current", "'/./' segment", f"GET /c/dot-current/./b HTTP/1.1\r\n{H}\r\n", 1, "forward", "/c/dot-current/b"),
+    ("dot-parent-in-root", "'/../' that stays below the root", f"GET /c/dot-parent-in-root/a/../b HTTP/1.1\r\n{H}\r\n", 1, "forward",
+     "/c/dot-parent-in-root/b"),
+    ("dot-encoded-in-root", "'%2E%2e' and '.' segments below the root, query kept", f"GET /c/dot-encoded-in-root/a/%2E%2e/./b?q=../x HTTP/1.1\r\n{H}\r\n",
+     1, "forward", "/c/dot-encoded-in-root/b?q=../x"),
+    ("traversal-plain", "'/../../etc/passwd'", f"GET /../../etc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-inner", "'/a/../../b' (one level above the root)", f"GET /a/../../b HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-pct2e", "'/%2e%2e/%2e%2e/etc/passwd'", f"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-pct2e-mixed", "'/%2E%2e/.%2E/etc/passwd' (mixed case, half encoded)", f"GET /%2E%2e/.%2E/etc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-pct2f", "'/static/..%2f..%2f..%2fetc/passwd' (encoded slash)", f"GET /static/..%2f..%2f..%2fetc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-pct5c", "'/static/..%5c..%5c..%5cetc/passwd' (encoded backslash)", f"GET /static/..%5c..%5c..%5cetc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-backslash", "'/static/..\\..\\..\\etc/passwd' (raw backslash)", f"GET /static/..\\..\\..\\etc/passwd HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("traversal-absolute", "absolute-form 'http://test.example/../x'", f"GET http://test.example/../x HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("hidden-parent-pct5c", "'/a/..%5cb' ('..' behind an encoded backslash)", f"GET /a/..%5cb HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
+    ("hidden-parent-backslash", "'/a/..\\b' ('..' behind a raw backslash)", f"GET /a/..\\b HTTP/1.1\r\n{H}\r\n", 1, "refuse"),
 
     # --- Host
     ("absolute-host-mismatch", "absolute-form target naming another host", "GET http://other.example/c/absolute-host-mismatch HTTP/1.1\r\n" + H + "\r\n", 1, "refuse"),

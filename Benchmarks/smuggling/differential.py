@@ -7,7 +7,9 @@ canary request on another fresh connection checks that the proxy's origin connec
 desynchronised. A case is UNSAFE for a proxy when what reached its origin could be read two ways
 (framing fields obfuscated, duplicated or both present, obs-fold, control characters, bad chunks),
 when a request hidden in a body ("/smuggled") reached the origin, when more requests reached the
-origin or more responses reached the client than the client sent, or when the canary was poisoned.
+origin or more responses reached the client than the client sent, when a request path that climbs
+above the root reached the origin (read as sent, with %2e as a dot, or percent-decoded once or twice
+with %2f, %5c and '\\' as slashes), or when the canary was poisoned.
 
     differential.py --nginx PORT --varnish PORT --edge PORT ...   (compare.sh starts the proxies)
     differential.py --write-corpus                                (regenerate corpus.json)
@@ -22,6 +24,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus import CASES  # noqa: E402
@@ -344,19 +347,72 @@ def canary(port, origin, case_id):
     return f"path={path}\n".encode() in buf and clean
 
 
+# ---------------------------------------------------------------- paths
+
+def target_path(target):
+    """The path of an origin-form or absolute-form target, without its query."""
+    if "://" in target and not target.startswith("/"):
+        rest = target.split("://", 1)[1]
+        slash = rest.find("/")
+        target = rest[slash:] if slash >= 0 else "/"
+    return target.split("?", 1)[0]
+
+
+def path_readings(path):
+    """The ways an origin may read a path: as sent, with %2e as a dot, percent-decoded once and twice
+    (so %2f and %5c split segments), '\\' read as '/' in the decoded ones."""
+    dots = path.replace("%2e", ".").replace("%2E", ".")
+    once = urllib.parse.unquote(path, encoding="latin-1").replace("\\", "/")
+    twice = urllib.parse.unquote(once, encoding="latin-1").replace("\\", "/")
+    return [path, dots, once, twice]
+
+
+def walk(path):
+    """(climbs above the root, keeps a '..' segment) for one reading of a path, per RFC 3986 §5.2.4."""
+    depth, parent = 0, False
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            parent = True
+            if depth == 0:
+                return True, True
+            depth -= 1
+        elif segment != ".":
+            depth += 1
+    return False, parent
+
+
+def path_check(target):
+    """Whether some reading of the target's path climbs above the root ("climbs"), or only keeps a
+    '..' that stays below it ("parent"); None when neither."""
+    if not target.startswith("/") and "://" not in target:
+        return None
+    walks = [walk(reading) for reading in path_readings(target_path(target))]
+    if any(climbs for climbs, _ in walks):
+        return "climbs"
+    if any(parent for _, parent in walks):
+        return "parent"
+    return None
+
+
 # ---------------------------------------------------------------- verdicts
 
 def run_case(name, port, origin, case):
-    case_id, _, raw, sent, _ = case
+    case_id, _, raw, sent, _ = case[:5]
+    expected_path = case[5] if len(case) > 5 else None
     data = raw.encode("latin-1")
     mark = origin.snapshot()
     statuses, closed, _ = exchange(port, data, sent, raw.startswith("HEAD "))
     time.sleep(SETTLE)
     seen = origin.since(mark)
-    problems = []
+    problems, notes = [], []
     for request in seen:
         if "smuggled" in request.target:
             problems.append("hidden request reached origin")
+        check = path_check(request.target)
+        if check == "climbs":
+            problems.append(f"path above the root reached origin ({request.target[:60]})")
+        elif check == "parent":
+            notes.append(f"'..' left to the origin ({request.target[:60]})")
         for issue in request.issues:
             problems.append(issue)
     if len(seen) > sent:
@@ -378,8 +434,10 @@ def run_case(name, port, origin, case):
     else:
         verdict = "forwarded"
     detail = f"{status_text}{' closed' if closed else ''}; origin {len(seen)}"
-    return {"verdict": verdict, "detail": detail, "problems": sorted(set(problems)),
-            "statuses": statuses, "closed": closed, "origin": len(seen)}
+    if expected_path is not None and seen:
+        detail += f" {seen[0].target[:60]}"
+    return {"verdict": verdict, "detail": detail, "problems": sorted(set(problems)), "notes": sorted(set(notes)),
+            "statuses": statuses, "closed": closed, "origin": len(seen), "targets": [r.target for r in seen]}
 
 
 def run_proxy(name, port, origin, results):
@@ -389,8 +447,8 @@ def run_proxy(name, port, origin, results):
 
 def cell(result):
     text = f"{result['verdict']} ({result['detail']})"
-    if result["problems"]:
-        text += ": " + "; ".join(result["problems"])
+    if result["problems"] or result["notes"]:
+        text += ": " + "; ".join(result["problems"] + result["notes"])
     return text
 
 
@@ -402,7 +460,9 @@ def main():
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     if args.write_corpus:
-        cases = [{"id": c[0], "what": c[1], "raw": c[2], "sent": c[3], "edge": c[4]} for c in CASES]
+        # "originPath" is optional and only present when a case names it (older readers ignore it).
+        cases = [{"id": c[0], "what": c[1], "raw": c[2], "sent": c[3], "edge": c[4], **({"originPath": c[5]} if len(c) > 5 else {})}
+                 for c in CASES]
         with open(os.path.join(here, "corpus.json"), "w") as out:
             json.dump(cases, out, indent=1, ensure_ascii=True)
             out.write("\n")
@@ -443,7 +503,8 @@ def main():
             worse.append(case[0])
     print(f"- cases where Edge is unsafe or forwards what both others refuse: {', '.join(worse) or 'none'}")
     mismatch = [c[0] for c in CASES
-                if results[("edge", c[0])]["verdict"] not in {"refuse": ("refused", "aborted"), "forward": ("forwarded",)}[c[4]]]
+                if results[("edge", c[0])]["verdict"] not in {"refuse": ("refused", "aborted"), "forward": ("forwarded",)}[c[4]]
+                or (len(c) > 5 and results[("edge", c[0])]["targets"][:1] != [c[5]])]
     print(f"- cases where Edge differs from corpus.json's expected outcome: {', '.join(mismatch) or 'none'}")
     return 0
 

@@ -48,6 +48,12 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
             responseInProgress = false
             if let handover, handover.outstanding > 0 {
                 handover.outstanding -= 1
+                context.write(data, promise: promise)
+                if handover.outstanding == 0, let next = handover.whenAllAnswered {
+                    handover.whenAllAnswered = nil
+                    next()
+                }
+                return
             }
         }
         context.write(data, promise: promise)

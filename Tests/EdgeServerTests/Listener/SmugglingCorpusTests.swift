@@ -14,6 +14,8 @@ struct SmugglingCorpusTests {
         var raw: String
         var sent: Int
         var edge: String
+        /// The target the origin must receive, where Edge rewrites it (dot segments resolved).
+        var originPath: String?
 
         /// corpus.json keeps raw bytes as Latin-1 code points (U+0000…U+00FF), one byte each.
         var bytes: [UInt8] { raw.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) } }
@@ -57,6 +59,9 @@ struct SmugglingCorpusTests {
                     #expect(status.map { (200..<300).contains($0) } == true, "status \(status ?? 0)")
                     let requests = origin.requests
                     #expect((1...testCase.sent).contains(requests.count))
+                    if let path = testCase.originPath {
+                        #expect(requests.first?.uri == path)
+                    }
                     for request in requests {
                         #expect(!request.uri.contains("smuggled"))
                         #expect(request.headers["content-length"].count + request.headers["transfer-encoding"].count <= 1)

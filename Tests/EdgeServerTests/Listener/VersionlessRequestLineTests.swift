@@ -35,4 +35,19 @@ struct VersionlessRequestLineTests {
             #expect(connection.isClosedByPeer())
         }
     }
+
+    @Test("a versionless line pipelined behind a miss is refused once the miss is answered, in order")
+    func afterAMiss() async throws {
+        try await withEdge(origin: { _ in TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "fresh from the origin") }) { edge, origin in
+            let connection = try edge.connect()
+            try connection.send(EdgeHarness.request(path: "/miss") + "GET /\r\n")
+            let miss = try connection.readResponse()
+            #expect(miss.status == 200)
+            #expect(miss.text == "fresh from the origin")
+            let refused = try connection.readResponse()
+            #expect(refused.status == 400)
+            #expect(connection.isClosedByPeer())
+            #expect(origin.requestCount == 1)
+        }
+    }
 }

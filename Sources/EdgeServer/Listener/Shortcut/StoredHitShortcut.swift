@@ -24,6 +24,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
     final class Handover {
         /// Requests handed to the full path whose responses have not ended yet.
         var outstanding = 0
+        /// Runs once every handed-over request is answered (after the last end is written).
+        var whenAllAnswered: (() -> Void)?
     }
 
     private let services: ProxyServices
@@ -33,6 +35,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
     let handover = Handover()
     /// After a head the scan cannot vouch for, everything goes to the full path.
     private var fullPathOnly = false
+    /// A versionless request line is waiting for the answers before it: nothing more is read.
+    private var refusing = false
     /// The start of a head whose end has not arrived yet.
     private var pending: ByteBuffer?
     private var clientAddress = "-"
@@ -66,6 +70,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        if refusing { return }
         if fullPathOnly {
             context.fireChannelRead(data)
             return
@@ -147,6 +152,12 @@ final class StoredHitShortcut: ChannelInboundHandler {
             case .incomplete:
                 break scanning
             case .unsupported:
+                if rest.withUnsafeReadableBytes({ PlainRequestHead.requestLineLacksVersion($0) }) {
+                    // Answered in order: once the requests before it are.
+                    refusing = true
+                    handover.whenAllAnswered = { [weak self] in self?.refuseVersionless(context) }
+                    break scanning
+                }
                 handOverForGood(context, buffer, answered: answered)
                 return
             }
@@ -157,7 +168,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             context.fireChannelRead(wrapInboundOut(heads))
         }
         // After the whole heads: a partial one too long to wait for goes on behind them.
-        if rest.readableBytes > 0 { hold(context, rest) }
+        if rest.readableBytes > 0, !refusing { hold(context, rest) }
     }
 
     private func handOverForGood(_ context: ChannelHandlerContext, _ buffer: ByteBuffer, answered: Bool) {
@@ -170,7 +181,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
     /// `GET /` and its like (HTTP/0.9) get 400 and the connection closes: the decoder would wait for a
     /// header section such a request never sends, and an unframed answer could not be told from the next.
     private func refuseVersionless(_ context: ChannelHandlerContext) {
-        fullPathOnly = true
+        refusing = true
         let body = "400 Bad Request: request line without an HTTP version\n"
         let response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         let channel = context.channel

@@ -171,7 +171,7 @@ extension ProxyHandler {
         } catch {
             // Part of the response is out: cutting the connection is the only honest signal left.
             request.transform = nil
-            request.fetch?.abort()
+            request.fill?.abort()
             context.close(promise: nil)
         }
     }

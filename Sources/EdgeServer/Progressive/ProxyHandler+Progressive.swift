@@ -90,7 +90,7 @@ extension ProxyHandler {
     /// Part of the page is out and the rest cannot be recoded: only closing says so honestly.
     private func abandonPage(_ request: ClientRequest) {
         request.page?.rewriter = nil
-        request.fetch?.abort()
+        request.fill?.abort()
         context?.close(promise: nil)
     }
 }

@@ -15,7 +15,7 @@ final class ClientRequest {
     let clientVersion: HTTPVersion
     var route: (site: Int, pool: Router.Pool)?
     var cacheKey: CacheKey?
-    var fetch: OriginFetch?
+    var fill: CacheFill?
     var requestEnded = false
     var responseStarted = false
     var responseEnded = false
@@ -71,7 +71,7 @@ final class ClientRequest {
             bytes: bytesSent,
             durationSeconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1_000_000_000,
             cacheStatus: cacheStatus,
-            origin: fetch?.server?.description,
+            origin: fill?.server?.description,
             referer: head.headers.first(name: "referer"),
             userAgent: head.headers.first(name: "user-agent"),
             time: receivedAt)

@@ -18,14 +18,14 @@ extension ProxyHandler {
             switch decision {
             case .fresh:
                 services.stats.hits.wrappingAdd(1, ordering: .relaxed)
-                var status = CacheStatus.hit(ttl: OriginFetch.remainingTTL(stored, now: now, settings: settings.policy))
+                var status = CacheStatus.hit(ttl: FillPolicy.remainingTTL(stored, now: now, settings: settings.policy))
                 status.collapsed = collapsed
                 serveStored(request, stored, cacheStatus: status)
                 return
             case .staleWhileRevalidate:
                 services.stats.hits.wrappingAdd(1, ordering: .relaxed)
                 services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
-                var status = CacheStatus.hit(ttl: OriginFetch.remainingTTL(stored, now: now, settings: settings.policy))
+                var status = CacheStatus.hit(ttl: FillPolicy.remainingTTL(stored, now: now, settings: settings.policy))
                 status.stale = true
                 serveStored(request, stored, cacheStatus: status)
                 revalidateInBackground(request, key: key, stale: stored)
@@ -66,14 +66,14 @@ extension ProxyHandler {
         startFetch(request, plan: uncachedPlan(request, key: key, forward: forward), leadership: nil)
     }
 
-    func uncachedPlan(_ request: ClientRequest, key: CacheKey, forward: CacheStatus.Forward) -> OriginFetch.Plan {
-        OriginFetch.Plan(
+    func uncachedPlan(_ request: ClientRequest, key: CacheKey, forward: CacheStatus.Forward) -> CacheFill.Plan {
+        CacheFill.Plan(
             head: upstreamHead(request, cacheable: false, validators: nil), clientHeaders: request.head.headers,
             cacheKey: key, stale: nil, storeAllowed: false, forward: forward)
     }
 
     private func fetch(_ request: ClientRequest, key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
-        let plan = OriginFetch.Plan(
+        let plan = CacheFill.Plan(
             head: upstreamHead(request, cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: storeAllowed, forward: forward,
             answersClientConditionals: true)
@@ -101,7 +101,7 @@ extension ProxyHandler {
 
     /// A follower waits for the leader's fetch, then looks again; it never waits longer than an origin
     /// fetch of its own could take, so a stuck leader cannot hold it.
-    func waitForLeader(_ request: ClientRequest, key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: OriginFetch.Plan) {
+    func waitForLeader(_ request: ClientRequest, key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: CacheFill.Plan) {
         guard let context else { return }
         var resumed = false
         let policy = request.route?.pool.policy ?? UpstreamPolicy()
@@ -135,13 +135,12 @@ extension ProxyHandler {
             leadership.finish(.stored)
             return
         }
-        let plan = OriginFetch.Plan(
+        let plan = CacheFill.Plan(
             head: upstreamHead(request, cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
-        let fetch = OriginFetch(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership)
-        fetch.clientAddress = request.clientAddress
-        fetch.start()
-        fetch.sendEnd()
+        let fill = CacheFill(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership, clientAddress: request.clientAddress)
+        fill.start()
+        fill.exchange.sendEnd()
     }
 
     /// Response phase for a stored response: content coding, client conditionals, ranges, HEAD, Age and Cache-Status.

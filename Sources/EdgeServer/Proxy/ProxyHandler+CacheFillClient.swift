@@ -2,7 +2,7 @@ import EdgeCore
 import NIOCore
 import NIOHTTP1
 
-extension ProxyHandler: OriginFetchClient {
+extension ProxyHandler: CacheFillClient {
     var canTakeResponseBody: Bool {
         context?.channel.isWritable ?? true
     }
@@ -10,8 +10,8 @@ extension ProxyHandler: OriginFetchClient {
     /// Relays an origin's interim response as it arrives (RFC 9110 §15.2): never to HTTP/1.0 clients,
     /// which have none, and never `100 Continue`, which the edge answers for itself. A progressive
     /// page's client already has the manifest's hints: it gets only the links it has not seen.
-    func fetch(_ fetch: OriginFetch, didReceiveInterim head: HTTPResponseHead) {
-        guard let request = current, request.fetch === fetch, !request.responseStarted, request.clientVersion != .http1_0,
+    func fill(_ fetch: CacheFill, didReceiveInterim head: HTTPResponseHead) {
+        guard let request = current, request.fill === fetch, !request.responseStarted, request.clientVersion != .http1_0,
               head.status != .continue, let context else { return }
         var headers = head.headers
         HopByHop.strip(&headers)
@@ -25,8 +25,8 @@ extension ProxyHandler: OriginFetchClient {
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: request.head.version, status: head.status, headers: headers))), promise: nil)
     }
 
-    func fetch(_ fetch: OriginFetch, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus) {
-        guard let request = current, request.fetch === fetch, !request.responseStarted else { return }
+    func fill(_ fetch: CacheFill, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus) {
+        guard let request = current, request.fill === fetch, !request.responseStarted else { return }
         let close = mustClose(request)
         let statusValue = cacheStatus.headerValue
         // On the cacheable path the client's conditionals were kept from the origin; answer them here.
@@ -62,8 +62,8 @@ extension ProxyHandler: OriginFetchClient {
         }
     }
 
-    func fetch(_ fetch: OriginFetch, didReceiveBody buffer: ByteBuffer) {
-        guard let request = current, request.fetch === fetch, !request.suppressBody, !request.responseEnded else { return }
+    func fill(_ fetch: CacheFill, didReceiveBody buffer: ByteBuffer) {
+        guard let request = current, request.fill === fetch, !request.suppressBody, !request.responseEnded else { return }
         if let transform = request.transform {
             writeTransformed(request, buffer, transform)
             return
@@ -90,7 +90,7 @@ extension ProxyHandler: OriginFetchClient {
     /// response should go out instead (no length, several ranges, If-Range not matching).
     /// A response that will not be stored is not worth streaming up to the range: the request goes to
     /// the origin again with its Range.
-    private func answerRange(_ request: ClientRequest, fetch: OriginFetch, headers: HTTPHeaders, cacheStatus: CacheStatus, close: Bool) -> Bool {
+    private func answerRange(_ request: ClientRequest, fetch: CacheFill, headers: HTTPHeaders, cacheStatus: CacheStatus, close: Bool) -> Bool {
         guard cacheStatus.stored else {
             fetch.abort()
             if let key = request.cacheKey {
@@ -140,18 +140,18 @@ extension ProxyHandler: OriginFetchClient {
         }
     }
 
-    func fetchDidEnd(_ fetch: OriginFetch) {
-        guard let request = current, request.fetch === fetch, finishTransformed(request) else { return }
+    func fillDidEnd(_ fetch: CacheFill) {
+        guard let request = current, request.fill === fetch, finishTransformed(request) else { return }
         writeEnd(request)
     }
 
-    func fetch(_ fetch: OriginFetch, serveStored response: CachedResponse, cacheStatus: CacheStatus) {
-        guard let request = current, request.fetch === fetch, !request.responseStarted else { return }
+    func fill(_ fetch: CacheFill, serveStored response: CachedResponse, cacheStatus: CacheStatus) {
+        guard let request = current, request.fill === fetch, !request.responseStarted else { return }
         serveStored(request, response, cacheStatus: cacheStatus)
     }
 
-    func fetch(_ fetch: OriginFetch, didFail error: OriginError) {
-        guard let request = current, request.fetch === fetch else { return }
+    func fill(_ fetch: CacheFill, didFail error: OriginError) {
+        guard let request = current, request.fill === fetch else { return }
         // Load shed by the pool is counted in metrics; a line per request would add to the overload.
         services.logger.log(level: error.isLoadShedding ? .debug : .warning, "origin request failed",
                             metadata: ["error": "\(error)", "target": "\(request.head.uri)"])
@@ -164,8 +164,8 @@ extension ProxyHandler: OriginFetchClient {
         respondError(request, status: HTTPResponseStatus(statusCode: error.clientStatus), message: error.description, close: false)
     }
 
-    func fetchCanTakeMoreBody(_ fetch: OriginFetch) {
-        guard let request = current, request.fetch === fetch, fetch.canTakeMoreRequestBody else { return }
+    func fillCanTakeMoreBody(_ fetch: CacheFill) {
+        guard let request = current, request.fill === fetch, fetch.exchange.canTakeMoreRequestBody else { return }
         resumeClientReads()
     }
 }

@@ -85,7 +85,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             let limit = services.settings.limits.maxBodyBytes
             if limit > 0, request.bodyBytesReceived > limit, !request.discardBody {
                 request.discardBody = true
-                request.fetch?.abort()
+                request.fill?.abort()
                 if !request.responseStarted {
                     respondError(request, status: .payloadTooLarge, message: "request body larger than \(limit) bytes", close: true)
                 } else {
@@ -93,16 +93,16 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
                 }
                 return
             }
-            guard !request.discardBody, let fetch = request.fetch else { return }
-            fetch.sendBody(buffer)
-            if !fetch.canTakeMoreRequestBody {
+            guard !request.discardBody, let exchange = request.fill?.exchange else { return }
+            exchange.sendBody(buffer)
+            if !exchange.canTakeMoreRequestBody {
                 readsPaused = true
             }
         case .end:
             guard let request = current else { return }
             request.requestEnded = true
             if !request.discardBody {
-                request.fetch?.sendEnd()
+                request.fill?.exchange.sendEnd()
             }
             finishIfDone(request)
         }
@@ -112,7 +112,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         if context.channel.isWritable {
             sendStallTimer?.cancel()
             sendStallTimer = nil
-            current?.fetch?.resumeReading()
+            current?.fill?.exchange.resumeReading()
         } else if sendStallTimer == nil {
             // A client that takes no bytes for the idle timeout is gone in all but name.
             let channel = context.channel
@@ -127,8 +127,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         sendStallTimer?.cancel()
         sendStallTimer = nil
         if let request = current {
-            request.fetch?.client = nil
-            request.fetch?.detachClient()
+            request.fill?.client = nil
+            request.fill?.detachClient()
             if !request.responseEnded {
                 request.status = request.status == 0 ? 499 : request.status
                 loopContext.accessLog.record(request.logEntry())
@@ -200,7 +200,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         if isCacheablePath(head) {
             lookup(request, key: key, coalesce: true, collapsed: false)
         } else {
-            let plan = OriginFetch.Plan(
+            let plan = CacheFill.Plan(
                 head: upstreamHead(request, cacheable: false, validators: nil),
                 clientHeaders: head.headers, cacheKey: key, stale: nil, storeAllowed: head.method == .POST, forward: .bypass)
             startFetch(request, plan: plan, leadership: nil)
@@ -223,15 +223,14 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)
     }
 
-    func startFetch(_ request: ClientRequest, plan: OriginFetch.Plan, leadership: Leadership?) {
+    func startFetch(_ request: ClientRequest, plan: CacheFill.Plan, leadership: Leadership?) {
         guard let route = request.route else { return }
-        let fetch = OriginFetch(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership)
-        fetch.client = self
-        fetch.clientAddress = request.clientAddress
-        request.fetch = fetch
-        fetch.start()
+        let fill = CacheFill(plan: plan, services: services, pool: loopContext.pool, route: route, leadership: leadership, clientAddress: request.clientAddress)
+        fill.client = self
+        request.fill = fill
+        fill.start()
         if request.requestEnded {
-            fetch.sendEnd()
+            fill.exchange.sendEnd()
         }
     }
 

@@ -1,0 +1,288 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// What a cache fill reports to the client connection that asked for it.
+protocol CacheFillClient: AnyObject {
+    func fill(_ fill: CacheFill, didReceiveInterim head: HTTPResponseHead)
+    func fill(_ fill: CacheFill, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus)
+    func fill(_ fill: CacheFill, didReceiveBody buffer: ByteBuffer)
+    func fillDidEnd(_ fill: CacheFill)
+    /// The origin's answer means the stored response should be served (after a 304, or stale on error).
+    func fill(_ fill: CacheFill, serveStored response: CachedResponse, cacheStatus: CacheStatus)
+    func fill(_ fill: CacheFill, didFail error: OriginError)
+    func fillCanTakeMoreBody(_ fill: CacheFill)
+    var canTakeResponseBody: Bool { get }
+}
+
+/// The cache half of a fetch (its transport half is `UpstreamExchange`): what `FillPolicy` decides
+/// for the origin's response — freshen the stored entry after a 304, serve stale on an error, store
+/// the response while it streams to the client, invalidate after an unsafe request — and the purge
+/// epoch and coalescing leadership that go with it.
+///
+/// When the client goes away while a response is being stored, the fill finishes on its own so
+/// that coalesced followers still get the stored object.
+final class CacheFill: UpstreamExchangeDelegate {
+    struct Plan {
+        var head: HTTPRequestHead
+        /// The client's request fields, for the Vary secondary key and storage rules.
+        var clientHeaders: HTTPHeaders
+        var cacheKey: CacheKey?
+        /// A stored response being revalidated.
+        var stale: CachedResponse?
+        /// Whether the response may go into the cache at all (cacheable path, no request no-store).
+        var storeAllowed: Bool
+        var forward: CacheStatus.Forward
+        /// The client's conditionals were kept from the origin (cacheable GET/HEAD path): the edge answers them.
+        var answersClientConditionals = false
+    }
+
+    weak var client: CacheFillClient?
+    private(set) var plan: Plan
+    let exchange: UpstreamExchange
+    private let services: ProxyServices
+    private var leadership: Leadership?
+    /// The purge epoch when this fill began: a purge since then that covers the response wins.
+    private let purgeEpoch: UInt64
+    // The response being stored.
+    private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
+    /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
+    private var storingDeclaredLength: Int?
+    /// The most body bytes the response being stored may have (the store's limit less its headers).
+    private var storingBodyLimit = 0
+    private var discardingResponse = false
+    /// The response's Content-Length, and how much of its body has arrived.
+    private var responseLength: Int?
+    private var responseBytesReceived = 0
+    /// The origin's 304 did not select the stored response: ask again without validators once it ends.
+    private var retryWithoutValidators = false
+    private var finished = false
+
+    var server: OriginServer? { exchange.server }
+
+    init(plan: Plan, services: ProxyServices, pool: OriginConnectionPool, route: (site: Int, pool: Router.Pool),
+         leadership: Leadership?, clientAddress: String) {
+        self.plan = plan
+        self.services = services
+        self.leadership = leadership
+        self.purgeEpoch = services.cache.purgeIndex.currentEpoch
+        self.exchange = UpstreamExchange(
+            head: plan.head, route: route, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
+            pool: pool, stats: services.stats, metrics: services.trafficMetrics, logger: services.logger)
+        exchange.delegate = self
+    }
+
+    func start() {
+        exchange.start()
+    }
+
+    /// The client is gone: finish storing if a stored response is on its way, else stop.
+    func detachClient() {
+        client = nil
+        if storing != nil, !discardingResponse {
+            // Reads were paced by the client; now only the store is waiting.
+            exchange.resumeReading()
+        } else if let responseLength, responseBytesReceived >= responseLength {
+            // The whole body is in: the origin's end is on its way and the connection goes back to the pool.
+        } else {
+            abort()
+        }
+    }
+
+    func abort() {
+        guard !finished else { return }
+        finished = true
+        leadership?.finish(.failed)
+        exchange.abort()
+    }
+
+    // MARK: The exchange's reports
+
+    /// While a response is being stored, followers wait for it: the origin is read at its own pace, and
+    /// the client's share queues on its connection (at most `maxObjectBytes`, the most that is stored).
+    var wantsMoreResponseBody: Bool {
+        storing != nil || (client?.canTakeResponseBody ?? true)
+    }
+
+    func exchangeCanTakeMoreBody(_ exchange: UpstreamExchange) {
+        client?.fillCanTakeMoreBody(self)
+    }
+
+    func exchange(_ exchange: UpstreamExchange, interim head: HTTPResponseHead) {
+        guard !discardingResponse else { return }
+        client?.fill(self, didReceiveInterim: head)
+    }
+
+    func exchange(_ exchange: UpstreamExchange, head: HTTPResponseHead) {
+        let now = ProxyServices.now()
+        var headers = head.headers
+        responseLength = headers.first(name: "content-length").flatMap(Int.init)
+        responseBytesReceived = 0
+        HopByHop.strip(&headers)
+        if !headers.contains(name: "date") {
+            headers.add(name: "date", value: HTTPDate.format(now))
+        }
+        let status = Int(head.status.code)
+        let request = fillRequest
+        let settings = services.settings
+        for key in FillPolicy.invalidations(for: request, status: status, headers: headers) {
+            services.cache.invalidate(key)
+        }
+        var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
+        switch FillPolicy.decide(status: status, headers: headers, for: request, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
+        case .freshen(let stored, let forClient):
+            freshen(stored: stored, forClient: forClient, now: now)
+            return
+        case .retryUnconditionally:
+            retryWithoutValidators = true
+            discardingResponse = true
+            return
+        case .serveStale:
+            leadership?.finish(.failed)
+            discardingResponse = true
+            services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
+            cacheStatus.hit = true
+            cacheStatus.stale = true
+            if let stale = plan.stale { client?.fill(self, serveStored: stale, cacheStatus: cacheStatus) }
+            return
+        case .store(let fields, let ttl):
+            let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
+            let bodyLimit = services.cache.maxBodyBytes(storedWith: fields)
+            if plan.cacheKey == nil || declaredLength.map({ $0 > bodyLimit }) == true {
+                leadership?.finish(.notStorable)
+            } else {
+                storing = (status, fields, ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, max(0, bodyLimit))), now)
+                storingBodyLimit = bodyLimit
+                storingDeclaredLength = declaredLength
+                cacheStatus.stored = true
+                cacheStatus.ttl = ttl
+            }
+        case .pass:
+            leadership?.finish(.notStorable)
+            if client == nil {
+                // A background fetch exists only to store: a response it may not store is not worth reading.
+                abort()
+                return
+            }
+        }
+        client?.fill(self, didReceiveHead: head.status, headers: headers, cacheStatus: cacheStatus)
+    }
+
+    /// The origin's 304 selected the stored response: the entry is freshened (or put back, if it went
+    /// meanwhile) and the client is served from it.
+    private func freshen(stored storedHeaders: HTTPHeaders, forClient merged: HTTPHeaders, now: EpochSeconds) {
+        guard let stale = plan.stale, let key = plan.cacheKey else { return }
+        services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
+        let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: now)
+        let services = self.services
+        var stored = services.cache.freshen(
+            key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing, fetchEpoch: purgeEpoch,
+            prepare: { services.prepareForHits(&$0) }) != nil
+        if !stored {
+            // Evicted or purged while being revalidated: the 304 still proves the body current.
+            var replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+            services.prepareForHits(&replacement)
+            stored = services.cache.insert(replacement, for: key, fetchEpoch: purgeEpoch)
+        }
+        // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
+        let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
+        leadership?.finish(stored ? .stored : .notStorable)
+        discardingResponse = true
+        var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: 304)
+        cacheStatus.ttl = FillPolicy.remainingTTL(updated, now: now, settings: services.settings.policy)
+        client?.fill(self, serveStored: updated, cacheStatus: cacheStatus)
+    }
+
+    func exchange(_ exchange: UpstreamExchange, body buffer: ByteBuffer) {
+        responseBytesReceived += buffer.readableBytes
+        if storing != nil {
+            var buffer = buffer
+            storing!.body.writeBuffer(&buffer)
+            if storing!.body.readableBytes > storingBodyLimit {
+                storing = nil
+                leadership?.finish(.notStorable)
+                if client == nil {
+                    abort()
+                    return
+                }
+            } else if let storingDeclaredLength, storing!.body.readableBytes == storingDeclaredLength {
+                // Store before the client gets the last bytes: a client that has read the whole
+                // response and asks again at once must find it (the origin's end may come later).
+                commitStored()
+            }
+        }
+        if !discardingResponse {
+            client?.fill(self, didReceiveBody: buffer)
+        }
+    }
+
+    func exchangeDidEnd(_ exchange: UpstreamExchange) {
+        if retryWithoutValidators {
+            restartWithoutValidators()
+            return
+        }
+        finished = true
+        exchange.finish()
+        commitStored()
+        leadership?.finish(.notStorable)
+        if !discardingResponse {
+            client?.fillDidEnd(self)
+        }
+    }
+
+    /// Sends the request again, unconditionally, to the same servers; the response is then handled
+    /// like a miss (forwarded, and stored if allowed), so followers keep waiting for it.
+    private func restartWithoutValidators() {
+        retryWithoutValidators = false
+        discardingResponse = false
+        for name in Revalidation.preconditionFieldNames {
+            plan.head.headers.remove(name: name)
+        }
+        plan.stale = nil
+        exchange.restart(with: plan.head)
+    }
+
+    private func commitStored() {
+        guard let storing, let key = plan.cacheKey else { return }
+        self.storing = nil
+        let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: storing.responseTime)
+        if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
+            var response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
+            services.prepareForHits(&response)
+            if services.cache.insert(response, for: key, fetchEpoch: purgeEpoch) {
+                services.coalescer.markStored(key)
+                leadership?.finish(.stored)
+            }
+        }
+        leadership?.finish(.notStorable)
+    }
+
+    func exchange(_ exchange: UpstreamExchange, failed error: OriginError) {
+        guard !finished else { return }
+        finished = true
+        storing = nil
+        leadership?.finish(.failed)
+        if let stale = plan.stale {
+            let settings = services.settings
+            if FillPolicy.serveStaleWhenUnreachable(
+                stale, for: fillRequest, now: ProxyServices.now(), settings: settings.policy, graceSeconds: settings.graceSeconds,
+                unreachableWindow: settings.staleIfUnreachableSeconds) {
+                services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
+                var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: nil)
+                cacheStatus.hit = true
+                cacheStatus.stale = true
+                cacheStatus.detail = "origin-unreachable"
+                client?.fill(self, serveStored: stale, cacheStatus: cacheStatus)
+                return
+            }
+        }
+        client?.fill(self, didFail: error)
+    }
+
+    /// The request as `FillPolicy` sees it.
+    private var fillRequest: FillRequest {
+        FillRequest(
+            method: plan.head.method.rawValue, clientHeaders: plan.clientHeaders, host: RequestFilter.requestHost(plan.head) ?? "",
+            target: plan.head.uri, revalidating: plan.stale, storeAllowed: plan.storeAllowed, requestTime: exchange.requestTime)
+    }
+}

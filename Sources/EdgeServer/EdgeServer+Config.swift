@@ -41,9 +41,10 @@ extension EdgeServer.Configuration {
                     serverName: pool.tls.serverName.isEmpty ? nil : pool.tls.serverName, http2: pool.http2)
             }
             upstream.http2 = pool.http2
-            if site.compression == false { settings.compressionDisabledSites.insert(sites.count) }
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
-            sites.append(EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream, resilience: PoolResilience(pool)))
+            var route = EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream, resilience: PoolResilience(pool))
+            route.compression = site.compression != false
+            sites.append(route)
         }
 
         var tls: TLSSettings?

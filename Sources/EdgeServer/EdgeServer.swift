@@ -24,6 +24,8 @@ public final class EdgeServer: Sendable {
         public var progressive: ProgressiveSettings?
         /// Balancing, health checks, retries and the concurrency cap of the pool.
         public var resilience: PoolResilience
+        /// False for `compression = false`: no new codings are made for the site's responses.
+        public var compression = true
 
         public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy(),
                     resilience: PoolResilience = PoolResilience()) {
@@ -124,11 +126,12 @@ public final class EdgeServer: Sendable {
             let balancer = balancers[site.poolName] ?? PoolBalancer(
                 name: site.poolName, primaries: site.servers, resilience: site.resilience, metrics: nodeMetrics, logger: logger)
             balancers[site.poolName] = balancer
-            return Router.Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer))
+            return Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer),
+                        progressive: site.progressive, compression: site.compression)
         })
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags, progressive: configuration.sites.map(\.progressive), admin: configuration.admin, adminGroup: adminGroup)
+                                 metrics: metrics, flags: flags, admin: configuration.admin, adminGroup: adminGroup)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)

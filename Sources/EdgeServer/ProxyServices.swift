@@ -27,14 +27,11 @@ final class ProxyServices: Sendable {
     /// Clients whose `PURGE` on the traffic listener is obeyed.
     let purgeAllow: AddressAllowList
     let compression: CompressionService
-    /// Progressive delivery per site (index into the configuration's sites).
-    let progressive: [ProgressiveSettings?]
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
-         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), progressive: [ProgressiveSettings?] = [],
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
          admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
-        self.progressive = progressive
         self.cache = cache
         self.coalescer = RequestCoalescer()
         self.router = router
@@ -48,14 +45,14 @@ final class ProxyServices: Sendable {
         self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
         self.purgeAllow = admin.purgeAllow
         self.compression = CompressionService(
-            settings: settings.compression, disabledSites: settings.compressionDisabledSites, cache: cache, flags: flags, metrics: metrics)
+            settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
         let settings = self.settings
         let compression = self.compression
-        response.prepare(settings: settings.policy) { compression.preparedHeaders(ResponseFilter.storedForClient($0, settings: settings), for: $0) }
+        response.prepare(settings: settings.policy) { compression.preparedHeaders(EdgeFields.prepared(for: $0, settings: settings), for: $0) }
         response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
     }
 

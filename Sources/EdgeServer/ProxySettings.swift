@@ -33,8 +33,6 @@ public struct ProxySettings: Sendable {
     public var keepTagHeaders = false
     /// What is compressed and how (`[compression]`).
     public var compression = CompressionSettings()
-    /// Sites (indexes into `Configuration.sites`) with `compression = false`.
-    public var compressionDisabledSites: Set<Int> = []
 
     public init() {}
 }

@@ -13,4 +13,10 @@ final class ProxyStats: Sendable {
     let coalesced = Atomic<Int>(0)
     let activeRequests = Atomic<Int>(0)
 
+    /// A stored response was served: counted the same whichever entrance served it.
+    func countHit(stale: Bool, shortcut: Bool = false) {
+        hits.wrappingAdd(1, ordering: .relaxed)
+        if stale { staleServed.wrappingAdd(1, ordering: .relaxed) }
+        if shortcut { shortcutHits.wrappingAdd(1, ordering: .relaxed) }
+    }
 }

@@ -8,8 +8,6 @@ import Synchronization
 /// the same variant make it once.
 final class CompressionService: Sendable {
     let settings: CompressionSettings
-    /// Sites (router indexes) whose responses are never given a new coding.
-    let disabledSites: Set<Int>
     let metrics: CompressionMetrics
     private let workers: CompressionWorkers
     private let cache: HTTPCache
@@ -31,9 +29,8 @@ final class CompressionService: Sendable {
         case notStored
     }
 
-    init(settings: CompressionSettings, disabledSites: Set<Int>, cache: HTTPCache, flags: FeatureFlags, metrics: EdgeMetrics, threads: Int = 2) {
+    init(settings: CompressionSettings, cache: HTTPCache, flags: FeatureFlags, metrics: EdgeMetrics, threads: Int = 2) {
         self.settings = settings
-        self.disabledSites = disabledSites
         self.cache = cache
         self.flags = flags
         self.metrics = CompressionMetrics(metrics: metrics)
@@ -41,10 +38,8 @@ final class CompressionService: Sendable {
     }
 
     /// Whether new codings may be made for `site` now (config, per-site switch, `compression` flag).
-    func mayMakeCodings(site: Int?) -> Bool {
-        guard settings.enabled, flags.isEnabled(.compression) else { return false }
-        if let site, disabledSites.contains(site) { return false }
-        return true
+    func mayMakeCodings(site: Site?) -> Bool {
+        settings.enabled && flags.isEnabled(.compression) && site?.compression != false
     }
 
     /// How a stored response is coded when its coding is negotiated per client; nil when it is sent
@@ -62,7 +57,7 @@ final class CompressionService: Sendable {
 
     /// The codings a stored response can go out in: its own and the forms kept beside it; with `mayMake`
     /// also identity and the codings the edge may make for it now.
-    func codingsOnOffer(_ stored: CachedResponse, storedCoding: ContentCoding, site: Int?, mayMake: Bool) -> [ContentCoding] {
+    func codingsOnOffer(_ stored: CachedResponse, storedCoding: ContentCoding, site: Site?, mayMake: Bool) -> [ContentCoding] {
         var available = [storedCoding] + stored.encodings.codings
         if mayMake {
             available.append(.identity)

@@ -1,4 +1,5 @@
 import CoreMetrics
+import EdgeCore
 
 /// The request-path metrics of one node, made once: requests by cache status, bytes sent, purges,
 /// and origin latency. Recording is an atomic add on a handle chosen by a few byte compares.
@@ -26,43 +27,19 @@ final class TrafficMetrics: Sendable {
         purgedEntries = metrics.counter("edge_purged_entries_total")
     }
 
-    /// One finished request, by its Cache-Status value.
-    func record(cacheStatus: String, bytesSent: Int) {
+    /// One finished request, by what its Cache-Status said.
+    func record(cacheStatus: CacheStatus?, bytesSent: Int) {
         counter(for: cacheStatus).increment()
         if bytesSent > 0 { bytes.increment(by: bytesSent) }
     }
 
-    /// A fresh hit answered by the stored-hit shortcut: its counter without reading the status back.
-    func recordFreshHit(bytesSent: Int) {
-        hit.increment()
-        if bytesSent > 0 { bytes.increment(by: bytesSent) }
-    }
-
-    private func counter(for cacheStatus: String) -> CoreMetrics.Counter {
-        let utf8 = cacheStatus.utf8
-        if utf8.starts(with: "edge; hit".utf8) {
-            return Self.mentions(cacheStatus, "stale") ? stale : hit
-        }
-        if utf8.starts(with: "edge; fwd=stale".utf8) {
-            return Self.mentions(cacheStatus, "fwd-status=304") ? revalidated : stale
-        }
-        if utf8.starts(with: "edge; fwd=".utf8) {
-            return Self.mentions(cacheStatus, "miss") ? miss : bypass
-        }
-        return bypass
-    }
-
-    /// A byte search: Foundation's `contains` went through NSString on every request.
-    private static func mentions(_ text: String, _ word: StaticString) -> Bool {
-        let needle = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        var text = text
-        return text.withUTF8 { haystack in
-            guard haystack.count >= needle.count else { return false }
-            for start in 0...(haystack.count - needle.count)
-            where haystack[start] == needle[0] && needle.elementsEqual(haystack[start..<start + needle.count]) {
-                return true
-            }
-            return false
+    private func counter(for status: CacheStatus?) -> CoreMetrics.Counter {
+        guard let status else { return bypass }
+        if status.hit { return status.stale ? stale : hit }
+        switch status.fwd {
+        case .stale: return status.fwdStatus == 304 ? revalidated : stale
+        case .miss, .uriMiss, .varyMiss: return miss
+        default: return bypass
         }
     }
 }

@@ -14,12 +14,32 @@ final class PageDelivery {
     let tier: Tier
     let enhancements: Enhancements
     let liveReload: Bool
-    var rewriter: PageRewriter?
 
     init(tier: Tier, enhancements: Enhancements, liveReload: Bool) {
         self.tier = tier
         self.enhancements = enhancements
         self.liveReload = liveReload
+    }
+
+    /// The route phase's part for a page of a progressive site: its tier, and its Early Hints sent at
+    /// once, before the cache or the origin has answered. Nil for anything that is not such a page.
+    static func start(for request: ClientRequest, site: Site, flags: FeatureFlags, sink: ResponseSink) -> PageDelivery? {
+        guard let settings = site.progressive, request.head.method == .GET || request.head.method == .HEAD else { return nil }
+        let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.head.uri
+        // Early Hints go out before the response says what it is: only for paths that name pages.
+        guard looksLikePage(path) else { return nil }
+        let enhancements = settings.enhancements(path) ?? Enhancements(assets: [])
+        guard !enhancements.isEmpty || settings.liveReload else { return nil }
+        let page = PageDelivery(tier: tier(for: request.head, enhancementsEnabled: flags.isEnabled(.enhancements)),
+                                enhancements: enhancements, liveReload: settings.liveReload)
+        let hints = page.earlyHints
+        // HTTP/1.0 has no interim responses (RFC 9110 §15.2).
+        if !hints.isEmpty, request.clientVersion != .http1_0 {
+            sink.writeInterim(HTTPResponseHead(version: request.head.version, status: .custom(code: 103, reasonPhrase: "Early Hints"),
+                                               headers: HTTPHeaders(hints.map { ("link", $0) })), for: request)
+            request.hintsSent = hints
+        }
+        return page
     }
 
     /// The request's tier: base-only when the client asks to save data (`Save-Data: on`, RFC 8674
@@ -37,6 +57,30 @@ final class PageDelivery {
         if tier == .full, status == .ok, !enhancements.isEmpty { parts.append(enhancements.tags) }
         if liveReload { parts.append(ProgressiveSettings.liveReloadScript) }
         return parts.joined(separator: "\n")
+    }
+
+    /// Stage 6 of the response filter chain: a page's fields for its tier (downstream caches must keep
+    /// the tiers apart), and the rewrite of its body set up on `body`. Anything but an HTML page passes.
+    func headers(for status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ResponseBody, compression: CompressionService) -> HTTPHeaders {
+        guard Self.isPage(status: status, headers: headers) else { return headers }
+        var headers = headers
+        headers.add(name: "vary", value: "Save-Data")
+        let insertion = insertion(for: status)
+        guard !insertion.isEmpty else { return headers }
+        let coding = ContentCoding.of(headers[canonicalForm: "content-encoding"].map(String.init)) ?? .identity
+        do {
+            body.rewriter = try PageRewriter(insertion: insertion, coding: coding, level: compression.settings.streamingLevels.level(for: coding))
+        } catch {
+            // A coding this edge cannot recode: the page goes out as the base page.
+            return headers
+        }
+        headers.remove(name: "content-length")
+        headers.remove(name: "accept-ranges")
+        if let etag = headers.first(name: "etag") {
+            let enhanced = tier == .full && status == .ok && !enhancements.isEmpty
+            headers.replaceOrAdd(name: "etag", value: Self.etag(etag, suffix: enhanced ? "+enhanced" : "+preview"))
+        }
+        return headers
     }
 
     /// `Link` values for `103 Early Hints`; none in the base-only tier.

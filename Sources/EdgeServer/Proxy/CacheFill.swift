@@ -60,15 +60,16 @@ final class CacheFill: UpstreamExchangeDelegate {
 
     var server: OriginServer? { exchange.server }
 
-    init(plan: Plan, services: ProxyServices, pool: OriginConnectionPool, route: (site: Int, pool: Router.Pool),
+    /// `connections` are this event loop's pooled origin connections; `pool` is the site's origin pool.
+    init(plan: Plan, services: ProxyServices, connections: OriginConnectionPool, pool: Router.Pool,
          leadership: Leadership?, clientAddress: String) {
         self.plan = plan
         self.services = services
         self.leadership = leadership
         self.purgeEpoch = services.cache.purgeIndex.currentEpoch
         self.exchange = UpstreamExchange(
-            head: plan.head, route: route, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
-            pool: pool, stats: services.stats, metrics: services.trafficMetrics, logger: services.logger)
+            head: plan.head, pool: pool, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
+            connections: connections, stats: services.stats, metrics: services.trafficMetrics, logger: services.logger)
         exchange.delegate = self
     }
 

@@ -13,7 +13,8 @@ final class ClientRequest {
     let clientAddress: String
     /// The version the client spoke; `head` says HTTP/1.1 for an HTTP/2 stream (see `HTTP2RequestHead`).
     let clientVersion: HTTPVersion
-    var route: (site: Int, pool: Router.Pool)?
+    /// Set by the route phase.
+    var site: Site?
     var cacheKey: CacheKey?
     var fill: CacheFill?
     var requestEnded = false
@@ -23,12 +24,8 @@ final class ClientRequest {
     var suppressBody = false
     /// Request body bytes go nowhere (the response was already decided).
     var discardBody = false
-    /// The byte range of the origin's full body this client asked for, cut out as the body streams past.
-    var bodyWindow: ClosedRange<Int>?
-    /// How many bytes of the origin's body have streamed past so far (for `bodyWindow`).
-    var bodyOffset = 0
-    /// Recodes the streamed body for this client (compression or decoding), when negotiated.
-    var transform: BodyTransform?
+    /// The body stages the response's head set up (range cut, recoding, page rewrite).
+    let body = ResponseBody()
     /// Set for pages of progressive sites: tier, Early Hints and the body rewrite.
     var page: PageDelivery?
     /// Link values already sent in `103 Early Hints`, so an origin's hints repeat none of them.
@@ -36,7 +33,8 @@ final class ClientRequest {
     var bodyBytesReceived = 0
     var status = 0
     var bytesSent = 0
-    var cacheStatus = ""
+    /// What the response said in Cache-Status, for metrics and the access log.
+    var cacheStatus: CacheStatus?
 
     init(head: HTTPRequestHead, clientAddress: String, clientVersion: HTTPVersion? = nil) {
         self.head = head
@@ -61,19 +59,11 @@ final class ClientRequest {
         return false
     }
 
+    /// The logging phase's record of the request.
     func logEntry() -> AccessLog.Entry {
         AccessLog.Entry(
-            client: clientAddress,
-            method: head.method.token,
-            target: clientTarget,
-            version: clientVersion.major >= 2 ? "HTTP/\(clientVersion.major)" : "HTTP/\(clientVersion.major).\(clientVersion.minor)",
-            status: status,
-            bytes: bytesSent,
-            durationSeconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1_000_000_000,
-            cacheStatus: cacheStatus,
-            origin: fill?.server?.description,
-            referer: head.headers.first(name: "referer"),
-            userAgent: head.headers.first(name: "user-agent"),
-            time: receivedAt)
+            client: clientAddress, method: head.method.token, target: clientTarget, version: clientVersion,
+            status: status, bytes: bytesSent, startedAt: startedAt, cacheStatus: cacheStatus, origin: fill?.server,
+            referer: head.headers.first(name: "referer"), userAgent: head.headers.first(name: "user-agent"), time: receivedAt)
     }
 }

@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// What a whole hit (no conditionals, no range) on a stored response sends when everything it needs
 /// was prepared at store time: the client's fields but the per-hit ones, and the body in the chosen
-/// coding. The same choice `serveNegotiated` and `serveStored` make, for the stored-hit shortcut.
+/// coding. The full path (`StoredResponseServer`) and the stored-hit shortcut both answer such hits
+/// from `choose`: the full path through the response filter chain, the shortcut with `writeHead`.
 struct PreparedHit {
     var status: Int
     var fields: HTTPHeaders
@@ -13,7 +14,7 @@ struct PreparedHit {
     /// nil when the hit needs the full response path: its coding is not worked out yet, must be
     /// made, is refused (406), or goes out without prepared fields.
     /// `accept` is the request's Accept-Encoding, nil when it has none.
-    static func choose(_ stored: CachedResponse, accept: () -> AcceptEncoding?, site: Int?, compression: CompressionService) -> PreparedHit? {
+    static func choose(_ stored: CachedResponse, accept: () -> AcceptEncoding?, site: Site?, compression: CompressionService) -> PreparedHit? {
         guard let prepared = stored.preparedClientHeaders else { return nil }
         let identity = PreparedHit(status: stored.status, fields: prepared, body: stored.body)
         let storedCoding: ContentCoding
@@ -35,7 +36,7 @@ struct PreparedHit {
     }
 
     /// Writes the HTTP/1.1 head: status line, prepared fields, then Cache-Status and Age, in the order
-    /// `ResponseFilter.forStoredHit` gives them on the full path.
+    /// `ResponseFilterChain` gives them on the full path (stages 3 and 5; stage 4 only when closing).
     func writeHead(into buffer: inout ByteBuffer, cacheStatus: String, age: Int) {
         if status == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")

@@ -1,5 +1,5 @@
-/// Maps a request's Host to the origin pool that serves it (DESIGN.md: router, Host → site).
-/// Picking a server within the pool is the pool's `PoolBalancer`'s job.
+/// The route phase: maps a request's Host to its `Site` (the first whose host patterns match).
+/// Picking a server within the site's pool is the pool's `PoolBalancer`'s job.
 final class Router: Sendable {
     struct Pool: Sendable {
         var name: String
@@ -7,12 +7,6 @@ final class Router: Sendable {
         var policy: UpstreamPolicy
         /// Shared by every site that uses this pool.
         var balancer: PoolBalancer
-    }
-
-    struct Site: Sendable {
-        /// Exact host names, `*.example.com` suffix patterns, or `*` for any host.
-        var hosts: [String]
-        var pool: Pool
     }
 
     private let sites: [Site]
@@ -27,13 +21,10 @@ final class Router: Sendable {
         return sites.compactMap { seen.insert($0.pool.name).inserted ? $0.pool.balancer : nil }
     }
 
-    /// The pool for a Host header value (port and letter case ignored), or nil when no site matches.
-    func route(host: String?) -> (site: Int, pool: Pool)? {
+    /// The site for a Host header value (port and letter case ignored), or nil when no site matches.
+    func route(host: String?) -> Site? {
         let name = Router.hostName(host ?? "")
-        for (index, site) in sites.enumerated() where Router.matches(site.hosts, name) {
-            return (index, site.pool)
-        }
-        return nil
+        return sites.first { Router.matches($0.hosts, name) }
     }
 
     static func hostName(_ host: String) -> String {

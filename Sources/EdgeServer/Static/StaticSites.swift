@@ -10,10 +10,8 @@ extension EdgeServer.Configuration {
         var proxied = configuration.sites.makeIterator()
         var sites: [EdgeServer.SiteRoute] = []
         var origins: [StaticSiteOrigin] = []
-        var compressionOff: Set<Int> = []
         do {
             for site in config.effectiveSites {
-                if site.compression == false { compressionOff.insert(sites.count) }
                 switch site.target {
                 case .pool:
                     guard var route = proxied.next() else { continue }
@@ -29,6 +27,7 @@ extension EdgeServer.Configuration {
                     upstream.connectTimeout = .seconds(1)
                     var route = EdgeServer.SiteRoute(hosts: site.hosts, poolName: "static:\(root)", servers: [origin.server], upstream: upstream)
                     route.progressive = ProgressiveSettings(site: folder, liveReload: liveReload)
+                    route.compression = site.compression != false
                     sites.append(route)
                 }
             }
@@ -37,7 +36,6 @@ extension EdgeServer.Configuration {
             throw error
         }
         configuration.sites = sites
-        configuration.settings.compressionDisabledSites = compressionOff
         return (configuration, origins)
     }
 

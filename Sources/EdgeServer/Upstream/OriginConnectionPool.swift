@@ -37,7 +37,7 @@ final class OriginConnectionPool {
 
     typealias Completion = (Result<(OriginConnection, reused: Bool), OriginError>) -> Void
 
-    private let eventLoop: EventLoop
+    let eventLoop: EventLoop
     let loopCount: Int
     /// This loop's balancing scores and requests waiting for a pool slot.
     let upstream: LoopUpstreamState

@@ -30,8 +30,10 @@ final class UpstreamExchange: OriginResponseDelegate {
     var delegate: UpstreamExchangeDelegate?
     /// The request as it goes out (the upstream request filter's result); `restart` may change it.
     private(set) var head: HTTPRequestHead
-    private let pool: OriginConnectionPool
-    private let route: (site: Int, pool: Router.Pool)
+    /// This event loop's pooled origin connections.
+    private let connections: OriginConnectionPool
+    /// The site's origin pool: its servers, balancer and timeouts.
+    private let pool: Router.Pool
     private let stats: ProxyStats
     private let metrics: TrafficMetrics
     private let logger: Logger
@@ -57,10 +59,10 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     static let uploadBufferLimit = 64 * 1024
 
-    init(head: HTTPRequestHead, route: (site: Int, pool: Router.Pool), balanceKey: String, clientAddress: String,
-         pool: OriginConnectionPool, stats: ProxyStats, metrics: TrafficMetrics, logger: Logger) {
+    init(head: HTTPRequestHead, pool: Router.Pool, balanceKey: String, clientAddress: String,
+         connections: OriginConnectionPool, stats: ProxyStats, metrics: TrafficMetrics, logger: Logger) {
         self.head = head
-        self.route = route
+        self.connections = connections
         self.balanceKey = balanceKey
         self.clientAddress = clientAddress
         self.pool = pool
@@ -68,8 +70,8 @@ final class UpstreamExchange: OriginResponseDelegate {
         self.metrics = metrics
         self.logger = logger
         self.attempts = UpstreamAttempts(
-            balancer: route.pool.balancer, loop: pool.upstream, loopCount: pool.loopCount,
-            requestTimeout: route.pool.policy.firstByteTimeout)
+            balancer: pool.balancer, loop: connections.upstream, loopCount: connections.loopCount,
+            requestTimeout: pool.policy.firstByteTimeout)
     }
 
     // MARK: Request side
@@ -82,7 +84,7 @@ final class UpstreamExchange: OriginResponseDelegate {
                 return
             }
             guard admitted else {
-                fail(.poolOverloaded(route.pool.name))
+                fail(.poolOverloaded(pool.name))
                 return
             }
             startAttempt()
@@ -102,7 +104,7 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     private func startAttempt() {
         guard let server = attempts.choose(key: balanceKey, client: clientAddress, excluding: triedServers) else {
-            fail(route.pool.servers.isEmpty ? .noServer : .poolDown(route.pool.name))
+            fail(pool.servers.isEmpty ? .noServer : .poolDown(pool.name))
             return
         }
         self.server = server
@@ -113,8 +115,8 @@ final class UpstreamExchange: OriginResponseDelegate {
         }
         requestTime = ProxyServices.now()
         stats.originRequests.wrappingAdd(1, ordering: .relaxed)
-        let policy = route.pool.policy
-        pool.acquire(server, pool: route.pool.name, policy: policy) { [self] result in
+        let policy = pool.policy
+        connections.acquire(server, pool: pool.name, policy: policy) { [self] result in
             switch result {
             case .success(let (connection, _)):
                 guard !finished else {

@@ -32,7 +32,7 @@ struct CompressionConfigurationTests {
         #expect(settings.storedLevels.br == 7)
         #expect(settings.streamingLevels.zstd == 1)
         #expect(settings.types == ["text/css"])
-        #expect(configuration.settings.compressionDisabledSites == [1])
+        #expect(configuration.sites.map(\.compression) == [true, false])
         #expect(configuration.sites[1].hosts == ["b.example"])
     }
 }

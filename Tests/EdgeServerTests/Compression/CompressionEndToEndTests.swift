@@ -223,7 +223,7 @@ struct CompressionEndToEndTests {
     @Test("a site with compression = false gets identity")
     func siteSwitch() async throws {
         let body = CodingTools.sample(20_000)
-        try await withEdge(origin: Self.origin(body), configure: { $0.settings.compressionDisabledSites = [0] }) { edge, _ in
+        try await withEdge(origin: Self.origin(body), configure: { $0.sites[0].compression = false }) { edge, _ in
             for _ in 0..<2 {
                 let response = try edge.get("/a.js", headers: [("Accept-Encoding", "br")])
                 #expect(response.header("content-encoding") == nil)

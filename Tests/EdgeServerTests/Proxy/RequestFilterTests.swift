@@ -75,12 +75,14 @@ struct RequestFilterTests {
     func targetedFieldsTowardsTheClient() {
         let origin = HTTPHeaders([("CDN-Cache-Control", "max-age=60"), ("Surrogate-Control", "max-age=60"), ("Cache-Control", "max-age=5")])
         var settings = ProxySettings()
-        let kept = ResponseFilter.forClient(origin, cacheStatus: "edge; hit", settings: settings, closeConnection: false)
+        var kept = origin
+        EdgeFields.apply(&kept, settings: settings)
         #expect(kept["cdn-cache-control"] == ["max-age=60"])
         #expect(!kept.contains(name: "surrogate-control"))
         #expect(kept["cache-control"] == ["max-age=5"])
         settings.keepCDNCacheControl = false
-        let removed = ResponseFilter.forClient(origin, cacheStatus: "edge; hit", settings: settings, closeConnection: false)
+        var removed = origin
+        EdgeFields.apply(&removed, settings: settings)
         #expect(!removed.contains(name: "cdn-cache-control"))
     }
 }

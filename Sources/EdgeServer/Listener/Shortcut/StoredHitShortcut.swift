@@ -50,9 +50,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
     /// What a Host value led to last time: connections rarely change it.
     private struct HostRoute {
         var hostBytes: [UInt8]
-        var site: Int
+        var site: Site
         var keyHost: String
-        var progressive: ProgressiveSettings?
     }
 
     init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
@@ -202,7 +201,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             guard let route = route(for: UnsafeRawBufferPointer(rebasing: bytes[hostRange])) else { return false }
             let target = UnsafeRawBufferPointer(rebasing: bytes[head.target])
             // Pages of progressive sites get Early Hints, a tier and a rewrite: the full path's work.
-            if route.progressive != nil, PageDelivery.looksLikePage(Self.path(of: target)) {
+            if route.site.progressive != nil, PageDelivery.looksLikePage(Self.path(of: target)) {
                 return false
             }
             let key = CacheKey(normalisedHost: route.keyHost, originFormTarget: target)
@@ -215,15 +214,14 @@ final class StoredHitShortcut: ChannelInboundHandler {
             guard case .found(let stored) = found else { return false }
             let now = ProxyServices.now()
             let policy = services.settings.policy
+            // The full path's lookup decision and whole-hit representation, answered from the prepared fields.
             guard HTTPResponseStatus.mayHaveBody(stored.status),
-                  case .fresh = LookupPolicy.evaluate(request: Self.plainRequest, stored: stored, now: now, settings: policy).decision,
-                  let freshness = stored.freshness(for: policy),
+                  case .fresh(let cacheStatus) = CacheLookup.decide(stored, request: Self.plainRequest, now: now, settings: policy),
                   let hit = PreparedHit.choose(stored, accept: { acceptEncodingMemo(head, bytes)?.parsed }, site: route.site, compression: services.compression)
             else { return false }
 
-            let cacheStatus = CacheStatus.hit(ttl: freshness.remainingTTL(now: now)).headerValue
             var out = context.channel.allocator.buffer(capacity: 512)
-            hit.writeHead(into: &out, cacheStatus: cacheStatus, age: Int(max(0, freshness.currentAge(now: now)).rounded(.down)))
+            hit.writeHead(into: &out, cacheStatus: cacheStatus.headerValue, age: CacheLookup.age(of: stored, now: now, settings: policy))
             context.write(NIOAny(out), promise: nil)
             let bodyBytes = head.method == .head ? 0 : hit.body.readableBytes
             if bodyBytes > 0 {
@@ -241,8 +239,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
         if let route, route.hostBytes.elementsEqual(host) { return route }
         let value = String(decoding: host, as: UTF8.self)
         guard RequestGuard.isValidHost(value), let found = services.router.route(host: value) else { return nil }
-        let progressive = found.site < services.progressive.count ? services.progressive[found.site] : nil
-        let route = HostRoute(hostBytes: Array(host), site: found.site, keyHost: CacheKey.normaliseHost(value), progressive: progressive)
+        let route = HostRoute(hostBytes: Array(host), site: found, keyHost: CacheKey.normaliseHost(value))
         self.route = route
         return route
     }
@@ -280,21 +277,18 @@ final class StoredHitShortcut: ChannelInboundHandler {
         return String(decoding: UnsafeRawBufferPointer(rebasing: target[..<end]), as: UTF8.self)
     }
 
-    /// The counters, metrics and access-log line the full path keeps for a hit.
-    private func record(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer, status: Int, cacheStatus: String, bodyBytes: Int, now: EpochSeconds) {
+    /// The counters, and the logging phase, as the full path keeps them for a hit.
+    private func record(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer, status: Int, cacheStatus: CacheStatus, bodyBytes: Int, now: EpochSeconds) {
         services.stats.requests.wrappingAdd(1, ordering: .relaxed)
-        services.stats.hits.wrappingAdd(1, ordering: .relaxed)
-        services.stats.shortcutHits.wrappingAdd(1, ordering: .relaxed)
-        services.trafficMetrics.recordFreshHit(bytesSent: bodyBytes)
-        let clientAddress = self.clientAddress
-        loopContext.accessLog.record(AccessLog.Entry(
-            client: clientAddress,
-            method: head.method == .head ? "HEAD" : "GET",
-            target: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.target]), as: UTF8.self),
-            version: "HTTP/1.1", status: status, bytes: bodyBytes, durationSeconds: readAt.map { Double((NIODeadline.now() - $0).nanoseconds) / 1_000_000_000 } ?? 0, cacheStatus: cacheStatus,
-            origin: nil,
-            referer: PlainRequestHead.fieldValues(named: "referer", in: bytes, head: head).first,
-            userAgent: PlainRequestHead.fieldValues(named: "user-agent", in: bytes, head: head).first,
-            time: now))
+        services.stats.countHit(stale: false, shortcut: true)
+        RequestLogging(stats: services.stats, metrics: services.trafficMetrics).finished(
+            cacheStatus: cacheStatus, bytesSent: bodyBytes, log: loopContext.accessLog,
+            entry: AccessLog.Entry(
+                client: clientAddress, method: head.method == .head ? "HEAD" : "GET",
+                target: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.target]), as: UTF8.self),
+                version: .http1_1, status: status, bytes: bodyBytes, startedAt: readAt, cacheStatus: cacheStatus, origin: nil,
+                referer: PlainRequestHead.fieldValues(named: "referer", in: bytes, head: head).first,
+                userAgent: PlainRequestHead.fieldValues(named: "user-agent", in: bytes, head: head).first,
+                time: now))
     }
 }

@@ -1,0 +1,238 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// The life of one request through the edge, phase by phase, in the order they run (Pingora's
+/// `ProxyHttp` is the model). Each phase is one call to one owner; `ProxyHandler` reads and writes
+/// the bytes and runs `start()`.
+///
+///  1. request filter    `RequestGuard` (limits, framing, smuggling defences), `TargetPath` (dot segments)
+///  2. route             `Router` → `Site` (pool, progressive and compression settings); PURGE here
+///  3. cache key         `CacheKey` (primary); the Vary secondary key is the cache's, at lookup and fill
+///  4. cache lookup      `HTTPCache.lookup`, then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
+///  5. hit               `StoredResponseServer` (coding, conditionals, ranges)
+///  6. miss              `RequestCoalescer` → `CacheFill` → `UpstreamExchange` (upstream peer by `PoolBalancer`,
+///                       upstream request filter `RequestFilter`, pooled connection, retries)
+///                       → `FillPolicy` (store, freshen, stale on error, invalidate) → the client (`ProxyPhases+Fill`)
+///  7. response filter   `ResponseFilterChain` in `ProxyHandler.writeHead`, for every response
+///  8. logging           `RequestLogging` in `ProxyHandler.writeEnd`, for every response
+final class ProxyPhases {
+    let request: ClientRequest
+    let services: ProxyServices
+    let loop: LoopContext
+    let connection: ClientConnection
+    weak var sink: ResponseSink?
+    /// Set when the request is over or its connection went away: late callbacks then do nothing.
+    var detached = false
+
+    init(request: ClientRequest, sink: ResponseSink, services: ProxyServices, loop: LoopContext, connection: ClientConnection) {
+        self.request = request
+        self.sink = sink
+        self.services = services
+        self.loop = loop
+        self.connection = connection
+    }
+
+    /// Phases 1 to 4, then 5 or 6.
+    func start() {
+        guard let sink else { return }
+        // 1. Request filter.
+        if let rejection = RequestGuard.check(request.head, limits: services.settings.limits) {
+            request.discardBody = true
+            sink.respondError(request, status: rejection.status, message: rejection.reason, close: true)
+            return
+        }
+        if case .resolved(let target) = TargetPath.resolve(request.head.uri) {
+            request.resolveTarget(target)
+        }
+        // 2. Route.
+        let host = RequestFilter.requestHost(request.head)
+        guard let site = services.router.route(host: host) else {
+            request.discardBody = true
+            sink.respondError(request, status: .misdirectedRequest, message: "no site is configured for host \(host ?? "(none)")", close: false)
+            return
+        }
+        request.site = site
+        request.page = PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
+        if request.head.method == .PURGE {
+            request.discardBody = true
+            TrafficPurge(request: request, sink: sink, services: services).run(host: host ?? "", stillWaiting: { [weak self] in self?.isLive ?? false })
+            return
+        }
+        if request.clientVersion != .http1_0, request.head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            sink.writeInterim(HTTPResponseHead(version: request.head.version, status: .continue), for: request)
+        }
+        // 3. Cache key.
+        let key = CacheKey(host: host ?? "", target: request.head.uri)
+        request.cacheKey = key
+        guard Self.isCacheable(request.head) else {
+            forward(CacheFill.Plan(head: upstreamHead(cacheable: false, validators: nil), clientHeaders: request.head.headers, cacheKey: key,
+                                   stale: nil, storeAllowed: request.head.method == .POST, forward: .bypass))
+            return
+        }
+        lookup(key, coalesce: true, collapsed: false)
+    }
+
+    /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6).
+    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool) {
+        guard let sink else { return }
+        let directives = CacheControl(request.head.headers)
+        var reason = CacheStatus.Forward.uriMiss
+        switch services.cache.lookup(key, requestHeaders: request.head.headers) {
+        case .found(let stored):
+            let cacheRequest = CacheRequest(method: "GET", headers: request.head.headers)
+            switch CacheLookup.decide(stored, request: cacheRequest, now: ProxyServices.now(), settings: services.settings.policy, collapsed: collapsed) {
+            case .fresh(let status):
+                services.stats.countHit(stale: false)
+                serve(stored, status)
+                return
+            case .staleWhileRevalidate(let status):
+                services.stats.countHit(stale: true)
+                serve(stored, status)
+                revalidateInBackground(key, stale: stored)
+                return
+            case .revalidate:
+                if directives.onlyIfCached {
+                    sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and the stored response is stale", close: false)
+                    return
+                }
+                miss(key, stale: stored, storeAllowed: !directives.noStore, forward: .stale, coalesce: coalesce)
+                return
+            case .unusable:
+                reason = .request
+            }
+        case .uriMiss:
+            reason = .uriMiss
+        case .varyMiss:
+            reason = .varyMiss
+        }
+        if directives.onlyIfCached {
+            sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and nothing usable is stored", close: false)
+            return
+        }
+        services.stats.misses.wrappingAdd(1, ordering: .relaxed)
+        if directives.noStore {
+            // `no-store` in a request forbids storing its response: the request passes through as it is.
+            forward(uncachedPlan(key: key, forward: reason))
+            return
+        }
+        // A Range miss fetches the whole object so that it can be stored; the client's range is cut from
+        // it as it streams past (`ProxyPhases+Fill`).
+        miss(key, stale: nil, storeAllowed: true, forward: reason, coalesce: coalesce)
+    }
+
+    /// 5. Hit.
+    func serve(_ stored: CachedResponse, _ cacheStatus: CacheStatus) {
+        guard let sink else { return }
+        StoredResponseServer(request: request, sink: sink, services: services, stillWaiting: { [weak self] in
+            guard let self else { return false }
+            return self.isLive && !self.request.responseStarted
+        }).serve(stored, cacheStatus: cacheStatus)
+    }
+
+    /// 6. Miss: identical misses collapse into one fill; the others wait for it and look again.
+    private func miss(_ key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
+        let plan = CacheFill.Plan(
+            head: upstreamHead(cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
+            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: storeAllowed, forward: forward,
+            answersClientConditionals: true)
+        guard coalesce, let sink else {
+            self.forward(plan)
+            return
+        }
+        switch services.coalescer.join(key, on: sink.eventLoop) {
+        case .leader(let leadership):
+            // A fill for this key may have stored its response between our lookup and our join.
+            if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale?.timing {
+                leadership.finish(.stored)
+                lookup(key, coalesce: false, collapsed: true)
+                return
+            }
+            self.forward(plan, leadership: leadership)
+        case .follower(let outcome):
+            services.stats.coalesced.wrappingAdd(1, ordering: .relaxed)
+            waitForLeader(key, outcome: outcome, plan: plan)
+        case .bypass:
+            self.forward(plan)
+        }
+    }
+
+    /// A follower waits for the leader's fill, then looks again; it never waits longer than an origin
+    /// fetch of its own could take, so a stuck leader cannot hold it.
+    func waitForLeader(_ key: CacheKey, outcome: EventLoopFuture<RequestCoalescer.Outcome>, plan: CacheFill.Plan) {
+        guard let sink else { return }
+        var resumed = false
+        let policy = request.site?.pool.policy ?? UpstreamPolicy()
+        let timer = sink.eventLoop.assumeIsolated().scheduleTask(in: policy.connectTimeout + policy.firstByteTimeout) { [weak self] in
+            guard !resumed, let self, self.isLive else { return }
+            resumed = true
+            self.forward(plan)
+        }
+        outcome.assumeIsolated().whenComplete { [weak self] result in
+            timer.cancel()
+            guard !resumed, let self, self.isLive else { return }
+            resumed = true
+            if case .success(.stored) = result {
+                self.lookup(key, coalesce: false, collapsed: true)
+            } else {
+                self.forward(plan)
+            }
+        }
+    }
+
+    /// stale-while-revalidate: one background fill per key refreshes the entry; clients don't wait for it.
+    private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse) {
+        // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
+        guard services.flags.isEnabled(.backgroundRevalidation), let sink, let site = request.site,
+              case .leader(let leadership) = services.coalescer.join(key, on: sink.eventLoop) else { return }
+        // Another revalidation may have freshened the entry between our lookup and our join.
+        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale.timing {
+            leadership.finish(.stored)
+            return
+        }
+        let plan = CacheFill.Plan(
+            head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
+            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
+        let fill = CacheFill(plan: plan, services: services, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        fill.start()
+        fill.exchange.sendEnd()
+    }
+
+    /// Sends the client's request to the origin as it is (Range and conditionals included), storing nothing.
+    func uncachedPlan(key: CacheKey, forward: CacheStatus.Forward) -> CacheFill.Plan {
+        CacheFill.Plan(head: upstreamHead(cacheable: false, validators: nil), clientHeaders: request.head.headers,
+                       cacheKey: key, stale: nil, storeAllowed: false, forward: forward)
+    }
+
+    /// Starts the fill whose response this request gets.
+    func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
+        guard let site = request.site else { return }
+        let fill = CacheFill(plan: plan, services: services, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        fill.client = self
+        request.fill = fill
+        fill.start()
+        if request.requestEnded {
+            fill.exchange.sendEnd()
+        }
+    }
+
+    /// The upstream request filter: the request the origin sees.
+    private func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
+        RequestFilter.upstreamHead(
+            from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
+            validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)
+    }
+
+    /// GET and HEAD without a request body go through the cache; everything else is forwarded.
+    static func isCacheable(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .GET || head.method == .HEAD else { return false }
+        // If-Match and If-Unmodified-Since are for the origin (RFC 9111 §4.3.2): such requests pass through.
+        if head.headers.contains(name: "if-match") || head.headers.contains(name: "if-unmodified-since") { return false }
+        if head.headers.contains(name: "transfer-encoding") { return false }
+        if let length = head.headers.first(name: "content-length"), length != "0" { return false }
+        return true
+    }
+
+    /// The request still waits on this connection.
+    var isLive: Bool { !detached && sink != nil }
+}

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "edge", targets: ["edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        .library(name: "EdgeCodecs", targets: ["EdgeCodecs"]),
         .library(name: "EdgeServer", targets: ["EdgeServer"]),
     ],
     dependencies: [
@@ -27,18 +28,27 @@ let package = Package(
         .target(
             name: "EdgeCore",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // brotli, zstd and gzip over the system libraries.
+        .target(
+            name: "EdgeCodecs",
+            dependencies: [
+                "EdgeCore",
                 "CBrotli",
                 "CZlib",
                 "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .target(
             name: "EdgeServer",
             dependencies: [
                 "EdgeCore",
+                "EdgeCodecs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,6 +110,14 @@ let package = Package(
                 "EdgeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EdgeCodecsTests",
+            dependencies: [
+                "EdgeCodecs",
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

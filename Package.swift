@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "edge", targets: ["edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "EdgeCodecs", targets: ["EdgeCodecs"]),
+        .library(name: "EdgeSettings", targets: ["EdgeSettings"]),
         .library(name: "EdgeServer", targets: ["EdgeServer"]),
     ],
     dependencies: [
@@ -25,12 +26,12 @@ let package = Package(
         .systemLibrary(name: "CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        // Pure logic: no system libraries, no config file format.
         .target(
             name: "EdgeCore",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         // brotli, zstd and gzip over the system libraries.
@@ -44,11 +45,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The config model: TOML decoding, validation, rendering, file:line errors.
+        .target(
+            name: "EdgeSettings",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .target(
             name: "EdgeServer",
             dependencies: [
                 "EdgeCore",
                 "EdgeCodecs",
+                "EdgeSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,6 +76,7 @@ let package = Package(
             dependencies: [
                 "EdgeCore",
                 "EdgeServer",
+                "EdgeSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -121,10 +133,19 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "EdgeSettingsTests",
+            dependencies: [
+                "EdgeSettings",
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "EdgeServerTests",
             dependencies: [
                 "EdgeCore",
                 "EdgeServer",
+                "EdgeSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

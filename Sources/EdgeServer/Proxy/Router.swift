@@ -1,4 +1,5 @@
-/// Maps a request's Host to the origin pool that serves it (DESIGN.md: router, Host → site).
+/// Maps a request's Host to the origin pool that serves it: `[[sites]]` hosts (exact, `*.example.com`
+/// or `*`) → pool, the routing step in README.md ("What Edge does with each request").
 /// Picking a server within the pool is the pool's `PoolBalancer`'s job.
 final class Router: Sendable {
     struct Pool: Sendable {

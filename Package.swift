@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "edge", targets: ["edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        .library(name: "EdgeCodecs", targets: ["EdgeCodecs"]),
+        .library(name: "EdgeSettings", targets: ["EdgeSettings"]),
         .library(name: "EdgeServer", targets: ["EdgeServer"]),
     ],
     dependencies: [
@@ -24,14 +26,31 @@ let package = Package(
         .systemLibrary(name: "CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        // Pure logic: no system libraries, no config file format.
         .target(
             name: "EdgeCore",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // brotli, zstd and gzip over the system libraries.
+        .target(
+            name: "EdgeCodecs",
+            dependencies: [
+                "EdgeCore",
                 "CBrotli",
                 "CZlib",
                 "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The config model: TOML decoding, validation, rendering, file:line errors.
+        .target(
+            name: "EdgeSettings",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -39,6 +58,8 @@ let package = Package(
             name: "EdgeServer",
             dependencies: [
                 "EdgeCore",
+                "EdgeCodecs",
+                "EdgeSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -55,6 +76,7 @@ let package = Package(
             dependencies: [
                 "EdgeCore",
                 "EdgeServer",
+                "EdgeSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,10 +125,27 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "EdgeCodecsTests",
+            dependencies: [
+                "EdgeCodecs",
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EdgeSettingsTests",
+            dependencies: [
+                "EdgeSettings",
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "EdgeServerTests",
             dependencies: [
                 "EdgeCore",
                 "EdgeServer",
+                "EdgeSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

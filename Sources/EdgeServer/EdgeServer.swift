@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCore
 import EdgeServer
+import EdgeSettings
 
 /// `edge check --config FILE`: validate, print the effective settings, exit 1 with file:line on error.
 struct Check: ParsableCommand {

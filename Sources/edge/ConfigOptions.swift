@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeCore
+import EdgeSettings
 import Foundation
 
 /// The options `serve` and `check` share: a config file, flags that override it, and `EDGE_*` variables.

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import Logging
 
 /// Log lines to stderr at the configured level, for `serve` and `preview`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCore
 import EdgeServer
+import EdgeSettings
 import Foundation
 
 /// `edge purge`: asks a node's admin API to purge, prints what was purged (here and on each peer),

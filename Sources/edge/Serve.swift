@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCore
 import EdgeServer
+import EdgeSettings
 import Foundation
 import Logging
 

@@ -3,7 +3,7 @@
 /// Normalised so that equivalent URLs share an entry (RFC 3986 §6.2.2): host lowercased, default port
 /// (80, 443) dropped, userinfo and fragment dropped, percent-encoded unreserved characters decoded and
 /// other escapes upper-cased, empty path as "/", dot segments resolved (`TargetPath`). The scheme is ignored: a purge matches host + path +
-/// query whatever the scheme (DESIGN.md).
+/// query whatever the scheme (README.md, "Admin API and purging": `urls`).
 public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     /// Starts with "/" and may carry "?query".

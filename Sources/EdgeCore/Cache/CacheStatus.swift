@@ -1,8 +1,9 @@
 /// RFC 9211 `Cache-Status` value for the cache named "edge".
 ///
 /// Parameters are emitted in a fixed order: hit, stale, fwd, fwd-status, stored, collapsed, ttl, detail.
-/// `stale` is not an RFC 9211 parameter but is a valid boolean sf-parameter; DESIGN.md uses it
-/// (`edge; hit; stale`) to mark a stale response served (stale-while-revalidate, stale-if-error).
+/// `stale` is not an RFC 9211 parameter but is a valid boolean sf-parameter; Edge uses it
+/// (`edge; hit; stale`) to mark a stale response served (stale-while-revalidate, stale-if-error), as
+/// README.md's list of `Cache-Status` values shows.
 public struct CacheStatus: Sendable, Equatable {
     /// Why the request went forward (RFC 9211 §2.2).
     public enum Forward: String, Sendable {

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import NIOCore
 import NIOHTTP1
 import NIOPosix

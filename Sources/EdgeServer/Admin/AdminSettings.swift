@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import NIOCore
 
 /// The admin listener and purging, in the server's terms (from `[admin]` and `[purge]`).

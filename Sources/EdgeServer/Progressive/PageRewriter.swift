@@ -1,3 +1,4 @@
+import EdgeCodecs
 import EdgeCore
 import NIOCore
 

@@ -1,5 +1,5 @@
-/// The route phase: maps a request's Host to its `Site` (the first whose host patterns match).
-/// Picking a server within the site's pool is the pool's `PoolBalancer`'s job.
+/// The route phase: maps a request's Host to its `Site`, the first whose `[[sites]]` hosts (exact,
+/// `*.example.com` or `*`) match. Picking a server within the site's pool is the pool's `PoolBalancer`'s job.
 final class Router: Sendable {
     struct Pool: Sendable {
         var name: String

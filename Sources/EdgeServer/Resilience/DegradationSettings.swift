@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import NIOCore
 
 /// Degraded mode and admission limits in the server's units (from `[degradation]`).

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import NIOCore
 
 /// How one origin pool balances, checks and retries, in the server's units (from `[[pools]]`).

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import Testing
 @testable import EdgeServer
 

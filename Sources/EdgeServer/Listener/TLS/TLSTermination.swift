@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeSettings
 import NIOSSL
 
 /// What the TLS listeners are configured with.

@@ -1,5 +1,5 @@
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("TLS and HTTP/2 config")
 struct TLSConfigTests {

@@ -1,5 +1,6 @@
+import EdgeCore
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("Compression config")
 struct CompressionConfigTests {

@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// `[cache]`: the in-memory store and freshness defaults.
 public struct CacheConfig: Sendable, Codable, Equatable {
     /// Total memory for stored responses.

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("edge.conf.sample")
 struct EdgeConfSampleTests {
-    /// The repository root, found from this file's path (Tests/EdgeCoreTests/Config/…).
+    /// The repository root, found from this file's path (Tests/EdgeSettingsTests/…).
     static let samplePath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("edge.conf.sample").path
 
     @Test("the sample loads, validates, and equals the defaults plus its one pool and site")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("EdgeConfig loading")
 struct EdgeConfigLoadingTests {

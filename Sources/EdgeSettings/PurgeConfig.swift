@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// `[purge]`: purging from the traffic listener, the fleet of peers, and the tag fields.
 public struct PurgeConfig: Sendable, Codable, Equatable {
     /// Client addresses (IPs or CIDR blocks) whose `PURGE /path` on the traffic listener is obeyed;

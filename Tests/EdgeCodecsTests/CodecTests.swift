@@ -1,3 +1,4 @@
+import EdgeCodecs
 import NIOCore
 import Testing
 @testable import EdgeCore

@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// `[compression]`: which responses are compressed, and how hard.
 public struct CompressionConfig: Sendable, Codable, Equatable {
     /// Off: the edge makes no encoded variants anywhere (origin-coded bodies are still decoded for clients that need it).

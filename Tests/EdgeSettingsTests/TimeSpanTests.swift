@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("TimeSpan")
 struct TimeSpanTests {

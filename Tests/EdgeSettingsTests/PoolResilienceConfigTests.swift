@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("Pool health, retry and degradation config")
 struct PoolResilienceConfigTests {

@@ -1,3 +1,5 @@
+import EdgeCore
+
 extension EdgeConfig {
     /// The effective settings as TOML, every key in a fixed order (for `edge check`).
     ///

@@ -1,5 +1,5 @@
 import Testing
-@testable import EdgeCore
+@testable import EdgeSettings
 
 @Suite("EdgeConfig validation")
 struct EdgeConfigValidationTests {

@@ -1,3 +1,4 @@
+import EdgeCore
 import NIOCore
 
 /// Why a codec stopped.

@@ -140,11 +140,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Test support: a node driven in memory on EmbeddedChannel (and the test origins beside it).
+        .target(
+            name: "EdgeTesting",
+            dependencies: [
+                "EdgeCore",
+                "EdgeServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "EdgeServerTests",
             dependencies: [
                 "EdgeCore",
                 "EdgeServer",
+                "EdgeTesting",
                 "EdgeSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

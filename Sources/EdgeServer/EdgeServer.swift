@@ -80,7 +80,7 @@ public final class EdgeServer: Sendable {
     let services: ProxyServices
     private let group: MultiThreadedEventLoopGroup
     private let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
-    private let drain = DrainSignal()
+    let drain = DrainSignal()
     private let channels = Mutex<[Channel]>([])
     private let tlsTermination = Mutex<TLSTermination?>(nil)
     /// Client TLS for `https` origin pools, prepared by `start()`.

@@ -10,7 +10,10 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// What every connection handler shares: settings, the cache, the coalescer, routing and logs.
+/// What the node's connection handlers share: settings, the cache, the coalescer, routing and logs.
+/// The driver of the phases (`ProxyPhases`) holds it; each phase it calls gets only its part
+/// (`FillServices` for the cache fill, the cache and compression for a hit, the purge coordinator
+/// for PURGE).
 final class ProxyServices: Sendable {
     let settings: ProxySettings
     let cache: HTTPCache
@@ -27,31 +30,40 @@ final class ProxyServices: Sendable {
     /// Clients whose `PURGE` on the traffic listener is obeyed.
     let purgeAllow: AddressAllowList
     let compression: CompressionService
+    /// The cache fill's part.
+    let fill: FillServices
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
          admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
         self.cache = cache
-        self.coalescer = RequestCoalescer()
+        let coalescer = RequestCoalescer()
+        self.coalescer = coalescer
         self.router = router
         self.accessLog = accessLog
         self.logger = logger
-        self.stats = ProxyStats()
+        let stats = ProxyStats()
+        self.stats = stats
         self.metrics = metrics
         self.flags = flags
         let trafficMetrics = TrafficMetrics(metrics)
         self.trafficMetrics = trafficMetrics
         self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
         self.purgeAllow = admin.purgeAllow
-        self.compression = CompressionService(
-            settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
+        let compression = CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
+        self.compression = compression
+        self.fill = FillServices(
+            cache: cache, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger,
+            prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) })
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
-        let settings = self.settings
-        let compression = self.compression
+        Self.prepareForHits(&response, settings: settings, compression: compression)
+    }
+
+    private static func prepareForHits(_ response: inout CachedResponse, settings: ProxySettings, compression: CompressionService) {
         response.prepare(settings: settings.policy) { compression.preparedHeaders(EdgeFields.prepared(for: $0, settings: settings), for: $0) }
         response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
     }

@@ -40,7 +40,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     weak var client: CacheFillClient?
     private(set) var plan: Plan
     let exchange: UpstreamExchange
-    private let services: ProxyServices
+    private let services: FillServices
     private var leadership: Leadership?
     /// The purge epoch when this fill began: a purge since then that covers the response wins.
     private let purgeEpoch: UInt64
@@ -61,7 +61,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     var server: OriginServer? { exchange.server }
 
     /// `connections` are this event loop's pooled origin connections; `pool` is the site's origin pool.
-    init(plan: Plan, services: ProxyServices, connections: OriginConnectionPool, pool: Router.Pool,
+    init(plan: Plan, services: FillServices, connections: OriginConnectionPool, pool: Router.Pool,
          leadership: Leadership?, clientAddress: String) {
         self.plan = plan
         self.services = services
@@ -69,7 +69,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         self.purgeEpoch = services.cache.purgeIndex.currentEpoch
         self.exchange = UpstreamExchange(
             head: plan.head, pool: pool, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
-            connections: connections, stats: services.stats, metrics: services.trafficMetrics, logger: services.logger)
+            connections: connections, stats: services.stats, metrics: services.metrics, logger: services.logger)
         exchange.delegate = self
     }
 
@@ -178,7 +178,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         let services = self.services
         var stored = services.cache.freshen(
             key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing, fetchEpoch: purgeEpoch,
-            prepare: { services.prepareForHits(&$0) }) != nil
+            prepare: services.prepareForHits) != nil
         if !stored {
             // Evicted or purged while being revalidated: the 304 still proves the body current.
             var replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)

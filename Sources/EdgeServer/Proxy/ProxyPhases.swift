@@ -56,7 +56,7 @@ final class ProxyPhases {
         request.page = PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
         if request.head.method == .PURGE {
             request.discardBody = true
-            TrafficPurge(request: request, sink: sink, services: services).run(host: host ?? "", stillWaiting: { [weak self] in self?.isLive ?? false })
+            TrafficPurge(request: request, sink: sink, purge: services.purge, allow: services.purgeAllow, logger: services.logger).run(host: host ?? "", stillWaiting: { [weak self] in self?.isLive ?? false })
             return
         }
         if request.clientVersion != .http1_0, request.head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
@@ -124,7 +124,7 @@ final class ProxyPhases {
     /// 5. Hit.
     func serve(_ stored: CachedResponse, _ cacheStatus: CacheStatus) {
         guard let sink else { return }
-        StoredResponseServer(request: request, sink: sink, services: services, stillWaiting: { [weak self] in
+        StoredResponseServer(request: request, sink: sink, cache: services.cache, compression: services.compression, policy: services.settings.policy, stillWaiting: { [weak self] in
             guard let self else { return false }
             return self.isLive && !self.request.responseStarted
         }).serve(stored, cacheStatus: cacheStatus)
@@ -193,7 +193,7 @@ final class ProxyPhases {
         let plan = CacheFill.Plan(
             head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
-        let fill = CacheFill(plan: plan, services: services, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
         fill.start()
         fill.exchange.sendEnd()
     }
@@ -207,7 +207,7 @@ final class ProxyPhases {
     /// Starts the fill whose response this request gets.
     func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
         guard let site = request.site else { return }
-        let fill = CacheFill(plan: plan, services: services, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
         fill.client = self
         request.fill = fill
         fill.start()

@@ -8,7 +8,9 @@ import NIOHTTP1
 struct StoredResponseServer {
     let request: ClientRequest
     let sink: ResponseSink
-    let services: ProxyServices
+    let cache: HTTPCache
+    let compression: CompressionService
+    let policy: CachePolicySettings
     /// Whether the request still waits for this answer (a coding being made may finish too late).
     let stillWaiting: () -> Bool
 
@@ -57,10 +59,9 @@ struct StoredResponseServer {
 
     func representation(of stored: CachedResponse, mayMake: Bool) -> Representation {
         let whole = Self.wantsWhole(request, status: stored.status)
-        if whole, mayMake, let hit = PreparedHit.choose(stored, accept: acceptEncoding, site: request.site, compression: services.compression) {
+        if whole, mayMake, let hit = PreparedHit.choose(stored, accept: acceptEncoding, site: request.site, compression: compression) {
             return .prepared(hit)
         }
-        let compression = services.compression
         let storedCoding: ContentCoding
         switch stored.encodings.negotiation {
         case .none: return .asStored
@@ -112,7 +113,7 @@ struct StoredResponseServer {
         }
         // A copy made from the same stored body (a response just freshened by a 304 is a new value)
         // may find the form already kept in the cache entry.
-        if let current = services.cache.store.peek(key)?.variants.first(where: { $0.secondaryKey == stored.secondaryKey }),
+        if let current = cache.store.peek(key)?.variants.first(where: { $0.secondaryKey == stored.secondaryKey }),
            current.timing == stored.timing, current.body.readableBytes == stored.body.readableBytes,
            let encoded = current.encodings.body(for: coding) {
             var local = stored
@@ -120,7 +121,7 @@ struct StoredResponseServer {
             serve(local, cacheStatus: cacheStatus)
             return
         }
-        let future = services.compression.variant(of: stored, key: key, coding: coding, on: sink.eventLoop)
+        let future = compression.variant(of: stored, key: key, coding: coding, on: sink.eventLoop)
         if stored.body.readableBytes > CompressionService.waitLimit, coding != .identity, serveAtHand(stored, cacheStatus: cacheStatus) {
             return
         }
@@ -153,7 +154,7 @@ struct StoredResponseServer {
     // MARK: Writing
 
     private func writePrepared(_ hit: PreparedHit, stored: CachedResponse, cacheStatus: CacheStatus) {
-        let age = CacheLookup.age(of: stored, now: ProxyServices.now(), settings: services.settings.policy)
+        let age = CacheLookup.age(of: stored, now: ProxyServices.now(), settings: policy)
         write(OutgoingHead(status: HTTPResponseStatus(statusCode: hit.status), headers: hit.fields, source: .prepared, cacheStatus: cacheStatus, age: age), body: hit.body)
     }
 
@@ -175,7 +176,7 @@ struct StoredResponseServer {
     /// The stored fields and body, after the client's conditionals (304, 412) and range (206, 416).
     private func writeStored(_ stored: CachedResponse, cacheStatus: CacheStatus) {
         let now = ProxyServices.now()
-        let age = CacheLookup.age(of: stored, now: now, settings: services.settings.policy)
+        let age = CacheLookup.age(of: stored, now: now, settings: policy)
         if let prepared = stored.preparedClientHeaders, Self.wantsWhole(request, status: stored.status) {
             write(OutgoingHead(status: HTTPResponseStatus(statusCode: stored.status), headers: prepared, source: .prepared, cacheStatus: cacheStatus, age: age), body: stored.body)
             return

@@ -1,4 +1,5 @@
 import EdgeCore
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -8,11 +9,14 @@ import NIOHTTP1
 struct TrafficPurge {
     let request: ClientRequest
     let sink: ResponseSink
-    let services: ProxyServices
+    let purge: PurgeCoordinator
+    /// Clients whose `PURGE` is obeyed.
+    let allow: AddressAllowList
+    let logger: Logger
 
     func run(host: String, stillWaiting: @escaping () -> Bool) {
-        guard services.purgeAllow.allows(request.clientAddress) else {
-            services.logger.warning("PURGE refused", metadata: ["client": "\(request.clientAddress)", "target": "\(request.head.uri)"])
+        guard allow.allows(request.clientAddress) else {
+            logger.warning("PURGE refused", metadata: ["client": "\(request.clientAddress)", "target": "\(request.head.uri)"])
             sink.respondError(request, status: .methodNotAllowed, message: "PURGE is not allowed from this address", close: false)
             return
         }
@@ -22,7 +26,7 @@ struct TrafficPurge {
         let forwarded = request.head.headers.contains(name: PurgeCoordinator.forwardedMarker)
         let request = self.request
         let sink = self.sink
-        services.purge.purge(
+        purge.purge(
             purgeRequest, selection: PurgeSelection(keys: [key], soft: soft), who: "\(request.clientAddress) (PURGE)", forward: !forwarded,
             on: sink.eventLoop
         ).assumeIsolated().whenComplete { result in

@@ -8,7 +8,7 @@ import NIOHTTP1
 ///
 /// Requests arrive one at a time (NIO's pipelining handler queues the next one until this response
 /// ends). Everything here runs on the connection's event loop, as do the origin connections it uses.
-final class ProxyHandler: ChannelDuplexHandler, DrainableConnection, ResponseSink {
+final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -18,13 +18,13 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection, ResponseSin
     let drain: DrainSignal
     /// TLS or not, HTTP/1.x or an HTTP/2 stream.
     let connection: ClientConnection
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var current: ProxyPhases?
     private var clientAddress = "-"
     /// Client reads held back while an upload waits for the origin to take its bytes.
     private var readsPaused = false
     private var readDeferred = false
-    private var closeWhenDone = false
+    var closeWhenDone = false
     private var sendStallTimer: Scheduled<Void>?
 
     init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, connection: ClientConnection = .plainHTTP1) {
@@ -164,95 +164,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection, ResponseSin
         }
     }
 
-    // MARK: Writing (ResponseSink)
-
-    var isWritable: Bool { context?.channel.isWritable ?? true }
-    var eventLoop: EventLoop { loopContext.pool.eventLoop }
-    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
-
-    func writeInterim(_ head: HTTPResponseHead, for request: ClientRequest) {
-        guard let context, !request.responseStarted else { return }
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-    }
-
-    func writeHead(_ head: OutgoingHead, for request: ClientRequest) -> Bool {
-        guard let context else { return false }
-        let filterContext = ResponseFilterChain.Context(
-            settings: services.settings, compression: services.compression, site: request.site, closeConnection: mustClose(request))
-        guard case .head(let filtered) = ResponseFilterChain.apply(head, for: request, context: filterContext) else { return false }
-        request.responseStarted = true
-        request.status = Int(head.status.code)
-        request.cacheStatus = head.cacheStatus
-        if filtered.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
-            closeWhenDone = true
-        }
-        context.write(wrapOutboundOut(.head(filtered)), promise: nil)
-        return true
-    }
-
-    func writeBody(_ buffer: ByteBuffer, for request: ClientRequest, flush: Bool) {
-        guard let context else { return }
-        let pieces: [ByteBuffer]
-        do {
-            pieces = try request.body.process(buffer, allocator: context.channel.allocator)
-        } catch {
-            abandon(request)
-            return
-        }
-        for piece in pieces where piece.readableBytes > 0 {
-            request.bytesSent += piece.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(piece))), promise: nil)
-        }
-        if flush { context.flush() }
-    }
-
-    func writeEnd(for request: ClientRequest) {
-        guard let context, !request.responseEnded else { return }
-        do {
-            for piece in try request.body.finish(allocator: context.channel.allocator) where piece.readableBytes > 0 {
-                request.bytesSent += piece.readableBytes
-                context.write(wrapOutboundOut(.body(.byteBuffer(piece))), promise: nil)
-            }
-        } catch {
-            abandon(request)
-            return
-        }
-        request.responseEnded = true
-        let close = mustClose(request)
-        // 8. Logging.
-        RequestLogging(stats: services.stats, metrics: services.trafficMetrics).finished(
-            cacheStatus: request.cacheStatus, bytesSent: request.bytesSent, log: loopContext.accessLog, entry: request.logEntry())
-        // Finish this request before writing its end: NIO's pipelining handler hands over the next
-        // pipelined request from inside that write, and it must find this one already done.
-        finishIfDone(request)
-        let promise: EventLoopPromise<Void>? = close ? context.eventLoop.makePromise() : nil
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
-        if let promise {
-            let channel = context.channel
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
-
-    /// Part of the response is out and the rest cannot be recoded: only closing says so honestly.
-    private func abandon(_ request: ClientRequest) {
-        request.fill?.abort()
-        context?.close(promise: nil)
-    }
-
-    func closeConnection() {
-        context?.close(promise: nil)
-    }
-
-    /// Whether the connection ends with this response.
-    func mustClose(_ request: ClientRequest) -> Bool {
-        closeWhenDone || drain.isDraining || !request.head.isKeepAlive || (request.hasBody && !request.requestEnded)
-    }
-
-    private func respondError(_ request: ClientRequest, status: HTTPResponseStatus, message: String, close: Bool) {
-        (self as ResponseSink).respondError(request, status: status, message: message, close: close)
-    }
-
-    private func finishIfDone(_ request: ClientRequest) {
+    func finishIfDone(_ request: ClientRequest) {
         guard request.responseEnded, request.requestEnded, let phases = current, phases.request === request else { return }
         phases.detached = true
         current = nil

@@ -15,25 +15,9 @@ struct InterimResponseEndToEndTests {
     func withOrigin(_ decide: @escaping FaultyOrigin.Decide, configure: (inout EdgeServer.Configuration) -> Void = { _ in },
                     _ body: (EdgeHarness, FaultyOrigin) async throws -> Void) async throws {
         let origin = try await FaultyOrigin(decide)
-        let edge: EdgeHarness
-        do {
-            edge = try await EdgeHarness(origins: []) { configuration in
-                configuration.sites = [EdgeServer.SiteRoute(hosts: ["*"], poolName: "default", servers: [OriginServer(host: "127.0.0.1", port: origin.port)])]
-                configure(&configuration)
-            }
-        } catch {
-            await origin.stop()
-            throw error
-        }
-        do {
+        try await withEdge(faulty: [origin], configure: configure) { edge in
             try await body(edge, origin)
-        } catch {
-            await edge.stop()
-            await origin.stop()
-            throw error
         }
-        await edge.stop()
-        await origin.stop()
     }
 
     @Test("an origin's 103 reaches an HTTP/1.1 client before the 200, and the stored response is served later without it")

@@ -8,35 +8,18 @@ import Testing
 /// never take the whole site down).
 @Suite("Passive health checks count only evidence about the server", .serialized)
 struct PassiveHealthEndToEndTests {
-    /// An edge in front of `origins` in one pool of default settings, changed by `configure`.
+    /// An edge in front of `origins` in one pool of default settings, changed by `configure`;
+    /// `state(i)` is the health of origin `i`.
     func withFaultyPool(
         _ origins: [FaultyOrigin], configure: (inout PoolResilience) -> Void = { _ in },
         _ body: (EdgeHarness, @escaping (Int) -> String?) async throws -> Void
     ) async throws {
-        let servers = origins.map { OriginServer(host: "127.0.0.1", port: $0.port) }
-        let edge: EdgeHarness
-        do {
-            edge = try await EdgeHarness(origins: []) { configuration in
-                var resilience = PoolResilience()
-                configure(&resilience)
-                configuration.sites = [EdgeServer.SiteRoute(hosts: ["*"], poolName: "default", servers: servers, resilience: resilience)]
-            }
-        } catch {
-            for origin in origins { await origin.stop() }
-            throw error
+        var resilience = PoolResilience()
+        configure(&resilience)
+        let ports = origins.map(\.port)
+        try await withEdge(faulty: origins, resilience: resilience) { edge in
+            try await body(edge) { edge.state(ofServerOn: ports[$0]) }
         }
-        let state = { (index: Int) -> String? in
-            edge.server.poolHealth().first?.servers.first { $0.server == servers[index].description }?.state
-        }
-        do {
-            try await body(edge, state)
-        } catch {
-            await edge.stop()
-            for origin in origins { await origin.stop() }
-            throw error
-        }
-        await edge.stop()
-        for origin in origins { await origin.stop() }
     }
 
     static let failsOnBad: FaultyOrigin.Decide = { _, target in

@@ -6,6 +6,7 @@
 #   Benchmarks/compare.sh                                      # everything (about 20 minutes)
 #   ROUNDS=1 DURATION=2s SCENARIOS=hit-1k,h2 Benchmarks/compare.sh
 #   SKIP_BUILD=1 EDGE=/path/to/edge MARKDOWN_OUT=compare.md Benchmarks/compare.sh
+#   SKIP_BUILD=1 EDGE=/path/to/new/edge EDGE_BASELINE=/path/to/old/edge SCENARIOS=hit-1k Benchmarks/compare.sh
 #
 # Scenarios (SCENARIOS, comma-separated, default all, run in this order):
 #   hit-1k, hit-16k, hit-256k  cached identity hits, wrk -t1 -c64 --latency
@@ -16,11 +17,20 @@
 #   miss                       unique URLs: Edge vs nginx proxying without cache vs the origin directly
 #   memory                     resident size before and after caching OBJECTS small objects
 #
-# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; 13 ports from it), OBJECTS
-# (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per fill), EDGE_CACHE_SIZE
-# (4GiB), VARNISH_STORAGE (4G), NGINX_GZIP_LEVEL (6), UNIQUE_BODY_BYTES (64), ASSET (the JavaScript;
-# default 100 KiB of this repo's Swift sources), SKIP_BUILD=1, EDGE (binary; default
-# .build/release/edge), MARKDOWN_OUT (also write the report there), KEEP_WORK=1 (keep configs, logs).
+# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; 13 ports from it, 17 with
+# EDGE_BASELINE), OBJECTS (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per
+# fill), EDGE_CACHE_SIZE (4GiB), VARNISH_STORAGE (4G), NGINX_GZIP_LEVEL (6), UNIQUE_BODY_BYTES (64),
+# ASSET (the JavaScript; default 100 KiB of this repo's Swift sources), SKIP_BUILD=1, EDGE (binary;
+# default .build/release/edge), MARKDOWN_OUT (also write the report there), KEEP_WORK=1 (keep
+# configs, logs).
+#
+# EDGE_BASELINE=/path/to/other/edge (unset: none) compares Edge with an earlier build of itself: the
+# baseline runs with Edge's configuration on its own ports (also on core 0), and every Edge target
+# of every selected scenario gets a twin "Edge (baseline)..." measured right after it in each round,
+# alternating with the others exactly like them. Each table gets a column Edge/baseline (req/s,
+# ratio of medians) and a line with the req/s, p99 and CPU/req ratios. In the memory scenario the
+# baseline is filled after Edge (one fill each, as for the others): one more row and the ratio of
+# bytes per object. The issue 8 targets stay Edge's alone.
 #
 # Servers: the origin is nginx (1 worker, on core 1 with the load generator: only miss and memory
 # runs reach it) serving generated fixtures with `Cache-Control: max-age=3600`. On core 0: Edge
@@ -37,7 +47,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # The command as given, for the report (only knobs set in the environment).
 command_line=""
 for knob in ROUNDS DURATION WARMUP SCENARIOS BASE_PORT OBJECTS MEMORY_VARNISH FILL_TIMEOUT EDGE_CACHE_SIZE \
-    VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE MARKDOWN_OUT; do
+    VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE EDGE_BASELINE MARKDOWN_OUT; do
     if [ -n "${!knob+x}" ]; then command_line+="$knob=$(printf '%q' "${!knob}") "; fi
 done
 command_line+="Benchmarks/compare.sh"
@@ -64,11 +74,16 @@ EDGE_ADMIN_PORT=$((BASE_PORT + 4))
 NGINX_PORT=$((BASE_PORT + 5)); NGINX_H2C_PORT=$((BASE_PORT + 6)); NGINX_TLS_PORT=$((BASE_PORT + 7))
 NGINX_NOCACHE_PORT=$((BASE_PORT + 8)); VARNISH_PORT=$((BASE_PORT + 9))
 EDGE_MEM_PORT=$((BASE_PORT + 10)); EDGE_MEM_ADMIN_PORT=$((BASE_PORT + 11)); VARNISH_MEM_PORT=$((BASE_PORT + 12))
+BASELINE_PORT=$((BASE_PORT + 13)); BASELINE_H2C_PORT=$((BASE_PORT + 14)); BASELINE_TLS_PORT=$((BASE_PORT + 15))
+BASELINE_ADMIN_PORT=$((BASE_PORT + 16))
+EDGE_BASELINE=${EDGE_BASELINE:-}
 
 # shellcheck source=Benchmarks/compare/lib.sh
 source Benchmarks/compare/lib.sh
 # shellcheck source=Benchmarks/compare/servers.sh
 source Benchmarks/compare/servers.sh
+# shellcheck source=Benchmarks/compare/runs.sh
+source Benchmarks/compare/runs.sh
 # shellcheck source=Benchmarks/compare/memory.sh
 source Benchmarks/compare/memory.sh
 LUA=$PWD/Benchmarks/compare/unique.lua
@@ -91,8 +106,13 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 EDGE=${EDGE:-$PWD/.build/release/edge}
 [ -x "$EDGE" ] || die "no Edge binary at $EDGE"
+last_port=$((BASE_PORT + 12))
+if [ -n "$EDGE_BASELINE" ]; then
+    [ -x "$EDGE_BASELINE" ] || die "no baseline Edge binary at $EDGE_BASELINE"
+    last_port=$((BASE_PORT + 16))
+fi
 
-for port in $(seq "$BASE_PORT" $((BASE_PORT + 12))); do
+for port in $(seq "$BASE_PORT" "$last_port"); do
     ! port_in_use "$port" || die "port $port is in use: pick another BASE_PORT"
 done
 
@@ -118,95 +138,6 @@ goal() { # $1 = what, $2 = measured, $3 = ge|le, $4 = goal
     [ "$3" = le ] && sign="≤"
     goals+=("| $1 | $2 | $sign $4 | $met |")
 }
-
-# --- targets and runs ---------------------------------------------------------------------------
-
-declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER SAMPLES
-# tool: wrk (HTTP/1.1), unique (wrk with a new path per request), h2c or tls (h2load).
-target() { # $1 = name, $2 = label, $3 = tool, $4 = server, $5 = url, $6 = checks, $7 = request header
-    T_LABEL[$1]=$2; T_TOOL[$1]=$3; T_SERVER[$1]=$4; T_URL[$1]=$5; T_CHECKS[$1]=$6; T_HEADER[$1]=${7:-}
-}
-
-# Checks a target's response; dies when it is not what the run is meant to measure.
-check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check new)
-    local t=$1 url=${T_URL[$1]} port
-    local -a args=()
-    [ -n "${T_HEADER[$t]}" ] && args+=(-H "${T_HEADER[$t]}")
-    case ${T_TOOL[$t]} in
-        wrk) args+=("$url") ;;
-        unique) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
-        h2c) args+=(--http2-prior-knowledge "$url") ;;
-        tls) port=${url##*:}; port=${port%%/*}; args+=(--http2 --resolve "bench.test:$port:127.0.0.1" "$url") ;;
-    esac
-    expect_response "${T_LABEL[$t]}" "${T_CHECKS[$t]}" "${args[@]}"
-}
-
-# One load run against a target; prints "req/s p99_ms MiB/s errors requests server_cpu_us_per_request".
-run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
-    local t=$1 conns=$2 duration=$3 url=${T_URL[$1]} pid before after out parsed port
-    pid=${PID[${T_SERVER[$t]}]}
-    local -a cmd=()
-    case ${T_TOOL[$t]} in
-        wrk|unique)
-            cmd=(wrk -t1 -c"$conns" -d"$duration" --latency)
-            [ -n "${T_HEADER[$t]}" ] && cmd+=(-H "${T_HEADER[$t]}")
-            if [ "${T_TOOL[$t]}" = unique ]; then
-                cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "${cmd[@]}" -s "$LUA")
-            fi
-            cmd+=("$url") ;;
-        h2c) cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" "$url") ;;
-        tls)
-            port=${url##*:}; port=${port%%/*}
-            cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" --connect-to="127.0.0.1:$port" "$url") ;;
-    esac
-    before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 "${cmd[@]}" 2>&1)
-    after=$(cpu_ticks "$pid")
-    case ${T_TOOL[$t]} in
-        h2c|tls) parsed=$(parse_h2load <<<"$out") ;;
-        *) parsed=$(parse_wrk <<<"$out") ;;
-    esac
-    awk -v p="$parsed" -v ticks="$((after - before))" -v hz="$TICK" 'BEGIN {
-        split(p, f, " "); printf "%s %.1f\n", p, (f[5] > 0 ? ticks * 1e6 / hz / f[5] : 0) }'
-}
-
-# Warms every target up, then runs ROUNDS rounds of every target in turn, checking each response first.
-measure() { # $1 = scenario, $2 = connections, rest = targets
-    local sc=$1 conns=$2 t round sample
-    shift 2
-    log "== $sc"
-    for t in "$@"; do
-        check_target "$t" warm || die "$sc: ${T_LABEL[$t]} is not serving what this run measures"
-        run_load "$t" "$conns" "$WARMUP" "$sc-warm" >/dev/null
-    done
-    for round in $(seq "$ROUNDS"); do
-        for t in "$@"; do
-            check_target "$t" "r$round" || die "$sc: ${T_LABEL[$t]} is not serving what this run measures"
-            sample=$(run_load "$t" "$conns" "$DURATION" "$sc-r$round")
-            SAMPLES[$sc/$t]+="$sample"$'\n'
-            log "  round $round ${T_LABEL[$t]}: $sample  (req/s p99ms MiB/s errors requests cpu_us/req)"
-        done
-    done
-}
-
-values() { awk -v i="$3" 'NF {print $i}' <<<"${SAMPLES[$1/$2]}"; }   # scenario, target, field
-med() { local v; mapfile -t v < <(values "$@"); median "${v[@]}"; }
-total() { values "$@" | awk '{s += $1} END {print s + 0}'; }
-RPS=1 P99=2 MIB=3 ERR=4 CPU=6
-
-table() { # $1 = scenario, $2 = heading, rest = targets
-    local sc=$1 t rounds p99
-    md "" "### $2" "" "| target | req/s (median) | rounds | p99 | MiB/s | errors | server CPU µs/req |" \
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    shift 2
-    for t in "$@"; do
-        rounds=$(values "$sc" "$t" $RPS | while read -r v; do group "$v"; done | paste -sd '/' | sed 's|/| / |g')
-        p99=$(med "$sc" "$t" $P99)
-        [ "$p99" = "-" ] || p99="$p99 ms"
-        md "| ${T_LABEL[$t]} | $(group "$(med "$sc" "$t" $RPS)") | $rounds | $p99 | $(med "$sc" "$t" $MIB) | $(total "$sc" "$t" $ERR) | $(med "$sc" "$t" $CPU) |"
-    done
-}
-r() { ratio "$(med "$1" "$2" "$4")" "$(med "$1" "$3" "$4")"; }   # scenario, a, b, field
 
 # --- scenarios ----------------------------------------------------------------------------------
 
@@ -322,11 +253,12 @@ scenario_miss() {
 
 seconds() { awk -v d="$1" 'BEGIN {n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n}'; }
 runs=0
-for s in hit-1k hit-16k hit-256k hit-1k-512 js-gzip miss; do
-    if wants "$s"; then runs=$((runs + 3)); fi
+# scenario:targets:baseline twins
+for s in hit-1k:3:1 hit-16k:3:1 hit-256k:3:1 hit-1k-512:3:1 js-br:4:2 js-gzip:3:1 h2:5:2 miss:3:1; do
+    IFS=: read -r name n twins <<<"$s"
+    [ -n "$EDGE_BASELINE" ] || twins=0
+    if wants "$name"; then runs=$((runs + n + twins)); fi
 done
-if wants js-br; then runs=$((runs + 4)); fi
-if wants h2; then runs=$((runs + 5)); fi
 log "about $(awk -v r="$runs" -v n="$ROUNDS" -v d="$(seconds "$DURATION")" -v w="$(seconds "$WARMUP")" \
     'BEGIN {printf "%.0f", r * (n * d + w + 1)}') s of load runs$(if wants memory; then echo ", plus the memory fills"; fi)"
 
@@ -334,27 +266,39 @@ model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 swift_v=$(swift --version 2>&1 || echo "swift not on PATH"); swift_v=${swift_v%%$'\n'*}
 swift_v=${swift_v#*Swift version }
 varnish_v=$(varnishd -V 2>&1); varnish_v=${varnish_v%%$'\n'*}
-edge_rev="-"
-if [[ $EDGE == */.build/* ]] && git -C "${EDGE%%/.build/*}" rev-parse --short HEAD >/dev/null 2>&1; then
-    edge_rev=$(git -C "${EDGE%%/.build/*}" rev-parse --short HEAD)
-    [ -z "$(git -C "${EDGE%%/.build/*}" status --porcelain --untracked-files=no)" ] || edge_rev+=" (with uncommitted changes)"
-fi
+source_rev() { # $1 = binary -> its checkout's commit when it lies in a .build folder, else "-"
+    local rev="-" dir=${1%%/.build/*}
+    if [[ $1 == */.build/* ]] && git -C "$dir" rev-parse --short HEAD >/dev/null 2>&1; then
+        rev=$(git -C "$dir" rev-parse --short HEAD)
+        [ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] || rev+=" (with uncommitted changes)"
+    fi
+    echo "$rev"
+}
+edge_rev=$(source_rev "$EDGE")
 md "## Edge side by side with nginx and Varnish" "" \
     "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Machine: $(nproc) cores, ${model:-unknown CPU}, Linux $(uname -r)," \
     "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $varnish_v, Swift ${swift_v}, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(h2load --version | head -1)." \
-    "Edge: \`$EDGE\`, source $edge_rev." "" \
+    "Edge: \`$EDGE\`, source $edge_rev.$(if [ -n "$EDGE_BASELINE" ]; then
+        echo " Baseline: \`$EDGE_BASELINE\`, source $(source_rev "$EDGE_BASELINE")."; fi)" "" \
     "Command: \`$command_line\` (ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP, scenarios $SCENARIOS)." "" \
     "Each server under test on core 0 (\`taskset -c 0\`): Edge (release, \`event_loops = 1\`, access log off, stored" \
     "br/gzip variants), nginx (1 worker, \`proxy_cache\`, gzip level $NGINX_GZIP_LEVEL per response), Varnish (malloc, stores gzip)." \
     "wrk (-t1) / h2load on core 1, as is the origin (nginx serving the fixtures). Targets measured one at a time," \
     "alternately round by round; medians over $ROUNDS round(s) of $DURATION after a $WARMUP warm-up; errors = socket errors +" \
     "non-2xx/3xx (wrk) or failed requests (h2load), summed. Every response checked (hit, encoding, size) before every run."
+if [ -n "$EDGE_BASELINE" ]; then
+    md "Edge (baseline): the EDGE_BASELINE binary with Edge's configuration on its own ports, also on core 0;" \
+        "each Edge target has a baseline twin measured right after it in every round. Edge/baseline = ratio of medians."
+fi
 
 if [ "$SCENARIOS" != memory ]; then
     start_origin
     start_nginx_proxy
     start_varnish varnish "$VARNISH_PORT"
-    start_edge edge "$EDGE_PORT" "$EDGE_ADMIN_PORT" "$EDGE_H2C_PORT" "$EDGE_TLS_PORT"
+    start_edge edge "$EDGE" "$EDGE_PORT" "$EDGE_ADMIN_PORT" "$EDGE_H2C_PORT" "$EDGE_TLS_PORT"
+    if [ -n "$EDGE_BASELINE" ]; then
+        start_edge edge-base "$EDGE_BASELINE" "$BASELINE_PORT" "$BASELINE_ADMIN_PORT" "$BASELINE_H2C_PORT" "$BASELINE_TLS_PORT"
+    fi
 else
     start_origin
 fi

@@ -1,5 +1,6 @@
-# The memory scenario of Benchmarks/compare.sh: a fresh Edge (and Varnish) filled with OBJECTS small
-# objects on unique paths, resident size before and after, bytes per object beyond body and key.
+# The memory scenario of Benchmarks/compare.sh: a fresh Edge (then the EDGE_BASELINE Edge, and
+# Varnish) filled with OBJECTS small objects on unique paths, resident size before and after, bytes
+# per object beyond body and key.
 # Sourced, not run; uses compare.sh's helpers (md, goal, start_edge, ...).
 # shellcheck shell=bash disable=SC2154,SC2034,SC2153  # work, ports and knobs come from compare.sh
 
@@ -47,14 +48,14 @@ memory_row() { # $1 = label, $2 = "objects seconds rss_before rss_after", $3 = k
         printf "| %s | %d | %d s | %.1f MiB | %.1f MiB | %.0f | %d | %d | **%.0f** | %s |\n", l, n, s, a / 1048576, b / 1048576, per, body, key, per - body - key, x }'
 }
 
-scenario_memory() {
-    local key_len result over edge_row varnish_row edge_bytes0 edge_bytes1 store_note
-    log "== memory ($OBJECTS objects)"
-    start_edge edge-mem "$EDGE_MEM_PORT" "$EDGE_MEM_ADMIN_PORT"
-    expect_response "Edge (memory)" "^HTTP/1.1 200|^cache-status: edge; fwd=(uri-)?miss" "http://127.0.0.1:$EDGE_MEM_PORT/m/check" \
-        || die "memory: Edge does not store /m/ paths"
-    expect_response "Edge (memory)" "^HTTP/1.1 200|^cache-status: edge; hit" "http://127.0.0.1:$EDGE_MEM_PORT/m/check" \
-        || die "memory: Edge does not serve /m/ paths from cache"
+# A fresh Edge on the memory ports, filled; sets MEMORY_ROW to its table row.
+memory_edge() { # $1 = label, $2 = binary, $3 = name for the log
+    local label=$1 key_len result edge_bytes0 edge_bytes1 store_note
+    start_edge edge-mem "$2" "$EDGE_MEM_PORT" "$EDGE_MEM_ADMIN_PORT"
+    expect_response "$label (memory)" "^HTTP/1.1 200|^cache-status: edge; fwd=(uri-)?miss" "http://127.0.0.1:$EDGE_MEM_PORT/m/check" \
+        || die "memory: $label does not store /m/ paths"
+    expect_response "$label (memory)" "^HTTP/1.1 200|^cache-status: edge; hit" "http://127.0.0.1:$EDGE_MEM_PORT/m/check" \
+        || die "memory: $label does not serve /m/ paths from cache"
     edge_bytes0=$(edge_entries bytes)
     memory_fill edge-mem "$EDGE_MEM_PORT" edge_count
     result=$FILLED
@@ -63,8 +64,24 @@ scenario_memory() {
     [ "$(edge_entries evictions)" = 0 ] || store_note+=", EVICTIONS: raise EDGE_CACHE_SIZE"
     stop_server edge-mem
     key_len=$((${#EDGE_MEM_PORT} + 10 + 3 + 9))   # "127.0.0.1:PORT" + "/m/" + 9 digits
-    edge_row=$(memory_row "Edge" "$result" "$key_len" "$store_note")
-    log "  edge: $result"
+    MEMORY_ROW=$(memory_row "$label" "$result" "$key_len" "$store_note")
+    log "  $3: $result"
+}
+
+# A column of a memory_row row without spaces and bold marks (6 = RSS/object, 9 = overhead/object).
+memory_field() { # $1 = row, $2 = column
+    awk -v row="$1" -v i="$(($2 + 1))" 'BEGIN {split(row, f, "|"); v = f[i]; gsub(/[ *]/, "", v); print v}'
+}
+
+scenario_memory() {
+    local key_len result over edge_row base_row="" varnish_row
+    log "== memory ($OBJECTS objects)"
+    memory_edge "Edge" "$EDGE" edge
+    edge_row=$MEMORY_ROW
+    if [ -n "$EDGE_BASELINE" ]; then
+        memory_edge "Edge (baseline)" "$EDGE_BASELINE" baseline
+        base_row=$MEMORY_ROW
+    fi
     varnish_row=""
     if [ "$MEMORY_VARNISH" = 1 ]; then
         start_varnish varnish-mem "$VARNISH_MEM_PORT"
@@ -81,10 +98,15 @@ scenario_memory() {
     md "" "### Memory: $OBJECTS small objects ($UNIQUE_BODY_BYTES-byte bodies, unique paths) cached" "" \
         "| server | objects | fill time | RSS before | RSS after | RSS/object | body | key | overhead/object | note |" \
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |" "$edge_row"
+    [ -z "$base_row" ] || md "$base_row"
     [ -z "$varnish_row" ] || md "$varnish_row"
     md "| nginx proxy_cache | - | - | - | - | - | - | - | - | stores bodies in files on disk (page cache) plus a keys_zone entry: not comparable, not measured |" "" \
         "overhead/object = (RSS after - RSS before) / objects - body - key length (key: host:port + path)." \
         "RSS is VmRSS from /proc/PID/status after 64 warm connections and after the fill; Edge's count is /stats entries."
-    over=$(awk -v row="$edge_row" 'BEGIN {n = split(row, f, "|"); v = f[10]; gsub(/[ *]/, "", v); print v}')
+    if [ -n "$base_row" ]; then
+        md "" "Edge/baseline (one fill each, not medians): RSS/object **$(ratio "$(memory_field "$edge_row" 6)" "$(memory_field "$base_row" 6)")**," \
+            "overhead/object **$(ratio "$(memory_field "$edge_row" 9)" "$(memory_field "$base_row" 9)")**."
+    fi
+    over=$(memory_field "$edge_row" 9)
     goal "memory: bytes per object beyond body and key (Edge)" "$over" le 512
 }

@@ -63,7 +63,7 @@ error_log $work/logs/error-$1.log warn;
 events { worker_connections 8192; }
 http {
     access_log off;
-    # nginx's own defaults (sendfile off): Debian's stock `sendfile on; tcp_nopush on;` made nginx
+    # nginx's own defaults (sendfile off): Debian's stock 'sendfile on; tcp_nopush on;' made nginx
     # slower on every hit scenario here (1 KiB 72k vs 81k req/s, 256 KiB 11.9k vs 16.9k).
     default_type application/octet-stream;
     types { application/javascript js; }
@@ -164,10 +164,10 @@ start_varnish() { # $1 = name, $2 = port
     wait_up "$1" "http://127.0.0.1:$2/1k"
 }
 
-start_edge() { # $1 = name, edge_conf arguments ...
-    local name=$1
-    shift
+start_edge() { # $1 = name, $2 = binary, edge_conf arguments ...
+    local name=$1 binary=$2
+    shift 2
     edge_conf "$@" >"$work/$name.conf"
-    start_server "$name" 0 "$EDGE" serve --config "$work/$name.conf"
+    start_server "$name" 0 "$binary" serve --config "$work/$name.conf"
     wait_up "$name" "http://127.0.0.1:$1/1k"
 }

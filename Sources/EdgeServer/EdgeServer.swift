@@ -58,6 +58,8 @@ public final class EdgeServer: Sendable {
         public var admin = AdminSettings()
         /// Degraded mode and admission limits.
         public var degradation = DegradationSettings()
+        /// The disk tier (`[cache.disk]`); nil keeps the cache in memory only.
+        public var disk: DiskSettings?
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -114,12 +116,27 @@ public final class EdgeServer: Sendable {
     private let adminGroup: MultiThreadedEventLoopGroup
     private let adminChannel = Mutex<Channel?>(nil)
     let resilience: NodeResilience
+    /// The disk tier, when `[cache.disk]` is set and its directory could be opened.
+    let disk: DiskStore?
+    /// Why the disk tier could not be opened: `start()` fails with it.
+    private let diskFailure: (any Error)?
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         let loops = configuration.eventLoops > 0 ? configuration.eventLoops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
+        var disk: DiskStore?
+        var diskFailure: (any Error)?
+        if let settings = configuration.disk {
+            do {
+                disk = try DiskStore(settings: settings, logger: logger, metrics: metrics)
+            } catch {
+                diskFailure = error
+            }
+        }
+        self.disk = disk
+        self.diskFailure = diskFailure
         cache = HTTPCache(capacityBytes: configuration.cacheBytes, maxObjectBytes: configuration.maxObjectBytes, policy: configuration.eviction)
         var balancers: [String: PoolBalancer] = [:]
         let nodeMetrics = metrics
@@ -132,7 +149,7 @@ public final class EdgeServer: Sendable {
         })
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags, admin: configuration.admin, adminGroup: adminGroup)
+                                 metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)
@@ -149,6 +166,9 @@ public final class EdgeServer: Sendable {
     /// cannot be bound. The addresses come back in that order.
     @discardableResult
     public func start() async throws -> [SocketAddress] {
+        if let diskFailure {
+            throw diskFailure
+        }
         for site in configuration.sites {
             if let settings = site.upstream.tls {
                 try originTLS.prepare(settings)
@@ -242,6 +262,7 @@ public final class EdgeServer: Sendable {
         await forEachLoop { context in
             context.accessLog.flush()
         }
+        await disk?.shutdown()
         try? await group.shutdownGracefully()
         try? await adminGroup.shutdownGracefully()
     }

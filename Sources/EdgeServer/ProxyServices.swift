@@ -32,9 +32,11 @@ final class ProxyServices: Sendable {
     let compression: CompressionService
     /// The cache fill's part.
     let fill: FillServices
+    /// The cache's disk tier, if there is one.
+    let disk: DiskStore?
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
-         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(),
+         metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), disk: DiskStore? = nil,
          admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
         self.cache = cache
@@ -49,12 +51,13 @@ final class ProxyServices: Sendable {
         self.flags = flags
         let trafficMetrics = TrafficMetrics(metrics)
         self.trafficMetrics = trafficMetrics
-        self.purge = PurgeCoordinator(cache: cache, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
+        self.disk = disk
+        self.purge = PurgeCoordinator(cache: cache, disk: disk, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
         self.purgeAllow = admin.purgeAllow
         let compression = CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
         self.compression = compression
         self.fill = FillServices(
-            cache: cache, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger,
+            cache: cache, disk: disk, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger,
             prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) })
     }
 

@@ -19,6 +19,8 @@ public struct CacheConfig: Sendable, Codable, Equatable {
     /// How long past freshness a stored response may be served when no origin can be reached at all
     /// (RFC 9111 §4.2.4 lets a disconnected cache serve stale); 0 turns it off.
     public var staleIfUnreachable: TimeSpan = .days(1)
+    /// `[cache.disk]`; nil keeps the cache in memory only.
+    public var disk: DiskConfig?
 
     public init() {}
 
@@ -31,6 +33,7 @@ public struct CacheConfig: Sendable, Codable, Equatable {
         case keepCDNCacheControl = "keep_cdn_cache_control"
         case grace
         case staleIfUnreachable = "stale_if_unreachable"
+        case disk
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +47,7 @@ public struct CacheConfig: Sendable, Codable, Equatable {
         keepCDNCacheControl = try c.field(.keepCDNCacheControl, default: d.keepCDNCacheControl)
         grace = try c.field(.grace, default: d.grace)
         staleIfUnreachable = try c.field(.staleIfUnreachable, default: d.staleIfUnreachable)
+        disk = try c.field(.disk, default: d.disk)
     }
 }
 

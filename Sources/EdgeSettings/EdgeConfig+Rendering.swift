@@ -55,6 +55,14 @@ extension EdgeConfig {
         out.set("keep_cdn_cache_control", .bool(cache.keepCDNCacheControl))
         out.set("grace", .string(cache.grace.description))
         out.set("stale_if_unreachable", .string(cache.staleIfUnreachable.description))
+        if let disk = cache.disk {
+            out.table("cache.disk")
+            out.set("path", .string(disk.path))
+            out.set("size", .string(disk.size.description))
+            out.set("max_object_size", .string(disk.maxObjectSize.description))
+        } else {
+            out.comment("no [cache.disk]: the cache is kept in memory only")
+        }
 
         if pools.isEmpty { out.comment("no [[pools]]: `edge serve` needs --origin") }
         for pool in pools {

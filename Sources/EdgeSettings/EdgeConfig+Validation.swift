@@ -208,6 +208,7 @@ extension CacheConfig {
         if heuristicMax.nanoseconds < 0 { throw invalid("cache.heuristic_max", "cannot be negative") }
         if grace.nanoseconds < 0 { throw invalid("cache.grace", "cannot be negative") }
         if staleIfUnreachable.nanoseconds < 0 { throw invalid("cache.stale_if_unreachable", "cannot be negative") }
+        try disk?.validate()
     }
 }
 

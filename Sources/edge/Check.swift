@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeCore
 import EdgeServer
 import EdgeSettings
+import Foundation
 
 /// `edge check --config FILE`: validate, print the effective settings, exit 1 with file:line on error.
 struct Check: ParsableCommand {
@@ -22,6 +23,16 @@ struct Check: ParsableCommand {
                 _ = try CertificateStore(sources: [CertificateStore.Source(certificatePath: certificate.cert, keyPath: certificate.key, hosts: certificate.hosts)])
             } catch {
                 exitWithConfigError(ConfigError(file: options.config ?? "--config", key: "tls.certificates[\(index)]", message: error.description))
+            }
+        }
+        // The disk tier's directory is opened the way `serve` opens it.
+        if let disk = config.cache.disk {
+            do {
+                if let warning = try DiskStore.check(path: disk.path, capacityBytes: disk.size.bytes) {
+                    FileHandle.standardError.write(Data("edge: warning: \(warning)\n".utf8))
+                }
+            } catch {
+                exitWithConfigError(ConfigError(file: options.config ?? "--config", key: "cache.disk.path", message: "\(error)"))
             }
         }
         print(config.rendered(), terminator: "")

@@ -17,6 +17,7 @@ struct EdgeConfigRenderingTests {
         c.server.maxBodySize = .mebibytes(10)
         c.server.via = "node-7"
         c.cache.memorySize = .gibibytes(2)
+        c.cache.disk = DiskConfig(path: "/var/cache/edge", size: .gibibytes(20), maxObjectSize: .gibibytes(1))
         c.cache.maxObjectSize = ByteSize(bytes: 1_000_000)
         c.cache.eviction = .lru
         c.cache.heuristicFraction = 0.25
@@ -90,7 +91,8 @@ struct EdgeConfigRenderingTests {
         let text = Self.everyKeyChanged.rendered()
         let keys = Set(RenderedKeys.keys(in: text))
         let expected: [String] = ServerConfig.CodingKeys.allCases.map(\.rawValue)
-            + CacheConfig.CodingKeys.allCases.map(\.rawValue)
+            + CacheConfig.CodingKeys.allCases.map(\.rawValue).filter { $0 != "disk" }
+            + DiskConfig.CodingKeys.allCases.map(\.rawValue)
             + PoolConfig.CodingKeys.allCases.map(\.rawValue)
             + ["hosts", "pool", "root"]
             + AdminConfig.CodingKeys.allCases.map(\.rawValue)
@@ -99,7 +101,7 @@ struct EdgeConfigRenderingTests {
         for key in expected {
             #expect(keys.contains(key), "rendered() lacks \(key)")
         }
-        for table in ["[server]", "[cache]", "[[pools]]", "[[sites]]", "[admin]", "[logging]", "[degradation]"] {
+        for table in ["[server]", "[cache]", "[cache.disk]", "[[pools]]", "[[sites]]", "[admin]", "[logging]", "[degradation]"] {
             #expect(text.contains(table))
         }
         #expect(text.contains("servers = [{ url = \"http://10.0.0.1:8080\", weight = 3, backup = false }"))

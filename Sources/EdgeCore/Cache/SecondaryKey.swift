@@ -7,6 +7,12 @@ public struct SecondaryKey: Sendable, Hashable {
     /// Normalised request values, one per name; nil when the request lacked the field.
     public var values: [String?]
 
+    /// A key as it was recorded (a disk record's).
+    public init(varyNames: [String], values: [String?]) {
+        self.varyNames = varyNames
+        self.values = values
+    }
+
     /// nil when Vary contains "*" (never matches). No Vary -> empty key (matches every request).
     public init?(vary responseHeaders: HTTPHeaders, request requestHeaders: HTTPHeaders) {
         var names: [String] = []

@@ -84,6 +84,13 @@ public final class PurgeIndex: Sendable {
         return .current
     }
 
+    /// Whether a purge since `fetchEpoch` covers `key` or one of `tags` (what `admit` refuses), without indexing anything.
+    public func purgedSince(_ fetchEpoch: UInt64, key: CacheKey, tags: [String]) -> Bool {
+        state.withLock { state in
+            fetchEpoch < state.epoch && state.ledger.coversFetch(started: fetchEpoch, key: key, tags: tags)
+        }
+    }
+
     /// Indexes `key` with `tags` unless a purge since `fetchEpoch` covers it (then the response must
     /// not be stored as fresh: false). Called under the store shard's lock.
     func admit(_ key: CacheKey, tags: [String], fetchEpoch: UInt64) -> Bool {

@@ -21,7 +21,7 @@ public struct PurgeSelection: Sendable, Equatable {
     public var isEmpty: Bool { keys.isEmpty && prefixes.isEmpty && tags.isEmpty && !all }
 
     /// Whether a response stored under `key` with `tags` falls under this purge.
-    func covers(_ key: CacheKey, tags responseTags: [String], checkingKeys: Bool = true) -> Bool {
+    public func covers(_ key: CacheKey, tags responseTags: [String], checkingKeys: Bool = true) -> Bool {
         if all || (checkingKeys && keys.contains(key)) { return true }
         for prefix in prefixes where prefix.host == key.host && key.pathAndQuery.utf8.starts(with: prefix.pathAndQuery.utf8) {
             return true

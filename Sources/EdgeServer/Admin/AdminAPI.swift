@@ -97,6 +97,25 @@ final class AdminAPI: Sendable {
             ("flags", flags()),
             ("degraded", .bool(isDegraded())),
             ("origins", .array(services.router.balancers.map { Self.origins($0.snapshot()) })),
+            ("disk", services.disk.map(Self.disk) ?? .null),
+        ])
+    }
+
+    /// The disk tier's size and tallies.
+    private static func disk(_ disk: DiskStore) -> JSONText {
+        let stats = disk.stats
+        return .object([
+            ("path", .string(disk.settings.path)),
+            ("bytes", .int(disk.bytes)),
+            ("capacity_bytes", .int(disk.settings.capacityBytes)),
+            ("objects", .int(disk.objects)),
+            ("loading", .bool(disk.isLoading)),
+            ("hits", .int(stats.hits.value)),
+            ("reads", .int(stats.reads.value)),
+            ("writes", .int(stats.writes.value)),
+            ("errors", .int(stats.errors.value)),
+            ("corrupt_records", .int(stats.corrupt.value)),
+            ("purged_records", .int(stats.purged.value)),
         ])
     }
 

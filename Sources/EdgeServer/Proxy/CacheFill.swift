@@ -44,6 +44,8 @@ final class CacheFill: UpstreamExchangeDelegate {
     private var leadership: Leadership?
     /// The purge epoch when this fill began: a purge since then that covers the response wins.
     private let purgeEpoch: UInt64
+    /// The disk tier's purge number when this fill began, stamped on the record it writes.
+    private let diskEpoch: UInt64
     // The response being stored.
     private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
     /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
@@ -67,6 +69,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         self.services = services
         self.leadership = leadership
         self.purgeEpoch = services.cache.purgeIndex.currentEpoch
+        self.diskEpoch = services.disk?.epoch ?? 0
         self.exchange = UpstreamExchange(
             head: plan.head, pool: pool, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
             connections: connections, stats: services.stats, metrics: services.metrics, logger: services.logger)
@@ -179,11 +182,15 @@ final class CacheFill: UpstreamExchangeDelegate {
         var stored = services.cache.freshen(
             key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing, fetchEpoch: purgeEpoch,
             prepare: services.prepareForHits) != nil
+        let replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
         if !stored {
             // Evicted or purged while being revalidated: the 304 still proves the body current.
-            var replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
-            services.prepareForHits(&replacement)
-            stored = services.cache.insert(replacement, for: key, fetchEpoch: purgeEpoch)
+            var prepared = replacement
+            services.prepareForHits(&prepared)
+            stored = services.cache.insert(prepared, for: key, fetchEpoch: purgeEpoch)
+        }
+        if stored {
+            services.disk?.write(replacement, for: key, epoch: diskEpoch)
         }
         // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
         let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
@@ -253,6 +260,11 @@ final class CacheFill: UpstreamExchangeDelegate {
             if services.cache.insert(response, for: key, fetchEpoch: purgeEpoch) {
                 services.coalescer.markStored(key)
                 leadership?.finish(.stored)
+                services.disk?.write(response, for: key, epoch: diskEpoch)
+            } else if let disk = services.disk,
+                      !services.cache.purgeIndex.purgedSince(purgeEpoch, key: key, tags: PurgeTags.parse(response.headers)) {
+                // Memory's admission turned it away; the disk still has room for what may be stored.
+                disk.write(response, for: key, epoch: diskEpoch)
             }
         }
         leadership?.finish(.notStorable)

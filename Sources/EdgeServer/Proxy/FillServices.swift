@@ -6,6 +6,8 @@ import Logging
 /// where its counters and log lines go.
 struct FillServices: Sendable {
     let cache: HTTPCache
+    /// The disk tier stored responses are written through to, if there is one.
+    let disk: DiskStore?
     let coalescer: RequestCoalescer
     let settings: ProxySettings
     let stats: ProxyStats

@@ -73,39 +73,61 @@ final class ProxyPhases {
         lookup(key, coalesce: true, collapsed: false)
     }
 
-    /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6).
-    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool) {
-        guard let sink else { return }
-        let directives = CacheControl(request.head.headers)
-        var reason = CacheStatus.Forward.uriMiss
+    /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6). Memory first;
+    /// for a URL memory has nothing of, the disk tier (which promotes what it finds).
+    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, diskChecked: Bool = false) {
         switch services.cache.lookup(key, requestHeaders: request.head.headers) {
         case .found(let stored):
-            let cacheRequest = CacheRequest(method: "GET", headers: request.head.headers)
-            switch CacheLookup.decide(stored, request: cacheRequest, now: ProxyServices.now(), settings: services.settings.policy, collapsed: collapsed) {
-            case .fresh(let status):
-                services.stats.countHit(stale: false)
-                serve(stored, status)
+            use(stored, key: key, coalesce: coalesce, collapsed: collapsed)
+        case .uriMiss:
+            guard let disk = services.disk, !diskChecked, let sink else {
+                missed(key, reason: .uriMiss, coalesce: coalesce)
                 return
-            case .staleWhileRevalidate(let status):
-                services.stats.countHit(stale: true)
-                serve(stored, status)
-                revalidateInBackground(key, stale: stored)
-                return
-            case .revalidate:
-                if directives.onlyIfCached {
-                    sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and the stored response is stale", close: false)
+            }
+            disk.read(key, on: sink.eventLoop).assumeIsolated().whenSuccess { [weak self] found in
+                guard let self, self.isLive else { return }
+                guard let found, found.secondaryKey.matches(self.request.head.headers) else {
+                    self.lookup(key, coalesce: coalesce, collapsed: collapsed, diskChecked: true)
                     return
                 }
-                miss(key, stale: stored, storeAllowed: !directives.noStore, forward: .stale, coalesce: coalesce)
-                return
-            case .unusable:
-                reason = .request
+                var promoted = found
+                self.services.prepareForHits(&promoted)
+                self.services.cache.insert(promoted, for: key)
+                self.use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
             }
-        case .uriMiss:
-            reason = .uriMiss
         case .varyMiss:
-            reason = .varyMiss
+            missed(key, reason: .varyMiss, coalesce: coalesce)
         }
+    }
+
+    /// A stored response was found: serve it (5), serve it and revalidate it, or revalidate it first (6).
+    private func use(_ stored: CachedResponse, key: CacheKey, coalesce: Bool, collapsed: Bool) {
+        guard let sink else { return }
+        let cacheRequest = CacheRequest(method: "GET", headers: request.head.headers)
+        switch CacheLookup.decide(stored, request: cacheRequest, now: ProxyServices.now(), settings: services.settings.policy, collapsed: collapsed) {
+        case .fresh(let status):
+            services.stats.countHit(stale: false)
+            serve(stored, status)
+        case .staleWhileRevalidate(let status):
+            services.stats.countHit(stale: true)
+            serve(stored, status)
+            revalidateInBackground(key, stale: stored)
+        case .revalidate:
+            let directives = CacheControl(request.head.headers)
+            if directives.onlyIfCached {
+                sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and the stored response is stale", close: false)
+                return
+            }
+            miss(key, stale: stored, storeAllowed: !directives.noStore, forward: .stale, coalesce: coalesce)
+        case .unusable:
+            missed(key, reason: .request, coalesce: coalesce)
+        }
+    }
+
+    /// Nothing stored serves this request: to the origin, unless the request forbids that.
+    private func missed(_ key: CacheKey, reason: CacheStatus.Forward, coalesce: Bool) {
+        guard let sink else { return }
+        let directives = CacheControl(request.head.headers)
         if directives.onlyIfCached {
             sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and nothing usable is stored", close: false)
             return

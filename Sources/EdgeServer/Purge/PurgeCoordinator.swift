@@ -41,6 +41,8 @@ final class PurgeCoordinator: Sendable {
     }
 
     private let cache: HTTPCache
+    /// The disk tier, whose purge journal is synced before a purge is answered.
+    private let disk: DiskStore?
     private let settings: AdminSettings
     private let logger: Logger
     private let metrics: TrafficMetrics
@@ -49,8 +51,9 @@ final class PurgeCoordinator: Sendable {
     let purgeCount = Atomic<Int>(0)
     let purgedEntries = Atomic<Int>(0)
 
-    init(cache: HTTPCache, settings: AdminSettings, logger: Logger, metrics: TrafficMetrics, clientGroup: any EventLoopGroup) {
+    init(cache: HTTPCache, disk: DiskStore? = nil, settings: AdminSettings, logger: Logger, metrics: TrafficMetrics, clientGroup: any EventLoopGroup) {
         self.cache = cache
+        self.disk = disk
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
@@ -61,8 +64,11 @@ final class PurgeCoordinator: Sendable {
     /// every peer. The future completes on `eventLoop`.
     func purge(_ request: PurgeRequest, selection: PurgeSelection, who: String, forward: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Outcome> {
         let cache = self.cache
+        let disk = self.disk
         let local = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
             let started = NIODeadline.now()
+            // Durable before it is answered: a record on disk that it covers never comes back, restart or not.
+            disk?.purge(selection)
             let purged = cache.purge(selection, now: ProxyServices.now())
             return (purged, NIODeadline.now() - started)
         }

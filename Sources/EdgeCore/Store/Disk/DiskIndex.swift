@@ -1,0 +1,83 @@
+/// What the node keeps in memory about the objects on disk: for each record (by the 64-bit hash of
+/// its key, which names its file) its size and when it was last used, within a byte budget.
+///
+/// About 40 bytes an object: one dictionary entry (8-byte hash, 12-byte value) and one 8-byte slot.
+/// Eviction is approximate LRU (the oldest of a few sampled entries goes, as Redis does), so no list
+/// needs relinking on every hit. Not thread-safe: its owner locks it.
+public struct DiskIndex: Sendable {
+    struct Entry: Sendable {
+        var slot: UInt32
+        var size: UInt32
+        var lastUse: UInt32
+    }
+
+    private var entries: [UInt64: Entry] = [:]
+    /// Every hash once, so an entry can be sampled in O(1).
+    private var slots: [UInt64] = []
+    private var clock: UInt32 = 0
+    public private(set) var bytes = 0
+    public let capacityBytes: Int
+    private var sampler = SystemRandomNumberGenerator()
+
+    public init(capacityBytes: Int) {
+        self.capacityBytes = capacityBytes
+    }
+
+    public var count: Int { entries.count }
+
+    public func contains(_ hash: UInt64) -> Bool {
+        entries[hash] != nil
+    }
+
+    /// Records an object of `size` bytes (replacing one with the same hash); returns the hashes to evict
+    /// so that the index stays within its budget, oldest first, already removed from the index.
+    public mutating func insert(_ hash: UInt64, size: Int) -> [UInt64] {
+        clock &+= 1
+        let clamped = UInt32(clamping: size)
+        if let existing = entries[hash] {
+            bytes += Int(clamped) - Int(existing.size)
+            entries[hash] = Entry(slot: existing.slot, size: clamped, lastUse: clock)
+        } else {
+            entries[hash] = Entry(slot: UInt32(slots.count), size: clamped, lastUse: clock)
+            slots.append(hash)
+            bytes += Int(clamped)
+        }
+        var evicted: [UInt64] = []
+        while bytes > capacityBytes, entries.count > 1, let victim = oldestOfSample(sparing: hash) {
+            remove(victim)
+            evicted.append(victim)
+        }
+        return evicted
+    }
+
+    /// A use of the object (a hit): it is the last to go.
+    public mutating func touch(_ hash: UInt64) {
+        clock &+= 1
+        entries[hash]?.lastUse = clock
+    }
+
+    @discardableResult
+    public mutating func remove(_ hash: UInt64) -> Bool {
+        guard let entry = entries.removeValue(forKey: hash) else { return false }
+        bytes -= Int(entry.size)
+        let last = slots.removeLast()
+        if Int(entry.slot) < slots.count {
+            slots[Int(entry.slot)] = last
+            entries[last]?.slot = entry.slot
+        }
+        return true
+    }
+
+    /// The least recently used of up to 8 sampled entries, never `spared`.
+    private mutating func oldestOfSample(sparing spared: UInt64) -> UInt64? {
+        var oldest: (hash: UInt64, lastUse: UInt32)?
+        for _ in 0..<min(8, slots.count) {
+            let hash = slots[Int.random(in: 0..<slots.count, using: &sampler)]
+            guard hash != spared, let entry = entries[hash] else { continue }
+            // Ages compare across the clock's wrap as distances back from now.
+            if let current = oldest, clock &- entry.lastUse <= clock &- current.lastUse { continue }
+            oldest = (hash, entry.lastUse)
+        }
+        return oldest?.hash
+    }
+}

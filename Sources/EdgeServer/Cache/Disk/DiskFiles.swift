@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+
+/// The disk tier's file operations, blocking, for its thread pool only. One file per record, named by
+/// the hex of its key's hash under two levels of folders (nginx's `levels=1:2`), written under a
+/// temporary name and renamed into place so that a reader sees a whole file or none.
+struct DiskFiles: Sendable {
+    let root: String
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// FNV-1a: the same on every run (Swift's `Hasher` is seeded per process).
+    static func hash(_ key: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    static func name(_ hash: UInt64) -> String {
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    func path(_ hash: UInt64) -> String {
+        let name = Self.name(hash)
+        return "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)"
+    }
+
+    /// Bytes available to this process on the root's file system.
+    func freeBytes() -> Int? {
+        var info = statvfs()
+        guard statvfs(root, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// Creates the root and its `tmp` folder; throws when they cannot be made or written.
+    func prepare() throws {
+        for folder in [root, "\(root)/tmp"] {
+            if mkdir(folder, 0o755) != 0, errno != EEXIST {
+                throw Failure(description: "cannot create \(folder): \(String(cString: strerror(errno)))")
+            }
+        }
+        let probe = "\(root)/tmp/.probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw Failure(description: "cannot write in \(root): \(String(cString: strerror(errno)))") }
+        close(fd)
+        unlink(probe)
+    }
+
+    func write(_ record: ByteBuffer, hash: UInt64) throws {
+        let final = path(hash)
+        let name = Self.name(hash)
+        for folder in ["\(root)/\(name.suffix(1))", "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))"] where mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw Failure(description: "cannot create \(folder): \(String(cString: strerror(errno)))")
+        }
+        let temporary = "\(root)/tmp/\(name).\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let written = record.withUnsafeReadableBytes { bytes -> Bool in
+            guard let base = bytes.baseAddress else { return true }
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.write(fd, base + offset, bytes.count - offset)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        let error = errno
+        close(fd)
+        guard written, rename(temporary, final) == 0 else {
+            unlink(temporary)
+            throw Failure(description: "cannot write \(final): \(String(cString: strerror(written ? errno : error)))")
+        }
+    }
+
+    /// The file's bytes; nil when there is none.
+    func read(_ hash: UInt64, allocator: ByteBufferAllocator) throws -> ByteBuffer? {
+        let fd = open(path(hash), O_RDONLY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw Failure(description: "cannot open \(path(hash)): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Failure(description: "cannot stat \(path(hash))") }
+        var buffer = allocator.buffer(capacity: Int(info.st_size))
+        var remaining = Int(info.st_size)
+        while remaining > 0 {
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: remaining) { bytes in
+                guard let base = bytes.baseAddress else { return 0 }
+                return max(0, Glibc.read(fd, base, remaining))
+            }
+            if count == 0 { break }
+            remaining -= count
+        }
+        return buffer
+    }
+
+    func remove(_ hash: UInt64) {
+        unlink(path(hash))
+    }
+
+    /// Every record file under the root with its size, for the index after a start.
+    func scan(_ found: (UInt64, Int) -> Void) {
+        for first in Self.folders(root) where first.count == 1 {
+            for second in Self.folders("\(root)/\(first)") where second.count == 2 {
+                let folder = "\(root)/\(first)/\(second)"
+                for name in Self.folders(folder) where name.count == 16 {
+                    guard let hash = UInt64(name, radix: 16) else { continue }
+                    var info = stat()
+                    if stat("\(folder)/\(name)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+                        found(hash, Int(info.st_size))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The names in a folder (not `.` and `..`).
+    private static func folders(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Appends `text` to the file at `path` and syncs it to the disk before returning.
+    func appendDurably(_ text: String, to name: String) throws {
+        let file = "\(root)/\(name)"
+        let fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(file): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { raw in raw.baseAddress.map { Glibc.write(fd, $0, raw.count) } ?? 0 }
+        guard written == bytes.count, fsync(fd) == 0 else { throw Failure(description: "cannot append to \(file): \(String(cString: strerror(errno)))") }
+    }
+
+    func readText(_ name: String) -> String {
+        guard let buffer = try? read(path: "\(root)/\(name)") else { return "" }
+        return String(buffer: buffer)
+    }
+
+    private func read(path: String) throws -> ByteBuffer? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = ByteBufferAllocator().buffer(capacity: 4096)
+        while true {
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 65536) { bytes in
+                guard let base = bytes.baseAddress else { return 0 }
+                return max(0, Glibc.read(fd, base, bytes.count))
+            }
+            if count == 0 { return buffer }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CoreMetrics
+import Synchronization
+
+/// The disk tier's tallies for `/stats`, mirrored in `/metrics` as `edge_disk_*`.
+final class DiskStats: Sendable {
+    /// A count kept both as a relaxed atomic (a tally, never a guard) and as a metric.
+    final class Tally: Sendable {
+        private let count = Atomic<Int>(0)
+        private let metric: CoreMetrics.Counter?
+
+        init(_ metric: CoreMetrics.Counter?) {
+            self.metric = metric
+        }
+
+        var value: Int { count.load(ordering: .relaxed) }
+
+        func add() {
+            count.wrappingAdd(1, ordering: .relaxed)
+            metric?.increment()
+        }
+    }
+
+    /// Lookups that found a record and served it.
+    let hits: Tally
+    /// Records read from disk (hits, and records dropped on reading).
+    let reads: Tally
+    let writes: Tally
+    /// Failed reads, writes and journal appends (a full disk, an unwritable directory).
+    let errors: Tally
+    /// Records found damaged (truncated, checksum mismatch) and dropped.
+    let corrupt: Tally
+    /// Records dropped because a purge recorded after them covers them.
+    let purged: Tally
+    private let bytes: Gauge?
+    private let objects: Gauge?
+
+    init(metrics: EdgeMetrics?) {
+        func counter(_ name: String) -> CoreMetrics.Counter? { metrics?.counter("edge_disk_\(name)_total") }
+        hits = Tally(counter("hits"))
+        reads = Tally(counter("reads"))
+        writes = Tally(counter("writes"))
+        errors = Tally(counter("errors"))
+        corrupt = Tally(counter("corrupt_records"))
+        purged = Tally(counter("purged_records"))
+        bytes = metrics?.gauge("edge_disk_bytes")
+        objects = metrics?.gauge("edge_disk_objects")
+    }
+
+    func record(bytes: Int, objects: Int) {
+        self.bytes?.record(bytes)
+        self.objects?.record(objects)
+    }
+}

@@ -1,0 +1,36 @@
+/// `[cache.disk]`: the disk tier behind the memory store. Without it Edge caches in memory only.
+public struct DiskConfig: Sendable, Codable, Equatable {
+    /// A directory Edge owns; created if missing.
+    public var path: String = ""
+    /// Bytes on disk, bodies and metadata together.
+    public var size: ByteSize = .gibibytes(20)
+    /// Larger responses are not written to disk.
+    public var maxObjectSize: ByteSize = .gibibytes(1)
+
+    public init(path: String = "", size: ByteSize = .gibibytes(20), maxObjectSize: ByteSize = .gibibytes(1)) {
+        self.path = path
+        self.size = size
+        self.maxObjectSize = maxObjectSize
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case path
+        case size
+        case maxObjectSize = "max_object_size"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DiskConfig()
+        path = try c.field(.path, default: d.path)
+        size = try c.field(.size, default: d.size)
+        maxObjectSize = try c.field(.maxObjectSize, default: d.maxObjectSize)
+    }
+
+    func validate() throws(ConfigError) {
+        if path.isEmpty { throw ConfigError(file: "", key: "cache.disk.path", message: "expected the directory the disk tier keeps its records in, like \"/var/cache/edge\"") }
+        if size.bytes < 1 << 20 { throw ConfigError(file: "", key: "cache.disk.size", message: "must be at least 1MiB, got \(size)") }
+        if maxObjectSize.bytes < 1 { throw ConfigError(file: "", key: "cache.disk.max_object_size", message: "must be more than 0, got \(maxObjectSize)") }
+        if maxObjectSize > size { throw ConfigError(file: "", key: "cache.disk.max_object_size", message: "cannot be larger than cache.disk.size (\(size)), got \(maxObjectSize)") }
+    }
+}

@@ -1,0 +1,56 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import EdgeCore
+
+@Suite("Disk records: checked whole before any byte is served")
+struct DiskRecordTests {
+    static let record = DiskRecord(
+        key: "shop.example/a?x=1",
+        response: CachedResponse(
+            status: 200, headers: HTTPHeaders([("content-type", "text/plain"), ("vary", "accept-encoding"), ("x-tab", "a\tb")]),
+            body: ByteBuffer(string: "the body"), timing: StoredResponseTiming(requestTime: 1000.25, responseTime: 1000.5),
+            secondaryKey: SecondaryKey(varyNames: ["accept-encoding", "accept-language"], values: ["br", nil])),
+        storedEpoch: 42)
+
+    @Test("a record decodes to what was encoded")
+    func roundTrip() throws {
+        let decoded = try DiskRecord.decode(Self.record.encoded())
+        #expect(decoded.key == Self.record.key)
+        #expect(decoded.storedEpoch == 42)
+        #expect(decoded.response.status == 200)
+        #expect(decoded.response.headers == Self.record.response.headers)
+        #expect(decoded.response.body == ByteBuffer(string: "the body"))
+        #expect(decoded.response.timing == Self.record.response.timing)
+        #expect(decoded.response.secondaryKey == Self.record.response.secondaryKey)
+    }
+
+    @Test("a record cut short anywhere is refused")
+    func truncated() {
+        let bytes = Self.record.encoded()
+        for length in [0, 10, 24, bytes.readableBytes / 2, bytes.readableBytes - 1] {
+            #expect(throws: DiskRecord.Failure.self) { try DiskRecord.decode(bytes.getSlice(at: 0, length: length)!) }
+        }
+    }
+
+    @Test("one flipped bit anywhere is caught by the checksum or the lengths")
+    func flippedBits() {
+        let bytes = Self.record.encoded()
+        for offset in stride(from: 0, to: bytes.readableBytes, by: 7) {
+            var damaged = bytes
+            damaged.setInteger(damaged.getInteger(at: offset, as: UInt8.self)! ^ 0x10, at: offset)
+            #expect(throws: DiskRecord.Failure.self, "offset \(offset)") { try DiskRecord.decode(damaged) }
+        }
+    }
+
+    @Test("bytes that are not a record are refused as such")
+    func notARecord() {
+        #expect(throws: DiskRecord.Failure.notARecord) { try DiskRecord.decode(ByteBuffer(string: String(repeating: "HTTP/1.1 200 OK\r\n", count: 4))) }
+    }
+
+    @Test("CRC-32C matches its published check value")
+    func checkValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+    }
+}

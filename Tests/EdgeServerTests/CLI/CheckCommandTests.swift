@@ -45,6 +45,25 @@ struct CheckCommandTests {
         Self.expectNoCrashOutput(outcome)
     }
 
+    @Test("edge check creates the disk tier's directory and prints [cache.disk]; a directory it cannot create is one line naming the key, exit 1")
+    func diskDirectory() async throws {
+        let directory = try TemporaryDirectory()
+        let good = try directory.write("good.conf", "[cache.disk]\npath = \"\(directory.path("cache"))\"\nsize = \"64MiB\"\nmax_object_size = \"1MiB\"\n")
+        let outcome = try await EdgeProcess.run(["check", "--config", good])
+        #expect(outcome.exitCode == 0, "\(outcome)")
+        #expect(outcome.stdout.contains("[cache.disk]"))
+        #expect(FileManager.default.fileExists(atPath: directory.path("cache/tmp")))
+
+        let blocker = try directory.write("blocker", "a file, not a directory")
+        let bad = try directory.write("bad.conf", "[cache.disk]\npath = \"\(blocker)/cache\"\nsize = \"64MiB\"\nmax_object_size = \"1MiB\"\n")
+        let refused = try await EdgeProcess.run(["check", "--config", bad])
+        #expect(refused.exitCode == 1, "\(refused)")
+        #expect(refused.stderrLines.count == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cache.disk.path"), "\(refused.stderr)")
+        #expect(refused.stderr.contains(blocker), "\(refused.stderr)")
+        Self.expectNoCrashOutput(refused)
+    }
+
     @Test("a missing config file exits 1 with a line naming the file")
     func missingFileIsNamed() async throws {
         let directory = try TemporaryDirectory()

@@ -1,5 +1,6 @@
 // Compares eviction policies of EdgeCore.MemoryStore on synthetic Zipf traces and times get() hits.
-// Run: swift run -c release EvictionBenchmark
+// Run: swift run -c release EvictionBenchmark            (memory store policies)
+//      swift run -c release EvictionBenchmark disk       (the disk tier's admission)
 import EdgeCore
 import Foundation
 
@@ -129,6 +130,11 @@ if arguments.count == 3, arguments[1] == "hits", let gets = Int(arguments[2]) {
 var rng = SplitMix64(seed: parameters.seed)
 let sizes = objectSizes(count: parameters.objects, rng: &rng)
 let started = ContinuousClock.now
+// `EvictionBenchmark disk`: the disk tier's admission instead (DiskAdmission.swift).
+if arguments.count == 2, arguments[1] == "disk" {
+    runDiskAdmission(parameters: parameters, sizes: sizes)
+    exit(0)
+}
 
 print("Eviction benchmark — MemoryStore<Int, CachedObject>")
 print("requests=\(parameters.requests) objects=\(parameters.objects) alphas=\(parameters.alphas) seed=\(parameters.seed)")

@@ -2,7 +2,10 @@
 // (headers as NIO's decoder hands an nginx origin's to Edge, stripped for storing, prepared for hits,
 // inserted into an HTTPCache), measuring malloc's bytes in use and the resident size after each step.
 //
-//   swift build -c release --product MemoryProbe && .build/release/MemoryProbe [objects]
+//   swift build -c release --product MemoryProbe && .build/release/MemoryProbe [objects] [mode]
+//
+// Mode `disk-index` measures instead what the disk tier keeps in memory for an object held only on
+// disk (its `DiskIndex` entry).
 import EdgeCore
 import NIOCore
 import NIOHTTP1
@@ -112,6 +115,18 @@ func clientHeaders(_ stored: CachedResponse) -> HTTPHeaders {
     headers.add(name: "via", value: "1.1 edge")
     headers.remove(name: "age")
     return headers
+}
+
+if CommandLine.arguments.dropFirst(2).first == "disk-index" {
+    var diskProbe = Probe()
+    var index = DiskIndex(capacityBytes: Int.max)
+    for i in 0..<objects {
+        _ = index.insert(UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15, size: 16_384)
+    }
+    diskProbe.step("DiskIndex entries (hash, size, last use; sampling slot)")
+    diskProbe.report()
+    print("entries \(index.count)")
+    exit(0)
 }
 
 let settings = CachePolicySettings()

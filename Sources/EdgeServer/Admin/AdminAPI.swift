@@ -116,6 +116,7 @@ final class AdminAPI: Sendable {
             ("errors", .int(stats.errors.value)),
             ("corrupt_records", .int(stats.corrupt.value)),
             ("purged_records", .int(stats.purged.value)),
+            ("rejected_writes", .int(stats.rejected.value)),
         ])
     }
 

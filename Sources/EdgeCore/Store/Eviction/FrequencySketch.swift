@@ -1,7 +1,7 @@
 /// Approximate access counts for TinyLFU: a count-min sketch of four rows of 4-bit counters
 /// that halves every counter after a sample period, so old popularity fades.
 @usableFromInline
-struct FrequencySketch {
+struct FrequencySketch: Sendable {
     @usableFromInline var counters: [UInt8]
     @usableFromInline var mask: Int
     @usableFromInline var additions = 0

@@ -31,6 +31,8 @@ final class DiskStats: Sendable {
     let corrupt: Tally
     /// Records dropped because a purge recorded after them covers them.
     let purged: Tally
+    /// Records not written because the disk was full and they had not earned a place (admission).
+    let rejected: Tally
     private let bytes: Gauge?
     private let objects: Gauge?
 
@@ -42,6 +44,7 @@ final class DiskStats: Sendable {
         errors = Tally(counter("errors"))
         corrupt = Tally(counter("corrupt_records"))
         purged = Tally(counter("purged_records"))
+        rejected = Tally(counter("rejected_writes"))
         bytes = metrics?.gauge("edge_disk_bytes")
         objects = metrics?.gauge("edge_disk_objects")
     }

@@ -65,7 +65,11 @@ public final class DiskStore: Sendable {
     func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<CachedResponse?> {
         let name = key.description
         let hash = DiskFiles.hash(name)
-        guard isLoading || index.withLock({ $0.contains(hash) }) else { return eventLoop.makeSucceededFuture(nil) }
+        let known = index.withLock { index in
+            index.recordAccess(hash)
+            return index.contains(hash)
+        }
+        guard known || isLoading else { return eventLoop.makeSucceededFuture(nil) }
         return pool.runIfActive(eventLoop: eventLoop) { [self] in
             readNow(key, name: name, hash: hash)
         }.flatMapErrorThrowing { _ in nil }
@@ -130,6 +134,10 @@ public final class DiskStore: Sendable {
             guard case .active = state else { return }
             let bytes = record.encoded()
             let hash = DiskFiles.hash(record.key)
+            guard index.withLock({ $0.admits(hash, size: bytes.readableBytes) }) else {
+                stats.rejected.add()
+                return
+            }
             do {
                 try files.write(bytes, hash: hash)
                 stats.writes.add()

@@ -46,4 +46,23 @@ struct DiskIndexTests {
         // Sampling can miss every other record (odds about 1 in 1500 a round): nearly always, not always.
         #expect(survivedTouched >= 45)
     }
+
+    @Test("while there is room every record is written; once full, one asked for once is turned away and a popular one gets in")
+    func admission() {
+        var index = DiskIndex(capacityBytes: 4_000, typicalObjectBytes: 1_000)
+        for hash in UInt64(1)...4 {
+            for _ in 0..<3 { index.recordAccess(hash) }
+            let admitted = index.admits(hash, size: 1_000)
+            #expect(admitted)
+            _ = index.insert(hash, size: 1_000)
+        }
+        index.recordAccess(100)
+        let oneHitWonder = index.admits(100, size: 1_000)
+        #expect(!oneHitWonder, "a one-hit wonder pushes out nothing once the disk is full")
+        for _ in 0..<10 { index.recordAccess(200) }
+        let popular = index.admits(200, size: 1_000)
+        #expect(popular, "an object asked for often earns its place")
+        let held = index.admits(3, size: 1_000)
+        #expect(held, "a record already held is always rewritten")
+    }
 }

@@ -117,6 +117,16 @@ let package = Package(
             ],
             path: "Benchmarks/MemoryProbe"
         ),
+        .executableTarget(
+            name: "DiskFill",
+            dependencies: [
+                "EdgeCore",
+                "EdgeServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/DiskFill"
+        ),
         .testTarget(
             name: "EdgeCoreTests",
             dependencies: [

@@ -8,15 +8,19 @@ import NIOCore
 /// The disk tier's file operations, blocking, for its thread pool only. One file per record, named by
 /// the hex of its key's hash under two levels of folders (nginx's `levels=1:2`), written under a
 /// temporary name and renamed into place so that a reader sees a whole file or none.
-struct DiskFiles: Sendable {
-    let root: String
+package struct DiskFiles: Sendable {
+    package let root: String
+
+    package init(root: String) {
+        self.root = root
+    }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     /// FNV-1a: the same on every run (Swift's `Hasher` is seeded per process).
-    static func hash(_ key: String) -> UInt64 {
+    package static func hash(_ key: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in key.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
@@ -29,7 +33,7 @@ struct DiskFiles: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    func path(_ hash: UInt64) -> String {
+    package func path(_ hash: UInt64) -> String {
         let name = Self.name(hash)
         return "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)"
     }
@@ -42,7 +46,7 @@ struct DiskFiles: Sendable {
     }
 
     /// Creates the root and its `tmp` folder; throws when they cannot be made or written.
-    func prepare() throws {
+    package func prepare() throws {
         for folder in [root, "\(root)/tmp"] {
             if mkdir(folder, 0o755) != 0, errno != EEXIST {
                 throw Failure(description: "cannot create \(folder): \(String(cString: strerror(errno)))")
@@ -55,7 +59,7 @@ struct DiskFiles: Sendable {
         unlink(probe)
     }
 
-    func write(_ record: ByteBuffer, hash: UInt64) throws {
+    package func write(_ record: ByteBuffer, hash: UInt64) throws {
         let final = path(hash)
         let name = Self.name(hash)
         for folder in ["\(root)/\(name.suffix(1))", "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))"] where mkdir(folder, 0o755) != 0 && errno != EEXIST {

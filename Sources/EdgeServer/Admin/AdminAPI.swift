@@ -117,6 +117,7 @@ final class AdminAPI: Sendable {
             ("corrupt_records", .int(stats.corrupt.value)),
             ("purged_records", .int(stats.purged.value)),
             ("rejected_writes", .int(stats.rejected.value)),
+            ("shed_writes", .int(stats.shed.value)),
         ])
     }
 

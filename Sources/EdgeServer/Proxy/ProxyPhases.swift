@@ -84,15 +84,18 @@ final class ProxyPhases {
                 missed(key, reason: .uriMiss, coalesce: coalesce)
                 return
             }
+            // A purge while the record is being read wins, as it does against a fill.
+            let epoch = services.cache.purgeIndex.currentEpoch
             disk.read(key, on: sink.eventLoop).assumeIsolated().whenSuccess { [weak self] found in
                 guard let self, self.isLive else { return }
-                guard let found, found.secondaryKey.matches(self.request.head.headers) else {
+                guard let found, found.secondaryKey.matches(self.request.head.headers),
+                      !self.services.cache.purgeIndex.purgedSince(epoch, key: key, tags: PurgeTags.parse(found.headers)) else {
                     self.lookup(key, coalesce: coalesce, collapsed: collapsed, diskChecked: true)
                     return
                 }
                 var promoted = found
                 self.services.prepareForHits(&promoted)
-                self.services.cache.insert(promoted, for: key)
+                self.services.cache.insert(promoted, for: key, fetchEpoch: epoch)
                 self.use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
             }
         case .varyMiss:

@@ -33,6 +33,8 @@ final class DiskStats: Sendable {
     let purged: Tally
     /// Records not written because the disk was full and they had not earned a place (admission).
     let rejected: Tally
+    /// Writes skipped because the disk was behind (too many queued).
+    let shed: Tally
     private let bytes: Gauge?
     private let objects: Gauge?
 
@@ -45,6 +47,7 @@ final class DiskStats: Sendable {
         corrupt = Tally(counter("corrupt_records"))
         purged = Tally(counter("purged_records"))
         rejected = Tally(counter("rejected_writes"))
+        shed = Tally(counter("shed_writes"))
         bytes = metrics?.gauge("edge_disk_bytes")
         objects = metrics?.gauge("edge_disk_objects")
     }

@@ -27,6 +27,10 @@ public final class DiskStore: Sendable {
     private let logger: Logger
     /// Set while writes fail (a full disk), so that each episode is logged once.
     private let failing = Atomic<Bool>(false)
+    /// Writes queued for the threads: past `maxPendingWrites` a slow disk sheds writes instead of
+    /// holding responses in memory for it.
+    private let pendingWrites = Atomic<Int>(0)
+    static let maxPendingWrites = 512
 
     static let journalName = "purges.log"
 
@@ -130,7 +134,16 @@ public final class DiskStore: Sendable {
     func write(_ response: CachedResponse, for key: CacheKey, epoch: UInt64) {
         guard response.body.readableBytes <= settings.maxObjectBytes else { return }
         let record = DiskRecord(key: key.description, response: response, storedEpoch: epoch)
+        guard pendingWrites.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPendingWrites else {
+            pendingWrites.wrappingSubtract(1, ordering: .relaxed)
+            stats.shed.add()
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger.warning("disk cache is behind: writes are skipped until it catches up", metadata: ["path": "\(settings.path)"])
+            }
+            return
+        }
         pool.submit { [self] state in
+            defer { pendingWrites.wrappingSubtract(1, ordering: .relaxed) }
             guard case .active = state else { return }
             let bytes = record.encoded()
             let hash = DiskFiles.hash(record.key)

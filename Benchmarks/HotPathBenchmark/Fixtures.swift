@@ -50,7 +50,7 @@ enum Fixtures {
     }()
 
     /// A stored response prepared for hits as `ProxyServices.prepareForHits` does it: freshness worked
-    /// out, client fields built once (`ResponseFilter.storedForClient` plus the Vary that compression
+    /// out, client fields built once (`EdgeFields.prepared` plus the Vary that compression
     /// adds), negotiation known.
     static func storedResponse(request: HTTPHeaders, vary: String? = nil) -> CachedResponse? {
         let headers = originResponse(bodyBytes: body.readableBytes, vary: vary)
@@ -64,7 +64,7 @@ enum Fixtures {
         return response
     }
 
-    /// What `ResponseFilter.storedForClient` (EdgeServer, internal) makes of a plain 200 with the
+    /// What `EdgeFields.prepared` (EdgeServer, internal) makes of a plain 200 with the
     /// default settings, plus `CompressionRules.addVary`: the fields every hit starts from.
     static func preparedClientFields(of stored: CachedResponse) -> HTTPHeaders {
         var headers = stored.headers

@@ -91,7 +91,7 @@ enum HitCases {
 
     static var headCases: [BenchmarkCase] {
         [
-            BenchmarkCase(name: "head.hit-fields", summary: "ResponseFilter.forStoredHit: prepared fields + Cache-Status + Age") {
+            BenchmarkCase(name: "head.hit-fields", summary: "the response filter chain for a prepared hit: prepared fields + Cache-Status + Age") {
                 let prepared = Fixtures.preparedHit
                 return { iterations in
                     for _ in 0..<iterations {

@@ -1,5 +1,5 @@
 // The steps the server takes on a fresh hit, rebuilt from EdgeCore's public API. The server's own
-// code (ProxyHandler+Cache.swift, ResponseFilter.swift) is internal to EdgeServer; each step names
+// code (StoredResponseServer.swift, ResponseFilterChain.swift) is internal to EdgeServer; each step names
 // what it mirrors so that the two can be kept in step.
 import EdgeCore
 import NIOCore
@@ -25,8 +25,8 @@ enum HitPath {
         return Hit(stored: stored, cacheStatus: CacheStatus.hit(ttl: ttl).headerValue)
     }
 
-    /// `serveNegotiated`'s early return for an identity body and a request without Accept-Encoding,
-    /// then `serveStored`'s check for conditionals and Range (`wantsWholeStoredResponse`, run twice).
+    /// `PreparedHit.choose`'s identity answer for an identity body and a request without Accept-Encoding,
+    /// then `StoredResponseServer`'s check for conditionals and Range (`wantsWhole`, run twice).
     static func takesPlainHitPath(_ hit: Hit, requestHeaders: HTTPHeaders) -> Bool {
         guard hit.stored.encodings.negotiation == .from(.identity), hit.stored.preparedClientHeaders != nil,
               !requestHeaders.contains(name: "accept-encoding")
@@ -35,7 +35,7 @@ enum HitPath {
             && wantsWholeStoredResponse(requestHeaders, status: hit.stored.status)
     }
 
-    /// `ProxyHandler.wantsWholeStoredResponse` for a GET.
+    /// `StoredResponseServer.wantsWhole` for a GET.
     static func wantsWholeStoredResponse(_ headers: HTTPHeaders, status: Int) -> Bool {
         for name in ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] where headers.contains(name: name) {
             return false
@@ -43,7 +43,7 @@ enum HitPath {
         return status != 200 || !headers.contains(name: "range")
     }
 
-    /// `serveStored`'s common hit: the current age, then `ResponseFilter.forStoredHit` (the prepared
+    /// `StoredResponseServer`'s prepared hit: the current age, then the response filter chain's stages 3 to 5 (the prepared
     /// fields plus Cache-Status and Age; no Connection: close on a keep-alive connection).
     static func hitFields(_ hit: Hit, now: EpochSeconds) -> HTTPHeaders {
         let age = hit.stored.freshness(for: Fixtures.policy)?.currentAge(now: now)
@@ -51,7 +51,7 @@ enum HitPath {
         return hitFields(prepared: hit.stored.preparedClientHeaders ?? hit.stored.headers, cacheStatus: hit.cacheStatus, age: Int(max(0, age).rounded(.down)))
     }
 
-    /// `ResponseFilter.forStoredHit` on a keep-alive connection.
+    /// The response filter chain's stages 3 to 5 for a prepared hit on a keep-alive connection.
     static func hitFields(prepared: HTTPHeaders, cacheStatus: String, age: Int) -> HTTPHeaders {
         var headers = prepared
         headers.add(name: "cache-status", value: cacheStatus)

@@ -88,7 +88,7 @@ enum ParsingCases {
 
     // MARK: Accept-Encoding
 
-    /// What `serveNegotiated` offers for an identity body with a stored br form when the edge may
+    /// What `StoredResponseServer.representation` offers for an identity body with a stored br form when the edge may
     /// make codings: the stored coding, the stored forms, identity, then the configured codings.
     static let offered: [ContentCoding] = [.identity, .br, .identity, .br, .zstd, .gzip]
 

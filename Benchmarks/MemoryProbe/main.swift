@@ -95,7 +95,7 @@ func decodedHeaders(date: String) -> HTTPHeaders {
     return HTTPHeaders(fields)
 }
 
-/// `OriginFetch.headersToStore` for this head: hop-by-hop fields go.
+/// `FillPolicy.fieldsToStore` for this head: hop-by-hop fields go.
 func storedHeaders(_ decoded: HTTPHeaders) -> HTTPHeaders {
     var stored = decoded
     stored.remove(name: "connection")
@@ -103,7 +103,7 @@ func storedHeaders(_ decoded: HTTPHeaders) -> HTTPHeaders {
     return stored
 }
 
-/// `ResponseFilter.storedForClient` for this response.
+/// `EdgeFields.prepared` for this response.
 func clientHeaders(_ stored: CachedResponse) -> HTTPHeaders {
     var headers = stored.headers
     headers.replaceOrAdd(name: "accept-ranges", value: "bytes")

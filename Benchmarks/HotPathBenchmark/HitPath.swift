@@ -12,7 +12,7 @@ enum HitPath {
         let cacheStatus: String
     }
 
-    /// `ProxyHandler.lookup` on a fresh hit, up to `serveStored`: request directives, the lookup,
+    /// `ProxyPhases.lookup` on a fresh hit, up to `StoredResponseServer`: request directives, the lookup,
     /// the freshness decision, the Cache-Status value. nil when it is not a fresh hit.
     static func lookupPhase(_ cache: HTTPCache, key: CacheKey, requestHeaders: HTTPHeaders, now: EpochSeconds) -> Hit? {
         let cacheRequest = CacheRequest(method: "GET", headers: requestHeaders)

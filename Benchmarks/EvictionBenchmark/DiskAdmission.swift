@@ -40,12 +40,7 @@ func runDiskAdmission(parameters: Parameters, sizes: [Int]) {
     print("| alpha | disk | byte hit ratio, write all | byte hit ratio, admission | bytes written, write all | bytes written, admission |")
     print("|------:|-----:|---------:|---------:|---------:|---------:|")
     for alpha in parameters.alphas {
-        let zipf = ZipfSampler(objects: parameters.objects, alpha: alpha)
-        var traceRNG = SplitMix64(seed: parameters.seed ^ UInt64(alpha * 1000))
-        let trace = (0..<parameters.requests).map { _ in Int32(zipf.sample(&traceRNG)) }
-        var seen = Set<Int32>()
-        var workingSet = 0
-        for id in trace where seen.insert(id).inserted { workingSet += sizes[Int(id)] }
+        let (trace, workingSet) = zipfTrace(alpha: alpha, parameters: parameters, sizes: sizes)
         for fraction in parameters.cacheFractions {
             let capacity = Int(Double(workingSet) * fraction)
             let all = DiskReplay.run(trace: trace, sizes: sizes, capacity: capacity, admission: false)

@@ -118,6 +118,17 @@ func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) 
 
 let parameters = Parameters()
 
+/// The trace for `alpha` (object ids), and the bytes of the distinct objects it asks for.
+func zipfTrace(alpha: Double, parameters: Parameters, sizes: [Int]) -> (trace: [Int32], workingSet: Int) {
+    let zipf = ZipfSampler(objects: parameters.objects, alpha: alpha)
+    var traceRNG = SplitMix64(seed: parameters.seed ^ UInt64(alpha * 1000))
+    let trace = (0..<parameters.requests).map { _ in Int32(zipf.sample(&traceRNG)) }
+    var seen = Set<Int32>()
+    var workingSet = 0
+    for id in trace where seen.insert(id).inserted { workingSet += sizes[Int(id)] }
+    return (trace, workingSet)
+}
+
 // `EvictionBenchmark hits <n>` only runs the get() timing with n lookups; running it under
 // `valgrind` with two values of n shows whether a hit allocates (the alloc counts must match).
 let arguments = CommandLine.arguments
@@ -149,12 +160,7 @@ var objectRatioSum: [EvictionPolicyKind: Double] = [:]
 var byteRatioSum: [EvictionPolicyKind: Double] = [:]
 
 for alpha in parameters.alphas {
-    let zipf = ZipfSampler(objects: parameters.objects, alpha: alpha)
-    var traceRNG = SplitMix64(seed: parameters.seed ^ UInt64(alpha * 1000))
-    let trace = (0..<parameters.requests).map { _ in Int32(zipf.sample(&traceRNG)) }
-    var seen = Set<Int32>()
-    var workingSet = 0
-    for id in trace where seen.insert(id).inserted { workingSet += sizes[Int(id)] }
+    let (trace, workingSet) = zipfTrace(alpha: alpha, parameters: parameters, sizes: sizes)
     for fraction in parameters.cacheFractions {
         let capacity = Int(Double(workingSet) * fraction)
         for shards in parameters.shardCounts {

@@ -8,7 +8,7 @@
 #   SKIP_BUILD=1 EDGE=/path/to/edge MARKDOWN_OUT=compare.md Benchmarks/compare.sh
 #   SKIP_BUILD=1 EDGE=/path/to/new/edge EDGE_BASELINE=/path/to/old/edge SCENARIOS=hit-1k Benchmarks/compare.sh
 #
-# Scenarios (SCENARIOS, comma-separated, default all, run in this order):
+# Scenarios (SCENARIOS, comma-separated, default all but the disk ones, run in this order):
 #   hit-1k, hit-16k, hit-256k  cached identity hits, wrk -t1 -c64 --latency
 #   hit-1k-512                 cached 1 KiB hits at 512 connections
 #   js-br                      100 KiB JavaScript: Edge br and Edge identity vs nginx and Varnish gzip
@@ -16,13 +16,18 @@
 #   h2                         1 KiB hits over HTTP/2, h2load 64 connections x 10 streams, h2c and TLS
 #   miss                       unique URLs: Edge vs nginx proxying without cache vs the origin directly
 #   memory                     resident size before and after caching OBJECTS small objects
+#   disk-16k, disk-1m          hits on objects mostly on disk (Benchmarks/compare/disk.sh): 20 000 x
+#                              16 KiB or 400 x 1 MiB, a random one per request; Edge with an 8 MiB
+#                              memory tier and a disk tier, nginx proxy_cache (sendfile off and on),
+#                              Varnish -s file. Not in the default: the fills and 4 targets each add
+#                              about 7 minutes. Select them: SCENARIOS=disk-16k,disk-1m
 #
-# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; 13 ports from it, 17 with
-# EDGE_BASELINE), OBJECTS (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per
+# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; the 21 ports from it), OBJECTS (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per
 # fill), EDGE_CACHE_SIZE (4GiB), VARNISH_STORAGE (4G), NGINX_GZIP_LEVEL (6), UNIQUE_BODY_BYTES (64),
 # ASSET (the JavaScript; default 100 KiB of this repo's Swift sources), SKIP_BUILD=1, EDGE (binary;
 # default .build/release/edge), MARKDOWN_OUT (also write the report there), KEEP_WORK=1 (keep
-# configs, logs).
+# configs, logs), DISK_MEMORY (8MiB: Edge's memory tier in the disk scenarios), DISK_OBJECTS_16K
+# (20000), DISK_OBJECTS_1M (400).
 #
 # EDGE_BASELINE=/path/to/other/edge (unset: none) compares Edge with an earlier build of itself: the
 # baseline runs with Edge's configuration on its own ports (also on core 0), and every Edge target
@@ -30,7 +35,7 @@
 # alternating with the others exactly like them. Each table gets a column Edge/baseline (req/s,
 # ratio of medians) and a line with the req/s, p99 and CPU/req ratios. In the memory scenario the
 # baseline is filled after Edge (one fill each, as for the others): one more row and the ratio of
-# bytes per object. The issue 8 targets stay Edge's alone.
+# bytes per object. The issue 8 targets stay Edge's alone. The disk scenarios have no baseline twin.
 #
 # Servers: the origin is nginx (1 worker, on core 1 with the load generator: only miss and memory
 # runs reach it) serving generated fixtures with `Cache-Control: max-age=3600`. On core 0: Edge
@@ -47,12 +52,14 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # The command as given, for the report (only knobs set in the environment).
 command_line=""
 for knob in ROUNDS DURATION WARMUP SCENARIOS BASE_PORT OBJECTS MEMORY_VARNISH FILL_TIMEOUT EDGE_CACHE_SIZE \
-    VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE EDGE_BASELINE MARKDOWN_OUT; do
+    VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE EDGE_BASELINE MARKDOWN_OUT \
+    DISK_MEMORY DISK_OBJECTS_16K DISK_OBJECTS_1M; do
     if [ -n "${!knob+x}" ]; then command_line+="$knob=$(printf '%q' "${!knob}") "; fi
 done
 command_line+="Benchmarks/compare.sh"
 
 ALL_SCENARIOS="hit-1k,hit-16k,hit-256k,hit-1k-512,js-br,js-gzip,h2,miss,memory"
+KNOWN_SCENARIOS="$ALL_SCENARIOS,disk-16k,disk-1m"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
@@ -76,6 +83,8 @@ NGINX_NOCACHE_PORT=$((BASE_PORT + 8)); VARNISH_PORT=$((BASE_PORT + 9))
 EDGE_MEM_PORT=$((BASE_PORT + 10)); EDGE_MEM_ADMIN_PORT=$((BASE_PORT + 11)); VARNISH_MEM_PORT=$((BASE_PORT + 12))
 BASELINE_PORT=$((BASE_PORT + 13)); BASELINE_H2C_PORT=$((BASE_PORT + 14)); BASELINE_TLS_PORT=$((BASE_PORT + 15))
 BASELINE_ADMIN_PORT=$((BASE_PORT + 16))
+EDGE_DISK_PORT=$((BASE_PORT + 17)); EDGE_DISK_ADMIN_PORT=$((BASE_PORT + 18))
+NGINX_SENDFILE_PORT=$((BASE_PORT + 19)); VARNISH_DISK_PORT=$((BASE_PORT + 20))
 EDGE_BASELINE=${EDGE_BASELINE:-}
 
 # shellcheck source=Benchmarks/compare/lib.sh
@@ -86,11 +95,13 @@ source Benchmarks/compare/servers.sh
 source Benchmarks/compare/runs.sh
 # shellcheck source=Benchmarks/compare/memory.sh
 source Benchmarks/compare/memory.sh
+# shellcheck source=Benchmarks/compare/disk.sh
+source Benchmarks/compare/disk.sh
 LUA=$PWD/Benchmarks/compare/unique.lua
 
 IFS=',' read -ra selected <<<"$SCENARIOS"
 for s in "${selected[@]}"; do
-    [[ ",$ALL_SCENARIOS," == *",$s,"* ]] || die "unknown scenario '$s' (known: $ALL_SCENARIOS)"
+    [[ ",$KNOWN_SCENARIOS," == *",$s,"* ]] || die "unknown scenario '$s' (known: $KNOWN_SCENARIOS)"
 done
 wants() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number"
@@ -106,13 +117,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 EDGE=${EDGE:-$PWD/.build/release/edge}
 [ -x "$EDGE" ] || die "no Edge binary at $EDGE"
-last_port=$((BASE_PORT + 12))
-if [ -n "$EDGE_BASELINE" ]; then
-    [ -x "$EDGE_BASELINE" ] || die "no baseline Edge binary at $EDGE_BASELINE"
-    last_port=$((BASE_PORT + 16))
-fi
+[ -z "$EDGE_BASELINE" ] || [ -x "$EDGE_BASELINE" ] || die "no baseline Edge binary at $EDGE_BASELINE"
 
-for port in $(seq "$BASE_PORT" "$last_port"); do
+for port in $(seq "$BASE_PORT" $((BASE_PORT + 20))); do
     ! port_in_use "$port" || die "port $port is in use: pick another BASE_PORT"
 done
 
@@ -254,13 +261,14 @@ scenario_miss() {
 seconds() { awk -v d="$1" 'BEGIN {n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n}'; }
 runs=0
 # scenario:targets:baseline twins
-for s in hit-1k:3:1 hit-16k:3:1 hit-256k:3:1 hit-1k-512:3:1 js-br:4:2 js-gzip:3:1 h2:5:2 miss:3:1; do
+for s in hit-1k:3:1 hit-16k:3:1 hit-256k:3:1 hit-1k-512:3:1 js-br:4:2 js-gzip:3:1 h2:5:2 miss:3:1 disk-16k:4:0 disk-1m:4:0; do
     IFS=: read -r name n twins <<<"$s"
     [ -n "$EDGE_BASELINE" ] || twins=0
     if wants "$name"; then runs=$((runs + n + twins)); fi
 done
 log "about $(awk -v r="$runs" -v n="$ROUNDS" -v d="$(seconds "$DURATION")" -v w="$(seconds "$WARMUP")" \
-    'BEGIN {printf "%.0f", r * (n * d + w + 1)}') s of load runs$(if wants memory; then echo ", plus the memory fills"; fi)"
+    'BEGIN {printf "%.0f", r * (n * d + w + 1)}') s of load runs$(if wants memory; then echo ", plus the memory fills"; fi)$(
+    if wants_disk; then echo ", plus the disk fills"; fi)"
 
 model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 swift_v=$(swift --version 2>&1 || echo "swift not on PATH"); swift_v=${swift_v%%$'\n'*}
@@ -291,21 +299,28 @@ if [ -n "$EDGE_BASELINE" ]; then
         "each Edge target has a baseline twin measured right after it in every round. Edge/baseline = ratio of medians."
 fi
 
-if [ "$SCENARIOS" != memory ]; then
-    start_origin
-    start_nginx_proxy
+# The servers of the hit, js, h2 and miss scenarios; the memory scenario starts its own; the disk
+# scenarios use the nginx proxy process and start an Edge and a Varnish of their own.
+hit_servers=0
+for s in "${selected[@]}"; do
+    case $s in memory|disk-*) ;; *) hit_servers=1 ;; esac
+done
+start_origin
+if [ $hit_servers = 1 ] || wants_disk; then start_nginx_proxy; fi
+if [ $hit_servers = 1 ]; then
     start_varnish varnish "$VARNISH_PORT"
     start_edge edge "$EDGE" "$EDGE_PORT" "$EDGE_ADMIN_PORT" "$EDGE_H2C_PORT" "$EDGE_TLS_PORT"
     if [ -n "$EDGE_BASELINE" ]; then
         start_edge edge-base "$EDGE_BASELINE" "$BASELINE_PORT" "$BASELINE_ADMIN_PORT" "$BASELINE_H2C_PORT" "$BASELINE_TLS_PORT"
     fi
-else
-    start_origin
 fi
-for s in ${ALL_SCENARIOS//,/ }; do
+if wants_disk; then start_disk_servers; fi
+for s in ${KNOWN_SCENARIOS//,/ }; do
     if wants "$s"; then "scenario_${s//-/_}"; fi
 done
 
-md "" "### Issue 8 targets" "" "| target | measured | goal | met |" "| --- | ---: | ---: | --- |" "${goals[@]}"
+if [ ${#goals[@]} -gt 0 ]; then
+    md "" "### Issue 8 targets" "" "| target | measured | goal | met |" "| --- | ---: | ---: | --- |" "${goals[@]}"
+fi
 cat "$report"
 if [ -n "${MARKDOWN_OUT:-}" ]; then cp "$report" "$MARKDOWN_OUT"; log "report written to $MARKDOWN_OUT"; fi

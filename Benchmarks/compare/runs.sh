@@ -6,7 +6,9 @@
 # shellcheck shell=bash disable=SC2154,SC2034  # work, ports and knobs come from compare.sh
 
 declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER T_BASE SAMPLES
-# tool: wrk (HTTP/1.1), unique (wrk with a new path per request), h2c or tls (h2load).
+# tool: wrk (HTTP/1.1), unique (wrk with a new path per request), random (wrk with one of
+# RANDOM_OBJECTS paths, the url followed by a 6-digit number, picked at random per request), h2c
+# or tls (h2load).
 # A target on server "edge" also defines its baseline twin "<name>-base" when EDGE_BASELINE is set.
 target() { # $1 = name, $2 = label, $3 = tool, $4 = server, $5 = url, $6 = checks, $7 = request header
     T_LABEL[$1]=$2; T_TOOL[$1]=$3; T_SERVER[$1]=$4; T_URL[$1]=$5; T_CHECKS[$1]=$6; T_HEADER[$1]=${7:-}
@@ -56,6 +58,7 @@ check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check ne
     case ${T_TOOL[$t]} in
         wrk) args+=("$url") ;;
         unique) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
+        random) args+=("$url$(printf '%06d' $(((RANDOM * 32768 + RANDOM) % RANDOM_OBJECTS)))") ;;
         h2c) args+=(--http2-prior-knowledge "$url") ;;
         tls) port=${url##*:}; port=${port%%/*}; args+=(--http2 --resolve "bench.test:$port:127.0.0.1" "$url") ;;
     esac
@@ -68,12 +71,13 @@ run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
     pid=${PID[${T_SERVER[$t]}]}
     local -a cmd=()
     case ${T_TOOL[$t]} in
-        wrk|unique)
+        wrk|unique|random)
             cmd=(wrk -t1 -c"$conns" -d"$duration" --latency)
             [ -n "${T_HEADER[$t]}" ] && cmd+=(-H "${T_HEADER[$t]}")
-            if [ "${T_TOOL[$t]}" = unique ]; then
-                cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "${cmd[@]}" -s "$LUA")
-            fi
+            case ${T_TOOL[$t]} in
+                unique) cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "${cmd[@]}" -s "$LUA") ;;
+                random) cmd=(env "RANDOM_OBJECTS=$RANDOM_OBJECTS" "${cmd[@]}" -s "$RANDOM_LUA") ;;
+            esac
             cmd+=("$url") ;;
         h2c) cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" "$url") ;;
         tls)

@@ -1,6 +1,6 @@
 # Configurations and start-up of the servers Benchmarks/compare.sh measures: the nginx origin, one
-# nginx proxy process (proxy_cache on HTTP/1.1, h2c and TLS, plus a proxy without cache), Varnish
-# and Edge. Sourced, not run; expects `work`, the *_PORT variables and the knobs of compare.sh.
+# nginx proxy process (proxy_cache on HTTP/1.1, h2c and TLS, plus a proxy without cache, plus the
+# disk scenarios' cache), Varnish and Edge. Sourced, not run; expects `work`, the *_PORT variables and the knobs of compare.sh.
 # shellcheck shell=bash disable=SC2154,SC2034  # work, ports and knobs come from compare.sh
 
 pids=()
@@ -37,6 +37,7 @@ make_fixtures() {
     head -c 1024 /dev/urandom >"$work/www/1k"
     head -c 16384 /dev/urandom >"$work/www/16k"
     head -c 262144 /dev/urandom >"$work/www/256k"
+    head -c 1048576 /dev/urandom >"$work/www/1m"
     if [ -n "${ASSET:-}" ]; then
         cp "$ASSET" "$work/www/app.js"
     else
@@ -78,26 +79,36 @@ http {
 CONF
 }
 
-# The origin: the fixtures, and a small cacheable body for any path under /u/ and /m/ (miss and
-# memory runs).
+# The origin: the fixtures, a small cacheable body for any path under /u/ and /m/ (miss and
+# memory runs), and the 16k or 1m fixture for any path under /d16k/ or /d1m/ (disk runs; logged,
+# so that a miss during the measured runs shows).
 write_origin_conf() {
     nginx_conf origin "server { listen 127.0.0.1:$ORIGIN_PORT; root $work/www;
         location / { add_header Cache-Control \"max-age=3600\"; }
+        location ~ ^/d(16k|1m)/ { access_log $work/logs/origin-disk.log; add_header Cache-Control \"max-age=3600\";
+                                  rewrite ^/d(16k|1m)/ /\$1 break; }
         location ~ ^/(u|m)/ { add_header Cache-Control \"max-age=3600\"; return 200 \"$UNIQUE_BODY\"; } }" \
         >"$work/origin.conf"
 }
 
 # One nginx process: proxy_cache on HTTP/1.1, h2c and TLS (gzip on responses, as nginx does it:
-# per response), and a plain proxy without cache for the miss runs.
+# per response), and a plain proxy without cache for the miss runs. The disk runs' paths (/d16k/,
+# /d1m/) have a cache of their own, served on the HTTP/1.1 port as configured there (sendfile off)
+# and on a port of their own with sendfile on; both ports share the zone and the cache key.
 write_nginx_proxy_conf() {
     local pass="proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";"
+    local disk="location ~ ^/d(16k|1m)/ { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache disk;
+                     add_header X-Cache-Status \$upstream_cache_status always; }"
     nginx_conf proxy "proxy_cache_path $work/cache levels=1:2 keys_zone=hit:32m max_size=4g;
+    proxy_cache_path $work/cache-disk levels=1:2 keys_zone=disk:16m max_size=2g inactive=1h;
     upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
     gzip on; gzip_types application/javascript; gzip_comp_level $NGINX_GZIP_LEVEL; gzip_vary on; gzip_proxied any;
     ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
     server { listen 127.0.0.1:$NGINX_PORT; listen 127.0.0.1:$NGINX_H2C_PORT http2; listen 127.0.0.1:$NGINX_TLS_PORT ssl http2;
         location / { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache hit;
-                     add_header X-Cache-Status \$upstream_cache_status always; } }
+                     add_header X-Cache-Status \$upstream_cache_status always; }
+        $disk }
+    server { listen 127.0.0.1:$NGINX_SENDFILE_PORT; sendfile on; tcp_nopush on; $disk }
     server { listen 127.0.0.1:$NGINX_NOCACHE_PORT; location / { $pass } }" >"$work/proxy.conf"
 }
 
@@ -113,6 +124,8 @@ sub vcl_backend_response {
 VCL
 }
 
+# EDGE_CONF_MEMORY (memory_size; default EDGE_CACHE_SIZE) and EDGE_CONF_CACHE (more lines for the
+# [cache] table and its subtables), when set, change the cache's part.
 edge_conf() { # $1 = http port, $2 = admin port, $3 = h2c port (optional), $4 = TLS port (optional)
     cat <<CONF
 [server]
@@ -130,7 +143,8 @@ CONF
     fi
     cat <<CONF
 [cache]
-memory_size = "$EDGE_CACHE_SIZE"
+memory_size = "${EDGE_CONF_MEMORY:-$EDGE_CACHE_SIZE}"
+${EDGE_CONF_CACHE:-}
 [[pools]]
 name = "origin"
 servers = [{ url = "http://127.0.0.1:$ORIGIN_PORT" }]
@@ -157,10 +171,10 @@ start_nginx_proxy() {
     wait_up nginx "http://127.0.0.1:$NGINX_PORT/1k"
 }
 
-start_varnish() { # $1 = name, $2 = port
+start_varnish() { # $1 = name, $2 = port, $3 = storage (default malloc,VARNISH_STORAGE)
     write_varnish_vcl
     start_server "$1" 0 varnishd -F -j none -n "$work/$1" -a "127.0.0.1:$2" -f "$work/varnish.vcl" \
-        -s "malloc,$VARNISH_STORAGE" -T none -p feature=+http2
+        -s "${3:-malloc,$VARNISH_STORAGE}" -T none -p feature=+http2
     wait_up "$1" "http://127.0.0.1:$2/1k"
 }
 

@@ -49,8 +49,25 @@ struct DiskRecordTests {
         #expect(throws: DiskRecord.Failure.notARecord) { try DiskRecord.decode(ByteBuffer(string: String(repeating: "HTTP/1.1 200 OK\r\n", count: 4))) }
     }
 
-    @Test("CRC-32C matches its published check value")
+    @Test("CRC-32C matches its published check value, and a bit-at-a-time reference at every length")
     func checkValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        func reference(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+            }
+            return ~crc
+        }
+        var state: UInt32 = 12345
+        let data = (0..<300).map { _ -> UInt8 in
+            state = state &* 1_103_515_245 &+ 12345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        }
+        for length in 0..<data.count {
+            let prefix = Array(data[..<length])
+            #expect(CRC32C.checksum(prefix) == reference(prefix), "length \(length)")
+        }
     }
 }

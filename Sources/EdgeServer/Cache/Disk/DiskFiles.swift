@@ -155,6 +155,16 @@ package struct DiskFiles: Sendable {
         guard written == bytes.count, fsync(fd) == 0 else { throw Failure(description: "cannot append to \(file): \(String(cString: strerror(errno)))") }
     }
 
+    /// Replaces the file `name` with `text`, synced before it takes the old one's place.
+    func replaceDurably(_ name: String, with text: String) throws {
+        let temporaryName = "tmp/\(name).\(UInt32.random(in: 0...UInt32.max))"
+        try appendDurably(text, to: temporaryName)
+        guard rename("\(root)/\(temporaryName)", "\(root)/\(name)") == 0 else {
+            unlink("\(root)/\(temporaryName)")
+            throw Failure(description: "cannot replace \(root)/\(name): \(String(cString: strerror(errno)))")
+        }
+    }
+
     func readText(_ name: String) -> String {
         guard let buffer = try? read(path: "\(root)/\(name)") else { return "" }
         return String(buffer: buffer)

@@ -42,7 +42,12 @@ public final class DiskStore: Sendable {
         files = DiskFiles(root: settings.path)
         try files.prepare()
         index = Mutex(DiskIndex(capacityBytes: settings.capacityBytes))
-        journal = Mutex(PurgeJournal.parse(files.readText(Self.journalName)))
+        var journal = PurgeJournal.parse(files.readText(Self.journalName))
+        if journal.lines > 4096, journal.lines > 2 * journal.ruleCount {
+            // Mostly repeats (the same tags and URLs purged again and again): one line each will do.
+            try files.replaceDurably(Self.journalName, with: journal.compacted())
+        }
+        self.journal = Mutex(journal)
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
         pool.submit { [self] state in

@@ -151,17 +151,21 @@ struct DiskTierEndToEndTests {
         await origin.stop()
     }
 
-    @Test("a journal of mostly repeated purges is compacted at start, keeping its numbering")
+    @Test("at start a journal of mostly repeated purges is compacted, keeping its numbering, and writes a crash cut off are cleared")
     func journalCompaction() async throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("cache"), withIntermediateDirectories: true)
         let repeated = (1...5_000).map { "\($0)\ttag\tsale\n" }.joined() + "5001\turl\ttest.example\t/gone\n"
         _ = try directory.write("cache/purges.log", repeated)
+        // A write a crash cut off: it is cleared at start.
+        try FileManager.default.createDirectory(atPath: directory.path("cache/tmp"), withIntermediateDirectories: true)
+        _ = try directory.write("cache/tmp/0123456789abcdef.42", "EDGEREC1 half a record")
         let origin = try await TestOrigin(Self.cacheable)
         try await withDiskEdge(origin, directory) { edge in
             let journal = try String(contentsOfFile: directory.path("cache/purges.log"), encoding: .utf8)
             #expect(journal.split(separator: "\n").count == 3, "the tag, the URL and the numbering mark: \(journal.prefix(200))")
             #expect(edge.server.disk?.epoch == 5_001)
+            #expect(!FileManager.default.fileExists(atPath: directory.path("cache/tmp/0123456789abcdef.42")))
         }
         await origin.stop()
     }

@@ -114,6 +114,13 @@ package struct DiskFiles: Sendable {
         unlink(path(hash))
     }
 
+    /// Deletes what writes cut off by a crash left in `tmp` (never a whole record: those were renamed).
+    func removeTemporaries() {
+        for name in Self.folders("\(root)/tmp") {
+            unlink("\(root)/tmp/\(name)")
+        }
+    }
+
     /// Every record file under the root with its size, for the index after a start.
     func scan(_ found: (UInt64, Int) -> Void) {
         for first in Self.folders(root) where first.count == 1 {

@@ -41,6 +41,8 @@ public final class DiskStore: Sendable {
         stats = DiskStats(metrics: metrics)
         files = DiskFiles(root: settings.path)
         try files.prepare()
+        // Before any write of this node's: what is in tmp now was cut off by a crash.
+        files.removeTemporaries()
         index = Mutex(DiskIndex(capacityBytes: settings.capacityBytes))
         var journal = PurgeJournal.parse(files.readText(Self.journalName))
         if journal.lines > 4096, journal.lines > 2 * journal.ruleCount {

@@ -11,6 +11,7 @@
 # Scenarios (SCENARIOS, comma-separated, default all but the disk ones, run in this order):
 #   hit-1k, hit-16k, hit-256k  cached identity hits, wrk -t1 -c64 --latency
 #   hit-1k-512                 cached 1 KiB hits at 512 connections
+#   hit-1k-tls                 cached 1 KiB hits over TLS 1.3, HTTP/1.1 (wrk offers no ALPN), -c64
 #   js-br                      100 KiB JavaScript: Edge br and Edge identity vs nginx and Varnish gzip
 #   js-gzip                    the same asset with Accept-Encoding: gzip for every target
 #   h2                         1 KiB hits over HTTP/2, h2load 64 connections x 10 streams, h2c and TLS
@@ -21,13 +22,18 @@
 #                              memory tier and a disk tier, nginx proxy_cache (sendfile off and on),
 #                              Varnish -s file. Not in the default: the fills and 4 targets each add
 #                              about 7 minutes. Select them: SCENARIOS=disk-16k,disk-1m
+#   disk-fill-p99              hot-set hit p99 while a stream of misses fills the disk
+#                              (Benchmarks/compare/fill.sh): 1 000 x 16 KiB at random, wrk -c64,
+#                              alone and next to a second wrk asking for new 64 KiB objects; Edge
+#                              (FILL_MEMORY memory + disk tier) and nginx proxy_cache. Not in the default.
 #
-# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; the 21 ports from it), OBJECTS (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per
+# Knobs: ROUNDS (3), DURATION (10s), WARMUP (2s), BASE_PORT (9700; the 23 ports from it), OBJECTS (1000000), MEMORY_VARNISH (1 = also fill Varnish), FILL_TIMEOUT (900 s per
 # fill), EDGE_CACHE_SIZE (4GiB), VARNISH_STORAGE (4G), NGINX_GZIP_LEVEL (6), UNIQUE_BODY_BYTES (64),
 # ASSET (the JavaScript; default 100 KiB of this repo's Swift sources), SKIP_BUILD=1, EDGE (binary;
 # default .build/release/edge), MARKDOWN_OUT (also write the report there), KEEP_WORK=1 (keep
 # configs, logs), DISK_MEMORY (8MiB: Edge's memory tier in the disk scenarios), DISK_OBJECTS_16K
-# (20000), DISK_OBJECTS_1M (400).
+# (20000), DISK_OBJECTS_1M (400); disk-fill-p99: FILL_MEMORY (64MiB), FILL_HOT_OBJECTS (1000),
+# FILL_RATE (400 req/s at most), FILL_CONNECTIONS (8).
 #
 # EDGE_BASELINE=/path/to/other/edge (unset: none) compares Edge with an earlier build of itself: the
 # baseline runs with Edge's configuration on its own ports (also on core 0), and every Edge target
@@ -53,13 +59,13 @@ export PATH="$PATH:/usr/sbin:/sbin"
 command_line=""
 for knob in ROUNDS DURATION WARMUP SCENARIOS BASE_PORT OBJECTS MEMORY_VARNISH FILL_TIMEOUT EDGE_CACHE_SIZE \
     VARNISH_STORAGE NGINX_GZIP_LEVEL UNIQUE_BODY_BYTES ASSET SKIP_BUILD EDGE EDGE_BASELINE MARKDOWN_OUT \
-    DISK_MEMORY DISK_OBJECTS_16K DISK_OBJECTS_1M; do
+    DISK_MEMORY DISK_OBJECTS_16K DISK_OBJECTS_1M FILL_MEMORY FILL_HOT_OBJECTS FILL_RATE FILL_CONNECTIONS; do
     if [ -n "${!knob+x}" ]; then command_line+="$knob=$(printf '%q' "${!knob}") "; fi
 done
 command_line+="Benchmarks/compare.sh"
 
-ALL_SCENARIOS="hit-1k,hit-16k,hit-256k,hit-1k-512,js-br,js-gzip,h2,miss,memory"
-KNOWN_SCENARIOS="$ALL_SCENARIOS,disk-16k,disk-1m"
+ALL_SCENARIOS="hit-1k,hit-16k,hit-256k,hit-1k-512,hit-1k-tls,js-br,js-gzip,h2,miss,memory"
+KNOWN_SCENARIOS="$ALL_SCENARIOS,disk-16k,disk-1m,disk-fill-p99"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
@@ -85,6 +91,7 @@ BASELINE_PORT=$((BASE_PORT + 13)); BASELINE_H2C_PORT=$((BASE_PORT + 14)); BASELI
 BASELINE_ADMIN_PORT=$((BASE_PORT + 16))
 EDGE_DISK_PORT=$((BASE_PORT + 17)); EDGE_DISK_ADMIN_PORT=$((BASE_PORT + 18))
 NGINX_SENDFILE_PORT=$((BASE_PORT + 19)); VARNISH_DISK_PORT=$((BASE_PORT + 20))
+EDGE_FILL_PORT=$((BASE_PORT + 21)); EDGE_FILL_ADMIN_PORT=$((BASE_PORT + 22))
 EDGE_BASELINE=${EDGE_BASELINE:-}
 
 # shellcheck source=Benchmarks/compare/lib.sh
@@ -97,6 +104,8 @@ source Benchmarks/compare/runs.sh
 source Benchmarks/compare/memory.sh
 # shellcheck source=Benchmarks/compare/disk.sh
 source Benchmarks/compare/disk.sh
+# shellcheck source=Benchmarks/compare/fill.sh
+source Benchmarks/compare/fill.sh
 LUA=$PWD/Benchmarks/compare/unique.lua
 
 IFS=',' read -ra selected <<<"$SCENARIOS"
@@ -119,7 +128,7 @@ EDGE=${EDGE:-$PWD/.build/release/edge}
 [ -x "$EDGE" ] || die "no Edge binary at $EDGE"
 [ -z "$EDGE_BASELINE" ] || [ -x "$EDGE_BASELINE" ] || die "no baseline Edge binary at $EDGE_BASELINE"
 
-for port in $(seq "$BASE_PORT" $((BASE_PORT + 20))); do
+for port in $(seq "$BASE_PORT" $((BASE_PORT + 22))); do
     ! port_in_use "$port" || die "port $port is in use: pick another BASE_PORT"
 done
 
@@ -183,6 +192,27 @@ scenario_hit_1k_512() {
     goal "1 KiB hits, 512 conns: req/s Edge/nginx" "$(r hit-1k-512 edge nginx $RPS)" ge 1.2
     goal "1 KiB hits, 512 conns: req/s Edge/Varnish" "$(r hit-1k-512 edge varnish $RPS)" ge 1.0
     goal "1 KiB hits, 512 conns: p99 Edge/nginx" "$(r hit-1k-512 edge nginx $P99)" le 1.0
+}
+
+# "TLSv1.3 TLS_AES_256_GCM_SHA384" as an OpenSSL client (as wrk) gets it from a TLS port.
+tls_session() { # $1 = port
+    openssl s_client -connect "127.0.0.1:$1" -servername bench.test </dev/null 2>/dev/null |
+        awk '/^New, / {sub(/,$/, "", $2); print $2, $NF; exit}'
+}
+
+scenario_hit_1k_tls() {
+    local sc=hit-1k-tls same="^HTTP/1.1 200|size=1024|!^content-encoding" edge_tls nginx_tls
+    target edge-https "Edge, TLS" wrk edge "https://127.0.0.1:$EDGE_TLS_PORT/1k" "$same|^cache-status: edge; hit"
+    target nginx-https "nginx proxy_cache, ssl" wrk nginx "https://127.0.0.1:$NGINX_TLS_PORT/1k" "$same|^x-cache-status: HIT"
+    edge_tls=$(tls_session "$EDGE_TLS_PORT"); nginx_tls=$(tls_session "$NGINX_TLS_PORT")
+    [ "$edge_tls" = "$nginx_tls" ] && [[ $edge_tls == TLSv1.3* ]] ||
+        die "$sc: Edge negotiates '$edge_tls', nginx '$nginx_tls' (both should be the same TLSv1.3 suite)"
+    measure "$sc" 64 edge-https nginx-https
+    table "$sc" "Cached 1 KiB hits over TLS, HTTP/1.1, 64 connections (wrk -t1 -c64, keep-alive)" edge-https nginx-https
+    md "" "Edge/nginx: **$(r "$sc" edge-https nginx-https $RPS)** req/s, p99 $(r "$sc" edge-https nginx-https $P99)×," \
+        "CPU/req $(r "$sc" edge-https nginx-https $CPU)×. Both: $edge_tls, the same P-256 certificate; wrk offers" \
+        "no ALPN, so both answer HTTP/1.1; one handshake per connection."
+    goal "1 KiB hits over TLS, HTTP/1.1: req/s Edge/nginx" "$(r "$sc" edge-https nginx-https $RPS)" ge 1.0
 }
 
 js_targets() {
@@ -261,14 +291,15 @@ scenario_miss() {
 seconds() { awk -v d="$1" 'BEGIN {n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n}'; }
 runs=0
 # scenario:targets:baseline twins
-for s in hit-1k:3:1 hit-16k:3:1 hit-256k:3:1 hit-1k-512:3:1 js-br:4:2 js-gzip:3:1 h2:5:2 miss:3:1 disk-16k:4:0 disk-1m:4:0; do
+for s in hit-1k:3:1 hit-16k:3:1 hit-256k:3:1 hit-1k-512:3:1 hit-1k-tls:2:1 js-br:4:2 js-gzip:3:1 h2:5:2 miss:3:1 \
+    disk-16k:4:0 disk-1m:4:0 disk-fill-p99:4:0; do
     IFS=: read -r name n twins <<<"$s"
     [ -n "$EDGE_BASELINE" ] || twins=0
     if wants "$name"; then runs=$((runs + n + twins)); fi
 done
 log "about $(awk -v r="$runs" -v n="$ROUNDS" -v d="$(seconds "$DURATION")" -v w="$(seconds "$WARMUP")" \
     'BEGIN {printf "%.0f", r * (n * d + w + 1)}') s of load runs$(if wants memory; then echo ", plus the memory fills"; fi)$(
-    if wants_disk; then echo ", plus the disk fills"; fi)"
+    if wants_disk || wants disk-fill-p99; then echo ", plus the disk fills"; fi)"
 
 model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 swift_v=$(swift --version 2>&1 || echo "swift not on PATH"); swift_v=${swift_v%%$'\n'*}
@@ -300,13 +331,14 @@ if [ -n "$EDGE_BASELINE" ]; then
 fi
 
 # The servers of the hit, js, h2 and miss scenarios; the memory scenario starts its own; the disk
-# scenarios use the nginx proxy process and start an Edge and a Varnish of their own.
+# scenarios use the nginx proxy process and start an Edge and a Varnish of their own (disk-fill-p99
+# an Edge of its own).
 hit_servers=0
 for s in "${selected[@]}"; do
     case $s in memory|disk-*) ;; *) hit_servers=1 ;; esac
 done
 start_origin
-if [ $hit_servers = 1 ] || wants_disk; then start_nginx_proxy; fi
+if [ $hit_servers = 1 ] || wants_disk || wants disk-fill-p99; then start_nginx_proxy; fi
 if [ $hit_servers = 1 ]; then
     start_varnish varnish "$VARNISH_PORT"
     start_edge edge "$EDGE" "$EDGE_PORT" "$EDGE_ADMIN_PORT" "$EDGE_H2C_PORT" "$EDGE_TLS_PORT"
@@ -315,6 +347,7 @@ if [ $hit_servers = 1 ]; then
     fi
 fi
 if wants_disk; then start_disk_servers; fi
+if wants disk-fill-p99; then start_fill_servers; fi
 for s in ${KNOWN_SCENARIOS//,/ }; do
     if wants "$s"; then "scenario_${s//-/_}"; fi
 done

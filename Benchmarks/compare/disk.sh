@@ -15,9 +15,8 @@ DISK_SIZE=2GiB                   # Edge's disk tier, nginx's max_size and Varnis
 
 wants_disk() { wants disk-16k || wants disk-1m; }
 
-# Edge with a small memory tier in front of its disk tier, Varnish with file storage. (nginx's disk
-# cache lives in the proxy process of the other scenarios: start_nginx_proxy.)
-start_disk_servers() {
+# The wrk script of the "random" tool (Benchmarks/compare/runs.sh) at RANDOM_LUA.
+write_random_lua() {
     RANDOM_LUA=$work/random.lua
     cat >"$RANDOM_LUA" <<'LUA'
 -- wrk script of Benchmarks/compare/disk.sh: every request asks for one of RANDOM_OBJECTS objects
@@ -28,6 +27,12 @@ request = function()
    return wrk.format(nil, string.format("%s%06d", wrk.path, math.random(0, count - 1)))
 end
 LUA
+}
+
+# Edge with a small memory tier in front of its disk tier, Varnish with file storage. (nginx's disk
+# cache lives in the proxy process of the other scenarios: start_nginx_proxy.)
+start_disk_servers() {
+    write_random_lua
     EDGE_CONF_MEMORY=$DISK_MEMORY EDGE_CONF_CACHE="max_object_size = \"2MiB\"
 [cache.disk]
 path = \"$work/edge-disk\"
@@ -38,13 +43,13 @@ max_object_size = \"16MiB\"" start_edge edge-disk "$EDGE" "$EDGE_DISK_PORT" "$ED
 
 # Edge's /stats -> "requests misses disk.hits disk.objects disk.writes disk.rejected_writes
 # disk.shed_writes disk.errors disk.corrupt_records".
-edge_disk_stats() {
-    curl -s --max-time 5 "http://127.0.0.1:$EDGE_DISK_ADMIN_PORT/stats" | python3 -c 'import json, sys
+edge_disk_stats() { # $1 = admin port (default: the disk scenarios' Edge)
+    curl -s --max-time 5 "http://127.0.0.1:${1:-$EDGE_DISK_ADMIN_PORT}/stats" | python3 -c 'import json, sys
 s = json.load(sys.stdin); d = s["disk"]
 print(s["requests"], s["misses"], *(d[k] for k in ("hits", "objects", "writes", "rejected_writes", "shed_writes", "errors", "corrupt_records")))'
 }
 # Writes done, turned away or shed so far: each write asked for is one of these in the end.
-edge_disk_writes() { edge_disk_stats | awk '{print $5 + $6 + $7}'; }
+edge_disk_writes() { edge_disk_stats "${1:-}" | awk '{print $5 + $6 + $7}'; }
 
 origin_disk_requests() { wc -l <"$work/logs/origin-disk.log" 2>/dev/null || echo 0; }
 
@@ -60,15 +65,15 @@ disk_pass() { # $1 = base url, $2 = objects, $3 = header name, $4 = regex, $5 = 
 }
 
 # Stores every object through one server and asks for each again; appends a row to DISK_FILL_ROWS.
-disk_fill() { # $1 = label, $2 = base url, $3 = objects, $4 = size, $5 = header, $6 = hit regex
-    local label=$1 url=$2 n=$3 size=$4 start first second waited=0 before
+disk_fill() { # $1 = label, $2 = base url, $3 = objects, $4 = size, $5 = header, $6 = hit regex, $7 = Edge's admin port
+    local label=$1 url=$2 n=$3 size=$4 admin=${7:-} start first second waited=0 before
     log "  filling $label: $n objects of $size bytes"
     start=$SECONDS
-    [ "$label" != Edge ] || before=$(edge_disk_writes)
+    [ "$label" != Edge ] || before=$(edge_disk_writes "$admin")
     first=$(disk_pass "$url" "$n" "$5" "$6" "$size")
     if [ "$label" = Edge ]; then
         # Writes to disk happen in the background: wait until every one is done (or turned away).
-        while [ $(($(edge_disk_writes) - before)) -lt "$n" ] && [ $waited -lt 600 ]; do
+        while [ $(($(edge_disk_writes "$admin") - before)) -lt "$n" ] && [ $waited -lt 600 ]; do
             sleep 0.1; waited=$((waited + 1))
         done
     fi

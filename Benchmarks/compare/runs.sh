@@ -5,10 +5,12 @@
 # every round, and the tables get an Edge/baseline column. Sourced, not run.
 # shellcheck shell=bash disable=SC2154,SC2034  # work, ports and knobs come from compare.sh
 
-declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER T_BASE SAMPLES
-# tool: wrk (HTTP/1.1), unique (wrk with a new path per request), random (wrk with one of
-# RANDOM_OBJECTS paths, the url followed by a 6-digit number, picked at random per request), h2c
-# or tls (h2load).
+declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER T_BASE T_FILL SAMPLES
+# tool: wrk (HTTP/1.1; an https url is HTTP/1.1 over TLS, wrk offering no ALPN), unique (wrk with a
+# new path per request), random (wrk with one of RANDOM_OBJECTS paths, the url followed by a 6-digit
+# number, picked at random per request), h2c or tls (h2load).
+# T_FILL[name] (set after target, optional): a server url that a second wrk on core 1 sends a
+# stream of misses to while the target is measured (fill_load in Benchmarks/compare/fill.sh).
 # A target on server "edge" also defines its baseline twin "<name>-base" when EDGE_BASELINE is set.
 target() { # $1 = name, $2 = label, $3 = tool, $4 = server, $5 = url, $6 = checks, $7 = request header
     T_LABEL[$1]=$2; T_TOOL[$1]=$3; T_SERVER[$1]=$4; T_URL[$1]=$5; T_CHECKS[$1]=$6; T_HEADER[$1]=${7:-}
@@ -56,7 +58,7 @@ check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check ne
     local -a args=()
     [ -n "${T_HEADER[$t]}" ] && args+=(-H "${T_HEADER[$t]}")
     case ${T_TOOL[$t]} in
-        wrk) args+=("$url") ;;
+        wrk) args+=(--http1.1 "$url") ;;
         unique) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
         random) args+=("$url$(printf '%06d' $(((RANDOM * 32768 + RANDOM) % RANDOM_OBJECTS)))") ;;
         h2c) args+=(--http2-prior-knowledge "$url") ;;
@@ -67,7 +69,7 @@ check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check ne
 
 # One load run against a target; prints "req/s p99_ms MiB/s errors requests server_cpu_us_per_request".
 run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
-    local t=$1 conns=$2 duration=$3 url=${T_URL[$1]} pid before after out parsed port
+    local t=$1 conns=$2 duration=$3 url=${T_URL[$1]} pid before after out parsed port fill_pid=""
     pid=${PID[${T_SERVER[$t]}]}
     local -a cmd=()
     case ${T_TOOL[$t]} in
@@ -84,9 +86,14 @@ run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
             port=${url##*:}; port=${port%%/*}
             cmd=(h2load -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$duration" --connect-to="127.0.0.1:$port" "$url") ;;
     esac
+    if [ -n "${T_FILL[$t]:-}" ]; then
+        fill_load "${T_FILL[$t]}" "$duration" "$4-$t" &
+        fill_pid=$!
+    fi
     before=$(cpu_ticks "$pid")
     out=$(taskset -c 1 "${cmd[@]}" 2>&1)
     after=$(cpu_ticks "$pid")
+    if [ -n "$fill_pid" ]; then wait "$fill_pid" || die "the fill load of ${T_LABEL[$t]} failed"; fill_settle; fi
     case ${T_TOOL[$t]} in
         h2c|tls) parsed=$(parse_h2load <<<"$out") ;;
         *) parsed=$(parse_wrk <<<"$out") ;;

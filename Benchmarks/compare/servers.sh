@@ -36,6 +36,7 @@ make_fixtures() {
     chmod 755 "$work" "$work/www"
     head -c 1024 /dev/urandom >"$work/www/1k"
     head -c 16384 /dev/urandom >"$work/www/16k"
+    head -c 65536 /dev/urandom >"$work/www/64k"
     head -c 262144 /dev/urandom >"$work/www/256k"
     head -c 1048576 /dev/urandom >"$work/www/1m"
     if [ -n "${ASSET:-}" ]; then
@@ -80,30 +81,35 @@ CONF
 }
 
 # The origin: the fixtures, a small cacheable body for any path under /u/ and /m/ (miss and
-# memory runs), and the 16k or 1m fixture for any path under /d16k/ or /d1m/ (disk runs; logged,
-# so that a miss during the measured runs shows).
+# memory runs), the 16k or 1m fixture for any path under /d16k/ or /d1m/ (disk runs; logged,
+# so that a miss during the measured runs shows), and for disk-fill-p99 the 16k fixture under /hot/
+# (logged too) and the 64k fixture under /fill/.
 write_origin_conf() {
     nginx_conf origin "server { listen 127.0.0.1:$ORIGIN_PORT; root $work/www;
         location / { add_header Cache-Control \"max-age=3600\"; }
         location ~ ^/d(16k|1m)/ { access_log $work/logs/origin-disk.log; add_header Cache-Control \"max-age=3600\";
                                   rewrite ^/d(16k|1m)/ /\$1 break; }
+        location /hot/ { access_log $work/logs/origin-hot.log; add_header Cache-Control \"max-age=3600\"; rewrite ^ /16k break; }
+        location /fill/ { add_header Cache-Control \"max-age=3600\"; rewrite ^ /64k break; }
         location ~ ^/(u|m)/ { add_header Cache-Control \"max-age=3600\"; return 200 \"$UNIQUE_BODY\"; } }" \
         >"$work/origin.conf"
 }
 
 # One nginx process: proxy_cache on HTTP/1.1, h2c and TLS (gzip on responses, as nginx does it:
 # per response), and a plain proxy without cache for the miss runs. The disk runs' paths (/d16k/,
-# /d1m/) have a cache of their own, served on the HTTP/1.1 port as configured there (sendfile off)
-# and on a port of their own with sendfile on; both ports share the zone and the cache key.
+# /d1m/, disk-fill-p99's /hot/ and /fill/) have a cache of their own, served on the HTTP/1.1 port
+# as configured there (sendfile off) and on a port of their own with sendfile on; both ports share
+# the zone and the cache key. The TLS listener also serves HTTP/1.1 (hit-1k-tls: no ALPN from wrk).
 write_nginx_proxy_conf() {
     local pass="proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";"
-    local disk="location ~ ^/d(16k|1m)/ { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache disk;
+    local disk="location ~ ^/(d16k|d1m|hot|fill)/ { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache disk;
                      add_header X-Cache-Status \$upstream_cache_status always; }"
     nginx_conf proxy "proxy_cache_path $work/cache levels=1:2 keys_zone=hit:32m max_size=4g;
     proxy_cache_path $work/cache-disk levels=1:2 keys_zone=disk:16m max_size=2g inactive=1h;
     upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
     gzip on; gzip_types application/javascript; gzip_comp_level $NGINX_GZIP_LEVEL; gzip_vary on; gzip_proxied any;
-    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    # nginx 1.22's default protocols stop at TLSv1.2; Edge (min_version 1.2) offers TLS 1.3 as well.
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
     server { listen 127.0.0.1:$NGINX_PORT; listen 127.0.0.1:$NGINX_H2C_PORT http2; listen 127.0.0.1:$NGINX_TLS_PORT ssl http2;
         location / { $pass proxy_set_header Accept-Encoding \"\"; proxy_cache hit;
                      add_header X-Cache-Status \$upstream_cache_status always; }

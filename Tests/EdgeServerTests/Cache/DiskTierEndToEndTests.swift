@@ -5,7 +5,7 @@ import Testing
 @testable import EdgeServer
 
 /// The disk tier behind the memory store, with real origins, a real directory and restarts.
-@Suite("The disk tier survives restarts and never serves what it should not", .serialized)
+@Suite("The disk tier survives restarts and never serves what it should not", .serialized, .memoryHeavy)
 struct DiskTierEndToEndTests {
     /// Starts an edge in front of `origin` with its disk tier in `directory`, runs `body`, and stops the edge.
     func withDiskEdge(_ origin: TestOrigin, _ directory: TemporaryDirectory, memoryBytes: Int = 64 << 20,

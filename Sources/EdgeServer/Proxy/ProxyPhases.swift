@@ -9,7 +9,8 @@ import NIOHTTP1
 ///  1. request filter    `RequestGuard` (limits, framing, smuggling defences), `TargetPath` (dot segments)
 ///  2. route             `Router` → `Site` (pool, progressive and compression settings); PURGE here
 ///  3. cache key         `CacheKey` (primary); the Vary secondary key is the cache's, at lookup and fill
-///  4. cache lookup      `HTTPCache.lookup`, then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
+///  4. cache lookup      `HTTPCache.lookup`, then `DiskStore.read` for a URL memory has nothing of,
+///                       then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
 ///  5. hit               `StoredResponseServer` (coding, conditionals, ranges)
 ///  6. miss              `RequestCoalescer` → `CacheFill` → `UpstreamExchange` (upstream peer by `PoolBalancer`,
 ///                       upstream request filter `RequestFilter`, pooled connection, retries)

@@ -61,7 +61,7 @@ final class PageDelivery {
 
     /// Stage 6 of the response filter chain: a page's fields for its tier (downstream caches must keep
     /// the tiers apart), and the rewrite of its body set up on `body`. Anything but an HTML page passes.
-    func headers(for status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ResponseBody, compression: CompressionService) -> HTTPHeaders {
+    func headers(for status: HTTPResponseStatus, _ headers: HTTPHeaders, body: inout ResponseBody, compression: CompressionService) -> HTTPHeaders {
         guard Self.isPage(status: status, headers: headers) else { return headers }
         var headers = headers
         headers.add(name: "vary", value: "Save-Data")

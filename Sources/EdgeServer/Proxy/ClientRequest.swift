@@ -25,7 +25,7 @@ final class ClientRequest {
     /// Request body bytes go nowhere (the response was already decided).
     var discardBody = false
     /// The body stages the response's head set up (range cut, recoding, page rewrite).
-    let body = ResponseBody()
+    var body = ResponseBody()
     /// Set for pages of progressive sites: tier, Early Hints and the body rewrite.
     var page: PageDelivery?
     /// Link values already sent in `103 Early Hints`, so an origin's hints repeat none of them.

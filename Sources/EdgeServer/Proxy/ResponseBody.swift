@@ -3,8 +3,9 @@ import NIOCore
 
 /// The body stages a response's head set up for it, applied to every body piece in this order: the
 /// client's range cut from a body fetched whole, the coding negotiated for a streamed body
-/// (`StreamedCoding`), a progressive page's rewrite (`PageDelivery`).
-final class ResponseBody {
+/// (`StreamedCoding`), a progressive page's rewrite (`PageDelivery`). A value kept in its
+/// `ClientRequest`, so that a request costs no allocation for it.
+struct ResponseBody {
     /// The bytes of the origin's full body this client asked for, cut out as the body streams past.
     var window: ClosedRange<Int>?
     /// How many bytes of the origin's body have streamed past so far (for `window`).
@@ -22,7 +23,7 @@ final class ResponseBody {
 
     /// The pieces to send for `buffer`; throws when a recoding fails (part of the response is out
     /// then, and only closing the connection says so honestly).
-    func process(_ buffer: ByteBuffer, allocator: ByteBufferAllocator) throws -> [ByteBuffer] {
+    mutating func process(_ buffer: ByteBuffer, allocator: ByteBufferAllocator) throws -> [ByteBuffer] {
         var piece = buffer
         if let window {
             let start = offset
@@ -42,7 +43,7 @@ final class ResponseBody {
     }
 
     /// What the recoders still hold, once the body has ended.
-    func finish(allocator: ByteBufferAllocator) throws -> [ByteBuffer] {
+    mutating func finish(allocator: ByteBufferAllocator) throws -> [ByteBuffer] {
         var pieces: [ByteBuffer] = []
         if let transform {
             self.transform = nil

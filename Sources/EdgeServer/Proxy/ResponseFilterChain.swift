@@ -56,7 +56,7 @@ enum ResponseFilterChain {
         }
         // 6.
         if let page = request.page {
-            headers = page.headers(for: head.status, headers, body: request.body, compression: context.compression)
+            headers = page.headers(for: head.status, headers, body: &request.body, compression: context.compression)
         }
         // 7.
         if request.head.version == .http1_0, HTTPResponseStatus.mayHaveBody(Int(head.status.code)), !headers.contains(name: "content-length") {

@@ -6,6 +6,7 @@
 #   Benchmarks/disk-more-than-memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/disk-conf.sh
 scripts/require.sh bench
 swift build -c release --product edge >&2
 work=$(mktemp -d /tmp/onegib.XXXXXX)
@@ -26,26 +27,7 @@ socketserver.ThreadingTCPServer.allow_reuse_address = True
 socketserver.ThreadingTCPServer(("127.0.0.1", 9791), H).serve_forever()
 PY
 python3 "$work/origin.py" & origin=$!
-cat > "$work/edge.conf" <<CONF
-[server]
-listen = ["127.0.0.1:9790"]
-[admin]
-listen = "127.0.0.1:9792"
-[logging]
-access_log = "off"
-[cache]
-memory_size = "64MiB"
-[cache.disk]
-path = "$work/cache"
-size = "2GiB"
-max_object_size = "16MiB"
-[[pools]]
-name = "default"
-servers = [{ url = "http://127.0.0.1:9791" }]
-[[sites]]
-hosts = ["*"]
-pool = "default"
-CONF
+disk_edge_conf 9790 9792 9791 "$work/cache" 2GiB 16MiB > "$work/edge.conf"
 .build/release/edge serve --config "$work/edge.conf" > "$work/edge.log" 2>&1 & edge=$!
 trap 'kill $edge $origin 2>/dev/null; rm -rf "$work"' EXIT
 sleep 1

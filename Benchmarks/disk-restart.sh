@@ -8,6 +8,7 @@
 # first hit on a record, and to the end of the background index scan (/stats disk.loading false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/disk-conf.sh
 scripts/require.sh bench
 COUNT=${1:-200000}
 PORT=${PORT:-9781}
@@ -25,26 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 .build/release/DiskFill "$work/cache" "$COUNT" bench.test >&2
-cat > "$work/edge.conf" <<CONF
-[server]
-listen = ["127.0.0.1:$PORT"]
-[admin]
-listen = "127.0.0.1:$ADMIN"
-[logging]
-access_log = "off"
-[cache]
-memory_size = "64MiB"
-[cache.disk]
-path = "$work/cache"
-size = "8GiB"
-max_object_size = "1MiB"
-[[pools]]
-name = "default"
-servers = [{ url = "http://127.0.0.1:$ORIGIN" }]
-[[sites]]
-hosts = ["*"]
-pool = "default"
-CONF
+disk_edge_conf "$PORT" "$ADMIN" "$ORIGIN" "$work/cache" 8GiB 1MiB > "$work/edge.conf"
 if [ "$(id -u)" = 0 ]; then sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; fi
 
 now_ms() { date +%s%3N; }

@@ -26,10 +26,13 @@ let package = Package(
         .systemLibrary(name: "CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        // A few Linux calls Swift cannot make itself (openat2, preadv2) and the CPU's CRC-32C.
+        .target(name: "CEdgeSystem"),
         // Pure logic: no system libraries, no config file format.
         .target(
             name: "EdgeCore",
             dependencies: [
+                "CEdgeSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

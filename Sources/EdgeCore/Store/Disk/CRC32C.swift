@@ -1,8 +1,11 @@
+import CEdgeSystem
+
 /// CRC-32C (Castagnoli), the checksum a disk record carries: it catches torn writes and flipped bits
 /// before a byte of the record is served.
 ///
-/// Slicing-by-8: eight bytes a step through eight tables (8 KiB), several times faster than a byte at
-/// a time, which profiles showed dominating hits read from disk.
+/// The CPU's `crc32` instruction where there is one (SSE 4.2, eight bytes an instruction); otherwise
+/// slicing-by-8, eight bytes a step through eight tables (8 KiB). Profiles showed a byte at a time
+/// dominating hits read from disk.
 public enum CRC32C {
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -22,7 +25,7 @@ public enum CRC32C {
         return tables
     }()
 
-    /// Extends `crc` (0 to start) with `bytes`.
+    /// Extends `crc` (0 to start) with `bytes`, eight bytes a step through the tables.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var value = ~crc
         tables.withUnsafeBufferPointer { t in
@@ -45,8 +48,15 @@ public enum CRC32C {
         return ~value
     }
 
+    /// Extends `crc` (0 to start) with `bytes`, in hardware when the CPU can.
+    public static func extend(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var done: Int32 = 0
+        let value = edge_crc32c_hardware(crc, bytes.baseAddress, bytes.count, &done)
+        return done == 1 ? value : update(crc, bytes)
+    }
+
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        update(0, bytes)
+        extend(0, bytes)
     }
 
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {

@@ -11,6 +11,9 @@ public struct DiskIndex: Sendable {
         var slot: UInt32
         var size: UInt32
         var lastUse: UInt32
+        /// The record's body has been checked against its checksum since the node started (or this
+        /// node wrote it): later reads check only its head.
+        var verified: Bool
     }
 
     private var entries: [UInt64: Entry] = [:]
@@ -50,14 +53,14 @@ public struct DiskIndex: Sendable {
 
     /// Records an object of `size` bytes (replacing one with the same hash); returns the hashes to evict
     /// so that the index stays within its budget, oldest first, already removed from the index.
-    public mutating func insert(_ hash: UInt64, size: Int) -> [UInt64] {
+    public mutating func insert(_ hash: UInt64, size: Int, verified: Bool = false) -> [UInt64] {
         clock &+= 1
         let clamped = UInt32(clamping: size)
         if let existing = entries[hash] {
             bytes += Int(clamped) - Int(existing.size)
-            entries[hash] = Entry(slot: existing.slot, size: clamped, lastUse: clock)
+            entries[hash] = Entry(slot: existing.slot, size: clamped, lastUse: clock, verified: verified)
         } else {
-            entries[hash] = Entry(slot: UInt32(slots.count), size: clamped, lastUse: clock)
+            entries[hash] = Entry(slot: UInt32(slots.count), size: clamped, lastUse: clock, verified: verified)
             slots.append(hash)
             bytes += Int(clamped)
         }
@@ -67,6 +70,15 @@ public struct DiskIndex: Sendable {
             evicted.append(victim)
         }
         return evicted
+    }
+
+    /// Whether the record's body was checked since the start (see `Entry.verified`).
+    public func isVerified(_ hash: UInt64) -> Bool {
+        entries[hash]?.verified == true
+    }
+
+    public mutating func markVerified(_ hash: UInt64) {
+        entries[hash]?.verified = true
     }
 
     /// A use of the object (a hit): it is the last to go.

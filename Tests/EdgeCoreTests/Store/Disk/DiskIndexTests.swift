@@ -65,4 +65,18 @@ struct DiskIndexTests {
         let held = index.admits(3, size: 1_000)
         #expect(held, "a record already held is always rewritten")
     }
+
+    @Test("a record is unverified until checked or written by this node, and a replacement starts over")
+    func verification() {
+        var index = DiskIndex(capacityBytes: 10_000)
+        _ = index.insert(1, size: 100)
+        #expect(!index.isVerified(1))
+        index.markVerified(1)
+        #expect(index.isVerified(1))
+        _ = index.insert(1, size: 200)
+        #expect(!index.isVerified(1), "a new record under the same name is checked again")
+        _ = index.insert(2, size: 100, verified: true)
+        #expect(index.isVerified(2))
+        #expect(!index.isVerified(3))
+    }
 }

@@ -44,6 +44,35 @@ struct DiskRecordTests {
         }
     }
 
+    @Test("a record's head is checked and read on its own, and tells where the body lies")
+    func headAlone() throws {
+        let bytes = Self.record.encoded()
+        let headLength = try DiskRecordHead.headLength(of: bytes)
+        let head = try DiskRecordHead.decode(bytes.getSlice(at: 0, length: headLength)!, recordLength: bytes.readableBytes)
+        #expect(head.key == Self.record.key)
+        #expect(head.bodyOffset == headLength)
+        #expect(head.bodyLength == 8)
+        #expect(head.recordLength == bytes.readableBytes)
+        #expect(head.response.headers == Self.record.response.headers)
+        #expect(bytes.getString(at: head.bodyOffset, length: head.bodyLength) == "the body")
+        // A file of another length than the head declares is not this record.
+        #expect(throws: DiskRecord.Failure.malformed) { try DiskRecordHead.decode(bytes, recordLength: bytes.readableBytes + 1) }
+        #expect(throws: DiskRecord.Failure.truncated) { try DiskRecordHead.decode(bytes, recordLength: bytes.readableBytes - 1) }
+        var damaged = bytes
+        damaged.setInteger(damaged.getInteger(at: 30, as: UInt8.self)! ^ 0x01, at: 30)
+        #expect(throws: DiskRecord.Failure.checksumMismatch) { try DiskRecordHead.decode(damaged, recordLength: bytes.readableBytes) }
+    }
+
+    @Test("a body checked before is not checked again when asked not to be, but its head always is")
+    func skipBodyCheck() throws {
+        var damaged = Self.record.encoded()
+        let last = damaged.writerIndex - 6
+        damaged.setInteger(damaged.getInteger(at: last, as: UInt8.self)! ^ 0x01, at: last)
+        #expect(throws: DiskRecord.Failure.checksumMismatch) { try DiskRecord.decode(damaged) }
+        let decoded = try DiskRecord.decode(damaged, verifyBody: false)
+        #expect(decoded.key == Self.record.key)
+    }
+
     @Test("bytes that are not a record are refused as such")
     func notARecord() {
         #expect(throws: DiskRecord.Failure.notARecord) { try DiskRecord.decode(ByteBuffer(string: String(repeating: "HTTP/1.1 200 OK\r\n", count: 4))) }
@@ -68,6 +97,12 @@ struct DiskRecordTests {
         for length in 0..<data.count {
             let prefix = Array(data[..<length])
             #expect(CRC32C.checksum(prefix) == reference(prefix), "length \(length)")
+            #expect(prefix.withUnsafeBytes { CRC32C.update(0, $0) } == reference(prefix), "tables, length \(length)")
         }
+        // Extending in pieces gives the checksum of the whole.
+        let split = data.withUnsafeBytes { bytes in
+            CRC32C.extend(CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: bytes[..<123])), UnsafeRawBufferPointer(rebasing: bytes[123...]))
+        }
+        #expect(split == reference(data))
     }
 }

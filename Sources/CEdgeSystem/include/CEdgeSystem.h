@@ -1,0 +1,23 @@
+#ifndef CEDGESYSTEM_H
+#define CEDGESYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Opens `path` (relative to the directory `dirfd`) for reading only if every component of the path
+/// is already in the kernel's lookup cache (Linux openat2 RESOLVE_CACHED): an event loop may call it,
+/// since it never waits for the disk. Returns the descriptor, or -1 with errno EAGAIN when the open
+/// would need I/O, or ENOSYS where the kernel cannot promise that.
+int edge_open_cached(int dirfd, const char *path);
+
+/// Reads up to `count` bytes at `offset` only from the page cache (preadv2 RWF_NOWAIT): returns the
+/// bytes read, or -1 with errno EAGAIN when they are not all in memory (or ENOSYS / EOPNOTSUPP where
+/// the kernel or file system cannot promise that).
+ssize_t edge_pread_nowait(int fd, void *buffer, size_t count, off_t offset);
+
+/// Extends CRC-32C `crc` (0 to start) with `count` bytes, with the CPU's crc32 instruction. Returns
+/// 0 in `*done` when the CPU has none (the caller then uses its own table-driven code).
+uint32_t edge_crc32c_hardware(uint32_t crc, const void *bytes, size_t count, int *done);
+
+#endif

@@ -4,7 +4,7 @@ public struct DiskConfig: Sendable, Codable, Equatable {
     public var path: String = ""
     /// Bytes on disk, bodies and metadata together.
     public var size: ByteSize = .gibibytes(20)
-    /// Larger responses are not written to disk.
+    /// Larger responses are not written to disk. Unset, 1GiB or `size`, whichever is smaller.
     public var maxObjectSize: ByteSize = .gibibytes(1)
 
     public init(path: String = "", size: ByteSize = .gibibytes(20), maxObjectSize: ByteSize = .gibibytes(1)) {
@@ -24,7 +24,8 @@ public struct DiskConfig: Sendable, Codable, Equatable {
         let d = DiskConfig()
         path = try c.field(.path, default: d.path)
         size = try c.field(.size, default: d.size)
-        maxObjectSize = try c.field(.maxObjectSize, default: d.maxObjectSize)
+        // A small disk tier without its own limit takes objects up to its size, not an error about a key never written.
+        maxObjectSize = try c.field(.maxObjectSize, default: min(d.maxObjectSize, size))
     }
 
     func validate() throws(ConfigError) {

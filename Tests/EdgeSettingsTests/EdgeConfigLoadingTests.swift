@@ -173,4 +173,12 @@ struct EdgeConfigStructureErrorTests {
     func serverWithoutURL() {
         #expect(error("[[pools]]\nservers = [{ weight = 2 }]\n") == "edge.conf:2: pools[0].servers[0]: a server needs a url, like { url = \"http://127.0.0.1:9000\" }")
     }
+
+    @Test("a disk tier smaller than 1GiB without its own max_object_size takes objects up to its size")
+    func smallDiskDefaultObjectLimit() throws {
+        let small = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nsize = \"256MiB\"\n", fileName: "edge.conf")
+        #expect(small.cache.disk?.maxObjectSize == .mebibytes(256))
+        let large = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nsize = \"20GiB\"\n", fileName: "edge.conf")
+        #expect(large.cache.disk?.maxObjectSize == .gibibytes(1))
+    }
 }

@@ -112,6 +112,8 @@ final class AdminAPI: Sendable {
             ("loading", .bool(disk.isLoading)),
             ("hits", .int(stats.hits.value)),
             ("reads", .int(stats.reads.value)),
+            ("reads_without_waiting", .int(stats.cachedReads.value)),
+            ("streamed_hits", .int(stats.streamedHits.value)),
             ("writes", .int(stats.writes.value)),
             ("errors", .int(stats.errors.value)),
             ("corrupt_records", .int(stats.corrupt.value)),

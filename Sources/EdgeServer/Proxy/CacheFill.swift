@@ -52,6 +52,8 @@ final class CacheFill: UpstreamExchangeDelegate {
     private var storingDeclaredLength: Int?
     /// The most body bytes the response being stored may have (the store's limit less its headers).
     private var storingBodyLimit = 0
+    /// The record the disk tier writes while a response too large for memory streams past.
+    private var diskFill: DiskFill?
     private var discardingResponse = false
     /// The response's Content-Length, and how much of its body has arrived.
     private var responseLength: Int?
@@ -83,8 +85,9 @@ final class CacheFill: UpstreamExchangeDelegate {
     /// The client is gone: finish storing if a stored response is on its way, else stop.
     func detachClient() {
         client = nil
-        if storing != nil, !discardingResponse {
-            // Reads were paced by the client; now only the store is waiting.
+        if storing != nil || diskFill != nil, !discardingResponse {
+            // Reads were paced by the client; now only the store is waiting (the disk's record is
+            // given up if the disk falls far behind the origin: `DiskFill.maxQueuedBytes`).
             exchange.resumeReading()
         } else if let responseLength, responseBytesReceived >= responseLength {
             // The whole body is in: the origin's end is on its way and the connection goes back to the pool.
@@ -96,6 +99,8 @@ final class CacheFill: UpstreamExchangeDelegate {
     func abort() {
         guard !finished else { return }
         finished = true
+        diskFill?.abandon()
+        diskFill = nil
         leadership?.finish(.failed)
         exchange.abort()
     }
@@ -154,6 +159,10 @@ final class CacheFill: UpstreamExchangeDelegate {
             let bodyLimit = services.cache.maxBodyBytes(storedWith: fields)
             if plan.cacheKey == nil || declaredLength.map({ $0 > bodyLimit }) == true {
                 leadership?.finish(.notStorable)
+                if startDiskFill(status: status, headers: fields, expectedLength: declaredLength, responseTime: now) {
+                    cacheStatus.stored = true
+                    cacheStatus.ttl = ttl
+                }
             } else {
                 storing = (status, fields, ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, max(0, bodyLimit))), now)
                 storingBodyLimit = bodyLimit
@@ -203,12 +212,17 @@ final class CacheFill: UpstreamExchangeDelegate {
 
     func exchange(_ exchange: UpstreamExchange, body buffer: ByteBuffer) {
         responseBytesReceived += buffer.readableBytes
+        diskFill?.write(buffer)
         if storing != nil {
             var buffer = buffer
             storing!.body.writeBuffer(&buffer)
-            if storing!.body.readableBytes > storingBodyLimit {
+            if storing!.body.readableBytes > storingBodyLimit, let overflowing = storing {
                 storing = nil
                 leadership?.finish(.notStorable)
+                // Larger than memory takes: what came so far starts the disk's record, which goes on streaming.
+                if startDiskFill(status: overflowing.status, headers: overflowing.headers, expectedLength: nil, responseTime: overflowing.responseTime) {
+                    diskFill?.write(overflowing.body)
+                }
                 if client == nil {
                     abort()
                     return
@@ -232,6 +246,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         finished = true
         exchange.finish()
         commitStored()
+        finishDiskFill()
         leadership?.finish(.notStorable)
         if !discardingResponse {
             client?.fillDidEnd(self)
@@ -270,10 +285,33 @@ final class CacheFill: UpstreamExchangeDelegate {
         leadership?.finish(.notStorable)
     }
 
+    /// Starts the disk tier's record of a response memory will not hold; false when it will not be stored.
+    private func startDiskFill(status: Int, headers: HTTPHeaders, expectedLength: Int?, responseTime: EpochSeconds) -> Bool {
+        guard let disk = services.disk, let key = plan.cacheKey, plan.head.method == .GET,
+              let secondaryKey = SecondaryKey(vary: headers, request: plan.clientHeaders) else { return false }
+        let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: responseTime)
+        let response = CachedResponse(status: status, headers: headers, body: ByteBuffer(), timing: timing, secondaryKey: secondaryKey)
+        diskFill = disk.beginFill(response, for: key, expectedLength: expectedLength, epoch: diskEpoch)
+        return diskFill != nil
+    }
+
+    /// The origin's body has ended: the disk's record goes into place if it holds every byte announced.
+    private func finishDiskFill() {
+        guard let diskFill else { return }
+        self.diskFill = nil
+        if let responseLength, responseBytesReceived != responseLength {
+            diskFill.abandon()
+        } else {
+            diskFill.finish()
+        }
+    }
+
     func exchange(_ exchange: UpstreamExchange, failed error: OriginError) {
         guard !finished else { return }
         finished = true
         storing = nil
+        diskFill?.abandon()
+        diskFill = nil
         leadership?.finish(.failed)
         if let stale = plan.stale {
             let settings = services.settings

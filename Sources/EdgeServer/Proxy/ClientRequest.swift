@@ -17,6 +17,8 @@ final class ClientRequest {
     var site: Site?
     var cacheKey: CacheKey?
     var fill: CacheFill?
+    /// Set while a stored body streams from its disk record.
+    var bodyStream: StoredBodyStream?
     var requestEnded = false
     var responseStarted = false
     var responseEnded = false

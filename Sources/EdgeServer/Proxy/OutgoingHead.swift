@@ -9,8 +9,9 @@ struct OutgoingHead {
         case stored
         /// Fields prepared when the response was stored (`EdgeFields` already applied).
         case prepared
-        /// A response streaming from the origin: its coding is negotiated for this client on the way.
-        case origin
+        /// A body that streams, from the origin or from a disk record: its coding is negotiated for
+        /// this client on the way.
+        case streamed
         /// The edge's own answer (an error, a purge's result): sent as it is.
         case edge
     }

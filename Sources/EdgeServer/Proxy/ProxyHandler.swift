@@ -114,6 +114,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             sendStallTimer?.cancel()
             sendStallTimer = nil
             current?.request.fill?.exchange.resumeReading()
+            current?.request.bodyStream?.resume()
         } else if sendStallTimer == nil {
             // A client that takes no bytes for the idle timeout is gone in all but name.
             let channel = context.channel
@@ -132,6 +133,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             phases.detached = true
             request.fill?.client = nil
             request.fill?.detachClient()
+            request.bodyStream = nil
             if !request.responseEnded {
                 request.status = request.status == 0 ? 499 : request.status
                 loopContext.accessLog.record(request.logEntry())

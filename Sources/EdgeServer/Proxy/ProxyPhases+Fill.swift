@@ -42,7 +42,7 @@ extension ProxyPhases: CacheFillClient {
                 return
             }
         }
-        guard sink.writeHead(OutgoingHead(status: status, headers: headers, source: .origin, cacheStatus: cacheStatus), for: request) else {
+        guard sink.writeHead(OutgoingHead(status: status, headers: headers, source: .streamed, cacheStatus: cacheStatus), for: request) else {
             fill.detachClient()
             sink.respondError(request, status: .notAcceptable, message: "no acceptable content coding (Accept-Encoding refuses identity)", close: false)
             return

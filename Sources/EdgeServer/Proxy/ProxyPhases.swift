@@ -75,7 +75,8 @@ final class ProxyPhases {
     }
 
     /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6). Memory first;
-    /// for a URL memory has nothing of, the disk tier (which promotes what it finds).
+    /// for a URL memory has nothing of, the disk tier: a small record is promoted into memory (whose
+    /// admission decides whether it stays) and served from there, a large one streams from its file.
     func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, diskChecked: Bool = false) {
         switch services.cache.lookup(key, requestHeaders: request.head.headers) {
         case .found(let stored):
@@ -89,19 +90,54 @@ final class ProxyPhases {
             let epoch = services.cache.purgeIndex.currentEpoch
             disk.read(key, on: sink.eventLoop).assumeIsolated().whenSuccess { [weak self] found in
                 guard let self, self.isLive else { return }
-                guard let found, found.secondaryKey.matches(self.request.head.headers),
-                      !self.services.cache.purgeIndex.purgedSince(epoch, key: key, tags: PurgeTags.parse(found.headers)) else {
+                switch found {
+                case .whole(let response) where self.usable(response, key: key, purgeEpoch: epoch):
+                    var promoted = response
+                    self.services.prepareForHits(&promoted)
+                    self.services.cache.insert(promoted, for: key, fetchEpoch: epoch)
+                    self.use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
+                case .streamed(let response, let body) where self.usable(response, key: key, purgeEpoch: epoch):
+                    self.useStreamed(response, body: body, key: key, coalesce: coalesce, collapsed: collapsed)
+                default:
                     self.lookup(key, coalesce: coalesce, collapsed: collapsed, diskChecked: true)
-                    return
                 }
-                var promoted = found
-                self.services.prepareForHits(&promoted)
-                self.services.cache.insert(promoted, for: key, fetchEpoch: epoch)
-                self.use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
             }
         case .varyMiss:
             missed(key, reason: .varyMiss, coalesce: coalesce)
         }
+    }
+
+    /// A disk record answers this request unless its Vary key does not match or a purge came while it was read.
+    private func usable(_ response: CachedResponse, key: CacheKey, purgeEpoch: UInt64) -> Bool {
+        response.secondaryKey.matches(request.head.headers)
+            && !services.cache.purgeIndex.purgedSince(purgeEpoch, key: key, tags: PurgeTags.parse(response.headers))
+    }
+
+    /// A record whose body streams from disk: served while fresh (or within stale-while-revalidate);
+    /// anything that would need its body in memory (revalidating it, serving it stale on an error)
+    /// goes to the origin as a miss instead.
+    private func useStreamed(_ stored: CachedResponse, body: DiskBody, key: CacheKey, coalesce: Bool, collapsed: Bool) {
+        guard let sink, let disk = services.disk else { return }
+        let cacheRequest = CacheRequest(method: "GET", headers: request.head.headers)
+        let now = ProxyServices.now()
+        let cacheStatus: CacheStatus
+        switch CacheLookup.decide(stored, request: cacheRequest, now: now, settings: services.settings.policy, collapsed: collapsed) {
+        case .fresh(let status):
+            services.stats.countHit(stale: false)
+            cacheStatus = status
+        case .staleWhileRevalidate(let status):
+            services.stats.countHit(stale: true)
+            cacheStatus = status
+            revalidateInBackground(key, stale: nil)
+        case .revalidate:
+            missed(key, reason: .stale, coalesce: coalesce)
+            return
+        case .unusable:
+            missed(key, reason: .request, coalesce: coalesce)
+            return
+        }
+        let age = CacheLookup.age(of: stored, now: now, settings: services.settings.policy)
+        StoredBodyStream(request: request, sink: sink, disk: disk, body: body).serve(stored, cacheStatus: cacheStatus, age: age)
     }
 
     /// A stored response was found: serve it (5), serve it and revalidate it, or revalidate it first (6).
@@ -207,17 +243,18 @@ final class ProxyPhases {
     }
 
     /// stale-while-revalidate: one background fill per key refreshes the entry; clients don't wait for it.
-    private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse) {
+    private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse?) {
         // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
         guard services.flags.isEnabled(.backgroundRevalidation), let sink, let site = request.site,
               case .leader(let leadership) = services.coalescer.join(key, on: sink.eventLoop) else { return }
         // Another revalidation may have freshened the entry between our lookup and our join.
-        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale.timing {
+        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale?.timing {
             leadership.finish(.stored)
             return
         }
+        // A body that streams from disk is fetched whole again: a 304 could not freshen what is not in memory.
         let plan = CacheFill.Plan(
-            head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
+            head: upstreamHead(cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
         let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
         fill.start()

@@ -32,14 +32,14 @@ enum ResponseFilterChain {
     static func apply(_ head: OutgoingHead, for request: ClientRequest, context: Context) -> Outcome {
         var headers = head.headers
         // 1.
-        if head.source == .origin {
+        if head.source == .streamed {
             guard let negotiated = StreamedCoding.negotiate(request, status: head.status, headers: headers, compression: context.compression, site: context.site) else {
                 return .notAcceptable
             }
             headers = negotiated
         }
         // 2.
-        if head.source == .stored || head.source == .origin {
+        if head.source == .stored || head.source == .streamed {
             EdgeFields.apply(&headers, settings: context.settings)
         }
         // 3.

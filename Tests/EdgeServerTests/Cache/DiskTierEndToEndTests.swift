@@ -10,19 +10,12 @@ struct DiskTierEndToEndTests {
     /// Starts an edge in front of `origin` with its disk tier in `directory`, runs `body`, and stops the edge.
     func withDiskEdge(_ origin: TestOrigin, _ directory: TemporaryDirectory, memoryBytes: Int = 64 << 20,
                       _ body: (EdgeHarness) async throws -> Void) async throws {
-        let edge = try await EdgeHarness(origins: [origin]) { configuration in
+        try await EdgeHarness.running([origin], configure: { configuration in
             configuration.cacheBytes = memoryBytes
             configuration.maxObjectBytes = min(configuration.maxObjectBytes, memoryBytes / 4)
             configuration.disk = DiskSettings(path: directory.path("cache"), capacityBytes: 256 << 20, maxObjectBytes: 8 << 20)
             configuration.admin = AdminSettings(listen: ("127.0.0.1", 0), token: "secret")
-        }
-        do {
-            try await body(edge)
-        } catch {
-            await edge.stop()
-            throw error
-        }
-        await edge.stop()
+        }, body)
     }
 
     static let cacheable: TestOrigin.Handler = { request in

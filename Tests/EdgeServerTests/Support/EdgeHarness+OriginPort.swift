@@ -10,19 +10,12 @@ func withEdge(
     configure: (inout EdgeServer.Configuration) -> Void = { _ in },
     _ body: (EdgeHarness) async throws -> Void
 ) async throws {
-    let edge = try await EdgeHarness(origins: []) { configuration in
+    try await EdgeHarness.running([], configure: { configuration in
         configuration.sites = [
             EdgeServer.SiteRoute(hosts: ["*"], poolName: "default", servers: [OriginServer(host: "127.0.0.1", port: port)], upstream: upstream)
         ]
         configure(&configuration)
-    }
-    do {
-        try await body(edge)
-    } catch {
-        await edge.stop()
-        throw error
-    }
-    await edge.stop()
+    }, body)
 }
 
 extension UpstreamPolicy {

@@ -18,6 +18,8 @@ final class FaultyOrigin: Sendable {
         /// Reads up to `bytes` of the request body (all of it if shorter), then closes without answering,
         /// as servers do to refuse an upload they will not take.
         case closeAfterBody(bytes: Int)
+        /// A cacheable 200 that announces `declared` bytes, sends `sent` of them and closes: a body cut short.
+        case cutShort(declared: Int, sent: Int)
     }
 
     typealias Decide = @Sendable (_ method: String, _ target: String) -> Reply
@@ -121,6 +123,13 @@ private final class FaultyOriginHandler: ChannelInboundHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: pause) { [self] in
                 finish(context, then)
             }
+        case .cutShort(let declared, let sent):
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: \(declared)\r\nCache-Control: max-age=600\r\nContent-Type: text/plain\r\n\r\n"
+            var bytes = context.channel.allocator.buffer(string: head)
+            bytes.writeRepeatingByte(UInt8(ascii: "c"), count: sent)
+            closed = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
         case .closeWithoutAnswer, .closeAfterBody:
             closed = true
             context.close(promise: nil)

@@ -34,8 +34,20 @@ package struct DiskFiles: Sendable {
     }
 
     package func path(_ hash: UInt64) -> String {
+        "\(root)/\(Self.relativePath(hash))"
+    }
+
+    /// The record's path under the root.
+    static func relativePath(_ hash: UInt64) -> String {
         let name = Self.name(hash)
-        return "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)"
+        return "\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)"
+    }
+
+    /// The root, opened for looking records up relative to it (`DiskRecordFile`).
+    func openRoot() throws -> Int32 {
+        let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(root): \(String(cString: strerror(errno)))") }
+        return descriptor
     }
 
     /// Bytes available to this process on the root's file system.
@@ -60,54 +72,56 @@ package struct DiskFiles: Sendable {
     }
 
     package func write(_ record: ByteBuffer, hash: UInt64) throws {
-        let final = path(hash)
-        let name = Self.name(hash)
-        for folder in ["\(root)/\(name.suffix(1))", "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))"] where mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            throw Failure(description: "cannot create \(folder): \(String(cString: strerror(errno)))")
-        }
-        let temporary = "\(root)/tmp/\(name).\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let written = record.withUnsafeReadableBytes { bytes -> Bool in
-            guard let base = bytes.baseAddress else { return true }
-            var offset = 0
-            while offset < bytes.count {
-                let count = Glibc.write(fd, base + offset, bytes.count - offset)
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        let error = errno
-        close(fd)
-        guard written, rename(temporary, final) == 0 else {
+        let (fd, temporary) = try createTemporary(hash)
+        do {
+            try Self.write(record, to: fd, at: 0)
+        } catch {
+            close(fd)
             unlink(temporary)
-            throw Failure(description: "cannot write \(final): \(String(cString: strerror(written ? errno : error)))")
+            throw error
         }
+        close(fd)
+        try commit(temporary, as: hash)
     }
 
-    /// The file's bytes; nil when there is none.
-    func read(_ hash: UInt64, allocator: ByteBufferAllocator) throws -> ByteBuffer? {
-        let fd = open(path(hash), O_RDONLY)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw Failure(description: "cannot open \(path(hash)): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Failure(description: "cannot stat \(path(hash))") }
-        var buffer = allocator.buffer(capacity: Int(info.st_size))
-        var remaining = Int(info.st_size)
-        while remaining > 0 {
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: remaining) { bytes in
-                guard let base = bytes.baseAddress else { return 0 }
-                return max(0, Glibc.read(fd, base, remaining))
+    /// A new file in `tmp` for the record `hash`, open for writing: a record is written there whole
+    /// and then renamed into place (`commit`), so that a reader sees a whole record or none.
+    func createTemporary(_ hash: UInt64) throws -> (descriptor: Int32, path: String) {
+        let temporary = "\(root)/tmp/\(Self.name(hash)).\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        return (fd, temporary)
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    static func write(_ bytes: ByteBuffer, to fd: Int32, at offset: Int) throws {
+        let error = bytes.withUnsafeReadableBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return 0 }
+            var done = 0
+            while done < raw.count {
+                let count = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return count == 0 ? EIO : errno }
+                done += count
             }
-            if count == 0 { break }
-            remaining -= count
+            return 0
         }
-        return buffer
+        guard error == 0 else { throw Failure(description: "cannot write a disk record: \(String(cString: strerror(error)))") }
+    }
+
+    /// Renames a whole record written in `tmp` into place; removes it if that fails.
+    func commit(_ temporary: String, as hash: UInt64) throws {
+        let name = Self.name(hash)
+        let final = path(hash)
+        for folder in ["\(root)/\(name.suffix(1))", "\(root)/\(name.suffix(1))/\(name.dropLast().suffix(2))"] where mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            unlink(temporary)
+            throw Failure(description: "cannot create \(folder): \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary, final) == 0 else {
+            let error = errno
+            unlink(temporary)
+            throw Failure(description: "cannot write \(final): \(String(cString: strerror(error)))")
+        }
     }
 
     func remove(_ hash: UInt64) {

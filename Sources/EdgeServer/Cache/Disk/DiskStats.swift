@@ -24,6 +24,10 @@ final class DiskStats: Sendable {
     let hits: Tally
     /// Records read from disk (hits, and records dropped on reading).
     let reads: Tally
+    /// Reads served from the page cache on the event loop itself, without a trip to the disk threads.
+    let cachedReads: Tally
+    /// Hits whose body streamed from its record file (larger than `DiskStore.wholeReadLimit`).
+    let streamedHits: Tally
     let writes: Tally
     /// Failed reads, writes and journal appends (a full disk, an unwritable directory).
     let errors: Tally
@@ -42,6 +46,8 @@ final class DiskStats: Sendable {
         func counter(_ name: String) -> CoreMetrics.Counter? { metrics?.counter("edge_disk_\(name)_total") }
         hits = Tally(counter("hits"))
         reads = Tally(counter("reads"))
+        cachedReads = Tally(counter("reads_without_waiting"))
+        streamedHits = Tally(counter("streamed_hits"))
         writes = Tally(counter("writes"))
         errors = Tally(counter("errors"))
         corrupt = Tally(counter("corrupt_records"))

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EdgeCore
 import Logging
 import NIOCore
@@ -16,7 +21,9 @@ import Synchronization
 public final class DiskStore: Sendable {
     let settings: DiskSettings
     let stats: DiskStats
-    private let files: DiskFiles
+    let files: DiskFiles
+    /// The directory, open, for looking records up relative to it.
+    private let root: Int32
     private let index: Mutex<DiskIndex>
     private let journal: Mutex<PurgeJournal>
     /// Held while a purge is appended and synced.
@@ -41,6 +48,7 @@ public final class DiskStore: Sendable {
         stats = DiskStats(metrics: metrics)
         files = DiskFiles(root: settings.path)
         try files.prepare()
+        root = try files.openRoot()
         // Before any write of this node's: what is in tmp now was cut off by a crash.
         files.removeTemporaries()
         index = Mutex(DiskIndex(capacityBytes: settings.capacityBytes))
@@ -62,6 +70,10 @@ public final class DiskStore: Sendable {
         try? await pool.shutdownGracefully()
     }
 
+    deinit {
+        close(root)
+    }
+
     var bytes: Int { index.withLock { $0.bytes } }
     var objects: Int { index.withLock { $0.count } }
     var isLoading: Bool { loading.load(ordering: .relaxed) }
@@ -71,9 +83,14 @@ public final class DiskStore: Sendable {
 
     // MARK: Reading
 
-    /// The record stored for `key`, checked whole; nil when there is none, it is damaged, or a later
-    /// purge covers it (both then deleted and counted).
-    func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<CachedResponse?> {
+    /// Records up to this size are read whole and served (and promoted) from memory; larger ones
+    /// stream from their file.
+    static let wholeReadLimit = 256 << 10
+
+    /// The record stored for `key`, checked; nil when there is none, it is damaged, or a later purge
+    /// covers it (both then deleted and counted). What the page cache holds is read at once on the
+    /// calling event loop without waiting; anything else on the disk threads.
+    func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<DiskHit?> {
         let name = key.description
         let hash = DiskFiles.hash(name)
         let known = index.withLock { index in
@@ -81,48 +98,129 @@ public final class DiskStore: Sendable {
             return index.contains(hash)
         }
         guard known || isLoading else { return eventLoop.makeSucceededFuture(nil) }
+        if case .done(let hit) = readNow(key, name: name, hash: hash, mode: .cachedOnly) {
+            stats.cachedReads.add()
+            return eventLoop.makeSucceededFuture(hit)
+        }
         return pool.runIfActive(eventLoop: eventLoop) { [self] in
-            readNow(key, name: name, hash: hash)
+            guard case .done(let hit) = readNow(key, name: name, hash: hash, mode: .blocking) else { return nil }
+            return hit
         }.flatMapErrorThrowing { _ in nil }
     }
 
-    private func readNow(_ key: CacheKey, name: String, hash: UInt64) -> CachedResponse? {
-        let bytes: ByteBuffer?
+    private enum ReadOutcome {
+        case done(DiskHit?)
+        /// Only in `.cachedOnly` mode.
+        case wouldBlock
+    }
+
+    private func readNow(_ key: CacheKey, name: String, hash: UInt64, mode: DiskRecordFile.Mode) -> ReadOutcome {
+        let opened: DiskRecordFile.Opened
         do {
-            bytes = try files.read(hash, allocator: ByteBufferAllocator())
+            opened = try DiskRecordFile.open(DiskFiles.relativePath(hash), in: root, root: settings.path, mode: mode, wholeLimit: Self.wholeReadLimit, allocator: Self.allocator)
         } catch {
             stats.errors.add()
-            return nil
+            return .done(nil)
         }
-        guard let bytes else {
+        let verified = index.withLock { $0.isVerified(hash) }
+        let hit: DiskHit
+        let head: DiskRecordHead
+        switch opened {
+        case .wouldBlock:
+            return .wouldBlock
+        case .absent:
             index.withLock { _ = $0.remove(hash) }
-            return nil
-        }
-        stats.reads.add()
-        let record: DiskRecord
-        do {
-            record = try DiskRecord.decode(bytes)
-        } catch {
-            drop(hash, counting: stats.corrupt, reason: "damaged record (\(error))")
-            return nil
+            return .done(nil)
+        case .whole(let bytes):
+            stats.reads.add()
+            do {
+                let record = try DiskRecord.decode(bytes, verifyBody: !verified)
+                head = record.head
+                hit = .whole(record.response)
+            } catch {
+                drop(hash, counting: stats.corrupt, reason: "damaged record (\(error))")
+                return .done(nil)
+            }
+        case .head(let bytes, let file):
+            do {
+                head = try DiskRecordHead.decode(bytes, recordLength: file.size)
+            } catch {
+                stats.reads.add()
+                drop(hash, counting: stats.corrupt, reason: "damaged record (\(error))")
+                return .done(nil)
+            }
+            if !verified {
+                // Once per record and run: the whole body is read and checked before a byte of it goes out.
+                guard mode == .blocking else { return .wouldBlock }
+                do {
+                    guard try Self.bodyChecksumMatches(head, file: file) else {
+                        stats.reads.add()
+                        drop(hash, counting: stats.corrupt, reason: "damaged record (body checksum)")
+                        return .done(nil)
+                    }
+                } catch {
+                    stats.errors.add()
+                    return .done(nil)
+                }
+            }
+            stats.reads.add()
+            hit = .streamed(head.response, DiskBody(file: file, offset: head.bodyOffset, length: head.bodyLength))
         }
         // Another key with the same hash: its record is not this URL's (and will be overwritten by it).
-        guard record.key == name else { return nil }
-        let covered = journal.withLock { $0.covers(key, tags: PurgeTags.parse(record.response.headers), storedEpoch: record.storedEpoch) }
+        guard head.key == name else { return .done(nil) }
+        let covered = journal.withLock { $0.covers(key, tags: PurgeTags.parse(head.response.headers), storedEpoch: head.storedEpoch) }
         if covered {
             drop(hash, counting: stats.purged, reason: nil)
-            return nil
+            return .done(nil)
         }
         index.withLock { index in
             if index.contains(hash) {
                 index.touch(hash)
+                index.markVerified(hash)
             } else {
-                for victim in index.insert(hash, size: bytes.readableBytes) { files.remove(victim) }
+                for victim in index.insert(hash, size: head.recordLength, verified: true) { files.remove(victim) }
             }
         }
         stats.hits.add()
-        return record.response
+        if case .streamed = hit { stats.streamedHits.add() }
+        return .done(hit)
     }
+
+    /// Bytes `range` of a streamed body if the page cache holds all of them (read without waiting).
+    func readCached(_ body: DiskBody, _ range: Range<Int>) -> ByteBuffer? {
+        guard let bytes = try? body.read(range, mode: .cachedOnly, allocator: Self.allocator) else { return nil }
+        return bytes
+    }
+
+    /// Bytes `range` of a streamed body, read on the disk threads.
+    func read(_ body: DiskBody, _ range: Range<Int>, on eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer> {
+        pool.runIfActive(eventLoop: eventLoop) { [self] in
+            do {
+                guard let bytes = try body.read(range, mode: .blocking, allocator: Self.allocator) else { throw DiskFiles.Failure(description: "a disk record could not be read") }
+                return bytes
+            } catch {
+                stats.errors.add()
+                throw error
+            }
+        }
+    }
+
+    /// Reads a streamed record's body through and compares its checksum (blocking).
+    private static func bodyChecksumMatches(_ head: DiskRecordHead, file: OpenRecord) throws -> Bool {
+        var crc: UInt32 = 0
+        var offset = head.bodyOffset
+        let end = head.bodyOffset + head.bodyLength
+        while offset < end {
+            let count = min(1 << 20, end - offset)
+            guard let chunk = try file.read(at: offset, count: count, mode: .blocking, allocator: allocator) else { return false }
+            crc = chunk.withUnsafeReadableBytes { CRC32C.extend(crc, $0) }
+            offset += count
+        }
+        guard let trailer = try file.read(at: end, count: 4, mode: .blocking, allocator: allocator) else { return false }
+        return trailer.getInteger(at: trailer.readerIndex, as: UInt32.self) == crc
+    }
+
+    private static let allocator = ByteBufferAllocator()
 
     private func drop(_ hash: UInt64, counting counter: DiskStats.Tally, reason: String?) {
         counter.add()
@@ -139,16 +237,8 @@ public final class DiskStore: Sendable {
     /// fetch began). Too large a response is not written; a failed write is counted and logged once
     /// per episode, and loses nothing already stored.
     func write(_ response: CachedResponse, for key: CacheKey, epoch: UInt64) {
-        guard response.body.readableBytes <= settings.maxObjectBytes else { return }
+        guard response.body.readableBytes <= settings.maxObjectBytes, reserveWrite() else { return }
         let record = DiskRecord(key: key.description, response: response, storedEpoch: epoch)
-        guard pendingWrites.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPendingWrites else {
-            pendingWrites.wrappingSubtract(1, ordering: .relaxed)
-            stats.shed.add()
-            if !failing.exchange(true, ordering: .relaxed) {
-                logger.warning("disk cache is behind: writes are skipped until it catches up", metadata: ["path": "\(settings.path)"])
-            }
-            return
-        }
         pool.submit { [self] state in
             defer { pendingWrites.wrappingSubtract(1, ordering: .relaxed) }
             guard case .active = state else { return }
@@ -160,19 +250,85 @@ public final class DiskStore: Sendable {
             }
             do {
                 try files.write(bytes, hash: hash)
-                stats.writes.add()
-                if failing.exchange(false, ordering: .relaxed) {
-                    logger.notice("disk cache writes work again", metadata: ["path": "\(settings.path)"])
-                }
-                let victims = index.withLock { $0.insert(hash, size: bytes.readableBytes) }
-                for victim in victims { files.remove(victim) }
-                stats.record(bytes: self.bytes, objects: objects)
+                recordWritten(hash, size: bytes.readableBytes)
             } catch {
-                stats.errors.add()
-                if !failing.exchange(true, ordering: .relaxed) {
-                    logger.error("disk cache write failed; serving from memory only meanwhile", metadata: ["error": "\(error)"])
-                }
+                writeFailed(error)
             }
+        }
+    }
+
+    /// Starts writing the response for `key` (`response` without its body) as its body streams in,
+    /// or returns nil when it will not be stored: larger than the disk takes, the disk behind, or
+    /// full with objects asked for more often.
+    func beginFill(_ response: CachedResponse, for key: CacheKey, expectedLength: Int?, epoch: UInt64) -> DiskFill? {
+        guard expectedLength.map({ $0 <= settings.maxObjectBytes }) ?? true else { return nil }
+        let name = key.description
+        let hash = DiskFiles.hash(name)
+        if let expectedLength, !index.withLock({ $0.admits(hash, size: expectedLength) }) {
+            stats.rejected.add()
+            return nil
+        }
+        guard reserveWrite() else { return nil }
+        let head = DiskRecordHead(key: name, response: response, storedEpoch: epoch, bodyLength: 0)
+        return DiskFill(store: self, hash: hash, head: head)
+    }
+
+    /// Counts a write as queued; false (counted and logged) when the disk is too far behind to take it.
+    private func reserveWrite() -> Bool {
+        guard pendingWrites.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPendingWrites else {
+            pendingWrites.wrappingSubtract(1, ordering: .relaxed)
+            stats.shed.add()
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger.warning("disk cache is behind: writes are skipped until it catches up", metadata: ["path": "\(settings.path)"])
+            }
+            return false
+        }
+        return true
+    }
+
+    /// Runs `task` on the disk threads (`true` unless they are shutting down).
+    func submit(_ task: @escaping @Sendable (Bool) -> Void) {
+        pool.submit { state in
+            if case .active = state { task(true) } else { task(false) }
+        }
+    }
+
+    /// Puts a streamed record written whole in `tmp` into place, if it has earned its place (a fill's
+    /// end; its reservation is given back).
+    func commit(_ temporary: String, hash: UInt64, size: Int) {
+        defer { pendingWrites.wrappingSubtract(1, ordering: .relaxed) }
+        guard index.withLock({ $0.admits(hash, size: size) }) else {
+            unlink(temporary)
+            stats.rejected.add()
+            return
+        }
+        do {
+            try files.commit(temporary, as: hash)
+            recordWritten(hash, size: size)
+        } catch {
+            writeFailed(error)
+        }
+    }
+
+    /// A fill given up: its reservation is given back.
+    func fillAbandoned() {
+        pendingWrites.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    private func recordWritten(_ hash: UInt64, size: Int) {
+        stats.writes.add()
+        if failing.exchange(false, ordering: .relaxed) {
+            logger.notice("disk cache writes work again", metadata: ["path": "\(settings.path)"])
+        }
+        let victims = index.withLock { $0.insert(hash, size: size, verified: true) }
+        for victim in victims { files.remove(victim) }
+        stats.record(bytes: bytes, objects: objects)
+    }
+
+    func writeFailed(_ error: Error) {
+        stats.errors.add()
+        if !failing.exchange(true, ordering: .relaxed) {
+            logger.error("disk cache write failed; serving from memory only meanwhile", metadata: ["error": "\(error)"])
         }
     }
 

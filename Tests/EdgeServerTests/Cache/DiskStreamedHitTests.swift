@@ -1,0 +1,107 @@
+import EdgeCore
+import Foundation
+import NIOCore
+import Testing
+@testable import EdgeServer
+
+/// Records larger than `DiskStore.wholeReadLimit` are served from their file a chunk at a time.
+@Suite("Large records stream from disk, checked before a byte goes out", .serialized, .memoryHeavy)
+struct DiskStreamedHitTests {
+    /// 420 000 bytes whose every position is different from its neighbours' (for range checks).
+    static let largeBody: String = (0..<60_000).map { String(format: "%06d,", $0) }.joined()
+
+    static let origin: TestOrigin.Handler = { request in
+        let body = request.uri.hasPrefix("/large") ? largeBody : "small body of \(request.uri)"
+        return TestOrigin.Response(headers: [("Cache-Control", "max-age=600"), ("ETag", "\"v1\""), ("Content-Type", "text/plain")], body: body)
+    }
+
+    func withEdge(_ origin: TestOrigin, _ directory: TemporaryDirectory, _ body: (EdgeHarness) async throws -> Void) async throws {
+        try await EdgeHarness.running([origin], configure: { configuration in
+            configuration.cacheBytes = 64 << 20
+            configuration.maxObjectBytes = 4 << 20
+            configuration.disk = DiskSettings(path: directory.path("cache"), capacityBytes: 256 << 20, maxObjectBytes: 64 << 20)
+        }, body)
+    }
+
+    func storeThenRestart(_ paths: [String], origin: TestOrigin, directory: TemporaryDirectory) async throws {
+        try await withEdge(origin, directory) { edge in
+            for path in paths { _ = try edge.get(path) }
+            #expect(await eventually { (edge.server.disk?.stats.writes.value ?? 0) >= paths.count })
+        }
+    }
+
+    @Test("after a restart a large record streams from its file: whole, one range, HEAD and If-None-Match answered from it")
+    func streamedAfterRestart() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin(Self.origin)
+        try await storeThenRestart(["/large"], origin: origin, directory: directory)
+        try await withEdge(origin, directory) { edge in
+            let whole = try edge.get("/large")
+            #expect(whole.status == 200)
+            #expect(whole.text == Self.largeBody)
+            #expect(whole.header("cache-status")?.hasPrefix("edge; hit") == true)
+            #expect(whole.header("content-length") == String(Self.largeBody.utf8.count))
+
+            let range = try edge.get("/large", headers: [("Range", "bytes=210000-210013")])
+            #expect(range.status == 206)
+            #expect(range.text == "030000,030001,")
+            #expect(range.header("content-range") == "bytes 210000-210013/\(Self.largeBody.utf8.count)")
+
+            let suffix = try edge.get("/large", headers: [("Range", "bytes=-7")])
+            #expect(suffix.text == "059999,")
+
+            let head = try edge.get("/large", method: "HEAD")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+
+            let conditional = try edge.get("/large", headers: [("If-None-Match", "\"v1\"")])
+            #expect(conditional.status == 304)
+
+            let beyond = try edge.get("/large", headers: [("Range", "bytes=900000-")])
+            #expect(beyond.status == 416)
+
+            #expect(origin.requestCount == 1, "every answer came from the record")
+            #expect((edge.server.disk?.stats.streamedHits.value ?? 0) >= 6)
+        }
+        await origin.stop()
+    }
+
+    @Test("a large record whose body was damaged while the node was stopped is fetched again, never served")
+    func damagedLargeBody() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin(Self.origin)
+        try await storeThenRestart(["/large"], origin: origin, directory: directory)
+        let path = DiskFiles(root: directory.path("cache")).path(DiskFiles.hash("test.example/large"))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 5000] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        try await withEdge(origin, directory) { edge in
+            let response = try edge.get("/large")
+            #expect(response.status == 200)
+            #expect(response.text == Self.largeBody)
+            #expect(response.header("cache-status")?.contains("fwd=") == true)
+            #expect(edge.server.disk?.stats.corrupt.value == 1)
+        }
+        #expect(origin.requestCount == 2)
+        await origin.stop()
+    }
+
+    @Test("a record in the page cache is read on the event loop, without a trip to the disk threads")
+    func readsWithoutWaiting() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin(Self.origin)
+        try await storeThenRestart(["/one", "/two"], origin: origin, directory: directory)
+        try await withEdge(origin, directory) { edge in
+            // Once the index is whole, a lookup goes to the file only for records it knows.
+            #expect(await eventually { edge.server.disk?.isLoading == false })
+            for path in ["/one", "/two"] {
+                let response = try edge.get(path)
+                #expect(response.text == "small body of \(path)")
+                #expect(response.header("cache-status")?.hasPrefix("edge; hit") == true)
+            }
+            // Just written, so its directory entries and pages are in memory.
+            #expect(edge.server.disk?.stats.cachedReads.value == 2)
+        }
+        await origin.stop()
+    }
+}

@@ -119,7 +119,8 @@ func clientHeaders(_ stored: CachedResponse) -> HTTPHeaders {
 
 if CommandLine.arguments.dropFirst(2).first == "disk-index" {
     var diskProbe = Probe()
-    var index = DiskIndex(capacityBytes: Int.max)
+    // A disk the size of these objects: its popularity sketch is sized from it (one counter row per expected object).
+    var index = DiskIndex(capacityBytes: objects * 16_384)
     for i in 0..<objects {
         _ = index.insert(UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15, size: 16_384)
     }

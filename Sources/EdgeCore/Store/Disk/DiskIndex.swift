@@ -1,19 +1,38 @@
 /// What the node keeps in memory about the objects on disk: for each record (by the 64-bit hash of
 /// its key, which names its file) its size and when it was last used, within a byte budget.
 ///
-/// About 51 bytes an object as measured (`MemoryProbe 1000000 disk-index`): one dictionary entry
-/// (8-byte hash, 12-byte value) and one 8-byte slot, with the dictionary's slack. Eviction is
+/// About 55 bytes an object as measured (`MemoryProbe 1000000 disk-index`): one dictionary entry
+/// (8-byte hash, 12-byte value) and one 8-byte slot, with the dictionary's slack, and 4 bytes of
+/// popularity sketch. Eviction is
 /// approximate LRU (the oldest of a few sampled entries goes, as Redis does), so no list needs
 /// relinking on every hit. Once the budget is full, a new record must earn its place (`admits`).
 /// Not thread-safe: its owner locks it.
 public struct DiskIndex: Sendable {
     struct Entry: Sendable {
-        var slot: UInt32
+        /// The entry's place in `slots`, with `verifiedBit` set once the record's body has been
+        /// checked against its checksum since the node started (or this node wrote it): later reads
+        /// check only its head. One word for both keeps an entry at 12 bytes.
+        private var slotAndFlag: UInt32
         var size: UInt32
         var lastUse: UInt32
-        /// The record's body has been checked against its checksum since the node started (or this
-        /// node wrote it): later reads check only its head.
-        var verified: Bool
+
+        static let verifiedBit: UInt32 = 1 << 31
+
+        init(slot: UInt32, size: UInt32, lastUse: UInt32, verified: Bool) {
+            slotAndFlag = slot | (verified ? Self.verifiedBit : 0)
+            self.size = size
+            self.lastUse = lastUse
+        }
+
+        var slot: UInt32 {
+            get { slotAndFlag & ~Self.verifiedBit }
+            set { slotAndFlag = newValue | (slotAndFlag & Self.verifiedBit) }
+        }
+
+        var verified: Bool {
+            get { slotAndFlag & Self.verifiedBit != 0 }
+            set { slotAndFlag = slot | (newValue ? Self.verifiedBit : 0) }
+        }
     }
 
     private var entries: [UInt64: Entry] = [:]

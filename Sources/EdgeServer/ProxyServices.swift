@@ -32,8 +32,9 @@ final class ProxyServices: Sendable {
     let compression: CompressionService
     /// The cache fill's part.
     let fill: FillServices
-    /// The cache's disk tier, if there is one.
-    let disk: DiskStore?
+    /// The cache's tiers: memory, and disk if there is one.
+    let storage: StorageTiers
+    var disk: DiskStore? { storage.disk }
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), disk: DiskStore? = nil,
@@ -51,14 +52,16 @@ final class ProxyServices: Sendable {
         self.flags = flags
         let trafficMetrics = TrafficMetrics(metrics)
         self.trafficMetrics = trafficMetrics
-        self.disk = disk
         self.purge = PurgeCoordinator(cache: cache, disk: disk, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
         self.purgeAllow = admin.purgeAllow
         let compression = CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
         self.compression = compression
+        let storage = StorageTiers(
+            memory: MemoryStorage(cache: cache, prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) }),
+            disk: disk)
+        self.storage = storage
         self.fill = FillServices(
-            cache: cache, disk: disk, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger,
-            prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) })
+            cache: cache, storage: storage, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.

@@ -42,18 +42,12 @@ final class CacheFill: UpstreamExchangeDelegate {
     let exchange: UpstreamExchange
     private let services: FillServices
     private var leadership: Leadership?
-    /// The purge epoch when this fill began: a purge since then that covers the response wins.
-    private let purgeEpoch: UInt64
-    /// The disk tier's purge number when this fill began, stamped on the record it writes.
-    private let diskEpoch: UInt64
-    // The response being stored.
-    private var storing: (status: Int, headers: HTTPHeaders, body: ByteBuffer, responseTime: EpochSeconds)?
-    /// The Content-Length of the response being stored: once that many bytes are in, it is stored.
-    private var storingDeclaredLength: Int?
-    /// The most body bytes the response being stored may have (the store's limit less its headers).
-    private var storingBodyLimit = 0
-    /// The record the disk tier writes while a response too large for memory streams past.
-    private var diskFill: DiskFill?
+    /// The purge epochs when this fill began: a purge since then that covers the response wins.
+    private let epochs: FillEpochs
+    private var purgeEpoch: UInt64 { epochs.memory }
+    /// The response on its way into memory, and into the disk tier's record.
+    private var memoryFill: MemoryFill?
+    private var diskFill: (any StorageFill)?
     private var discardingResponse = false
     /// The response's Content-Length, and how much of its body has arrived.
     private var responseLength: Int?
@@ -70,8 +64,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         self.plan = plan
         self.services = services
         self.leadership = leadership
-        self.purgeEpoch = services.cache.purgeIndex.currentEpoch
-        self.diskEpoch = services.disk?.epoch ?? 0
+        self.epochs = services.storage.epochs
         self.exchange = UpstreamExchange(
             head: plan.head, pool: pool, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
             connections: connections, stats: services.stats, metrics: services.metrics, logger: services.logger)
@@ -85,7 +78,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     /// The client is gone: finish storing if a stored response is on its way, else stop.
     func detachClient() {
         client = nil
-        if storing != nil || diskFill != nil, !discardingResponse {
+        if memoryFill != nil || diskFill != nil, !discardingResponse {
             // Reads were paced by the client; now only the store is waiting (the disk's record is
             // given up if the disk falls far behind the origin: `DiskFill.maxQueuedBytes`).
             exchange.resumeReading()
@@ -99,8 +92,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     func abort() {
         guard !finished else { return }
         finished = true
-        diskFill?.abandon()
-        diskFill = nil
+        abandonFills()
         leadership?.finish(.failed)
         exchange.abort()
     }
@@ -110,7 +102,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     /// While a response is being stored, followers wait for it: the origin is read at its own pace, and
     /// the client's share queues on its connection (at most `maxObjectBytes`, the most that is stored).
     var wantsMoreResponseBody: Bool {
-        storing != nil || (client?.canTakeResponseBody ?? true)
+        memoryFill != nil || (client?.canTakeResponseBody ?? true)
     }
 
     func exchangeCanTakeMoreBody(_ exchange: UpstreamExchange) {
@@ -155,18 +147,11 @@ final class CacheFill: UpstreamExchangeDelegate {
             if let stale = plan.stale { client?.fill(self, serveStored: stale, cacheStatus: cacheStatus) }
             return
         case .store(let fields, let ttl):
-            let declaredLength = headers.first(name: "content-length").flatMap(Int.init)
-            let bodyLimit = services.cache.maxBodyBytes(storedWith: fields)
-            if plan.cacheKey == nil || declaredLength.map({ $0 > bodyLimit }) == true {
+            beginFills(status: status, headers: fields, responseTime: now)
+            if memoryFill == nil {
                 leadership?.finish(.notStorable)
-                if startDiskFill(status: status, headers: fields, expectedLength: declaredLength, responseTime: now) {
-                    cacheStatus.stored = true
-                    cacheStatus.ttl = ttl
-                }
-            } else {
-                storing = (status, fields, ByteBufferAllocator().buffer(capacity: min(declaredLength ?? 0, max(0, bodyLimit))), now)
-                storingBodyLimit = bodyLimit
-                storingDeclaredLength = declaredLength
+            }
+            if memoryFill != nil || diskFill != nil {
                 cacheStatus.stored = true
                 cacheStatus.ttl = ttl
             }
@@ -187,19 +172,10 @@ final class CacheFill: UpstreamExchangeDelegate {
         guard let stale = plan.stale, let key = plan.cacheKey else { return }
         services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
         let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: now)
-        let services = self.services
-        var stored = services.cache.freshen(
-            key, secondaryKey: stale.secondaryKey, headers: storedHeaders, timing: timing, fetchEpoch: purgeEpoch,
-            prepare: services.prepareForHits) != nil
         let replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
-        if !stored {
-            // Evicted or purged while being revalidated: the 304 still proves the body current.
-            var prepared = replacement
-            services.prepareForHits(&prepared)
-            stored = services.cache.insert(prepared, for: key, fetchEpoch: purgeEpoch)
-        }
+        let stored = services.storage.memory.freshen(replacement, for: key, epochs: epochs)
         if stored {
-            services.disk?.write(replacement, for: key, epoch: diskEpoch)
+            services.storage.disk?.freshen(replacement, for: key, epochs: epochs)
         }
         // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
         let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
@@ -212,26 +188,24 @@ final class CacheFill: UpstreamExchangeDelegate {
 
     func exchange(_ exchange: UpstreamExchange, body buffer: ByteBuffer) {
         responseBytesReceived += buffer.readableBytes
-        diskFill?.write(buffer)
-        if storing != nil {
-            var buffer = buffer
-            storing!.body.writeBuffer(&buffer)
-            if storing!.body.readableBytes > storingBodyLimit, let overflowing = storing {
-                storing = nil
+        if let diskFill, !diskFill.write(buffer) {
+            self.diskFill = nil
+        }
+        if let memoryFill {
+            if !memoryFill.write(buffer) {
+                // Larger than memory takes (the disk's record, if any, goes on).
+                self.memoryFill = nil
                 leadership?.finish(.notStorable)
-                // Larger than memory takes: what came so far starts the disk's record, which goes on streaming.
-                if startDiskFill(status: overflowing.status, headers: overflowing.headers, expectedLength: nil, responseTime: overflowing.responseTime) {
-                    diskFill?.write(overflowing.body)
-                }
-                if client == nil {
-                    abort()
-                    return
-                }
-            } else if let storingDeclaredLength, storing!.body.readableBytes == storingDeclaredLength {
+            } else if memoryFill.hasExpectedLength {
                 // Store before the client gets the last bytes: a client that has read the whole
                 // response and asks again at once must find it (the origin's end may come later).
-                commitStored()
+                commitMemory()
             }
+        }
+        if client == nil, memoryFill == nil, diskFill == nil, !discardingResponse {
+            // Only storing kept this fetch going, and nothing will be stored.
+            abort()
+            return
         }
         if !discardingResponse {
             client?.fill(self, didReceiveBody: buffer)
@@ -245,7 +219,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         }
         finished = true
         exchange.finish()
-        commitStored()
+        commitMemory()
         finishDiskFill()
         leadership?.finish(.notStorable)
         if !discardingResponse {
@@ -265,34 +239,36 @@ final class CacheFill: UpstreamExchangeDelegate {
         exchange.restart(with: plan.head)
     }
 
-    private func commitStored() {
-        guard let storing, let key = plan.cacheKey else { return }
-        self.storing = nil
-        let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: storing.responseTime)
-        if let secondaryKey = SecondaryKey(vary: storing.headers, request: plan.clientHeaders) {
-            var response = CachedResponse(status: storing.status, headers: storing.headers, body: storing.body, timing: timing, secondaryKey: secondaryKey)
-            services.prepareForHits(&response)
-            if services.cache.insert(response, for: key, fetchEpoch: purgeEpoch) {
-                services.coalescer.markStored(key)
-                leadership?.finish(.stored)
-                services.disk?.write(response, for: key, epoch: diskEpoch)
-            } else if let disk = services.disk,
-                      !services.cache.purgeIndex.purgedSince(purgeEpoch, key: key, tags: PurgeTags.parse(response.headers)) {
-                // Memory's admission turned it away; the disk still has room for what may be stored.
-                disk.write(response, for: key, epoch: diskEpoch)
-            }
+    /// Puts the response gathered in memory into the store: followers that waited for it look again.
+    private func commitMemory() {
+        guard let memoryFill, let key = plan.cacheKey else { return }
+        self.memoryFill = nil
+        if case .stored = memoryFill.finish() {
+            services.coalescer.markStored(key)
+            leadership?.finish(.stored)
         }
         leadership?.finish(.notStorable)
     }
 
-    /// Starts the disk tier's record of a response memory will not hold; false when it will not be stored.
-    private func startDiskFill(status: Int, headers: HTTPHeaders, expectedLength: Int?, responseTime: EpochSeconds) -> Bool {
-        guard let disk = services.disk, let key = plan.cacheKey, plan.head.method == .GET,
-              let secondaryKey = SecondaryKey(vary: headers, request: plan.clientHeaders) else { return false }
+    /// Offers the response to every tier: memory takes it if it fits (its body gathered, then stored
+    /// whole); the disk tier writes its record as the body streams.
+    private func beginFills(status: Int, headers: HTTPHeaders, responseTime: EpochSeconds) {
+        guard let key = plan.cacheKey, let secondaryKey = SecondaryKey(vary: headers, request: plan.clientHeaders) else { return }
+        let expectedLength = headers.first(name: "content-length").flatMap(Int.init)
         let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: responseTime)
         let response = CachedResponse(status: status, headers: headers, body: ByteBuffer(), timing: timing, secondaryKey: secondaryKey)
-        diskFill = disk.beginFill(response, for: key, expectedLength: expectedLength, epoch: diskEpoch)
-        return diskFill != nil
+        memoryFill = services.storage.memory.beginMemoryFill(response, for: key, expectedLength: expectedLength, epoch: epochs.memory)
+        // The disk's record needs the body: an upstream HEAD has none.
+        if plan.head.method == .GET {
+            diskFill = services.storage.disk?.beginFill(response, for: key, expectedLength: expectedLength, epochs: epochs)
+        }
+    }
+
+    private func abandonFills() {
+        memoryFill?.abandon()
+        memoryFill = nil
+        diskFill?.abandon()
+        diskFill = nil
     }
 
     /// The origin's body has ended: the disk's record goes into place if it holds every byte announced.
@@ -302,16 +278,14 @@ final class CacheFill: UpstreamExchangeDelegate {
         if let responseLength, responseBytesReceived != responseLength {
             diskFill.abandon()
         } else {
-            diskFill.finish()
+            _ = diskFill.finish()
         }
     }
 
     func exchange(_ exchange: UpstreamExchange, failed error: OriginError) {
         guard !finished else { return }
         finished = true
-        storing = nil
-        diskFill?.abandon()
-        diskFill = nil
+        abandonFills()
         leadership?.finish(.failed)
         if let stale = plan.stale {
             let settings = services.settings

@@ -9,12 +9,13 @@ import NIOHTTP1
 ///  1. request filter    `RequestGuard` (limits, framing, smuggling defences), `TargetPath` (dot segments)
 ///  2. route             `Router` → `Site` (pool, progressive and compression settings); PURGE here
 ///  3. cache key         `CacheKey` (primary); the Vary secondary key is the cache's, at lookup and fill
-///  4. cache lookup      `HTTPCache.lookup`, then `DiskStore.read` for a URL memory has nothing of,
-///                       then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
+///  4. cache lookup      each `CacheStorage` tier in turn (`MemoryStorage`, then `DiskStore` for a URL
+///                       memory has nothing of), then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
 ///  5. hit               `StoredResponseServer` (coding, conditionals, ranges)
 ///  6. miss              `RequestCoalescer` → `CacheFill` → `UpstreamExchange` (upstream peer by `PoolBalancer`,
 ///                       upstream request filter `RequestFilter`, pooled connection, retries)
-///                       → `FillPolicy` (store, freshen, stale on error, invalidate) → the client (`ProxyPhases+Fill`)
+///                       → `FillPolicy` (store in each tier's `StorageFill`, freshen, stale on error, invalidate)
+///                       → the client (`ProxyPhases+Fill`)
 ///  7. response filter   `ResponseFilterChain` in `ProxyHandler.writeHead`, for every response
 ///  8. logging           `RequestLogging` in `ProxyHandler.writeEnd`, for every response
 final class ProxyPhases {
@@ -74,36 +75,50 @@ final class ProxyPhases {
         lookup(key, coalesce: true, collapsed: false)
     }
 
-    /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6). Memory first;
-    /// for a URL memory has nothing of, the disk tier: a small record is promoted into memory (whose
-    /// admission decides whether it stays) and served from there, a large one streams from its file.
-    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, diskChecked: Bool = false) {
-        switch services.cache.lookup(key, requestHeaders: request.head.headers) {
-        case .found(let stored):
-            use(stored, key: key, coalesce: coalesce, collapsed: collapsed)
-        case .uriMiss:
-            guard let disk = services.disk, !diskChecked, let sink else {
-                missed(key, reason: .uriMiss, coalesce: coalesce)
-                return
-            }
-            // A purge while the record is being read wins, as it does against a fill.
-            let epoch = services.cache.purgeIndex.currentEpoch
-            disk.read(key, on: sink.eventLoop).assumeIsolated().whenSuccess { [weak self] found in
-                guard let self, self.isLive else { return }
-                switch found {
-                case .whole(let response) where self.usable(response, key: key, purgeEpoch: epoch):
-                    var promoted = response
-                    self.services.prepareForHits(&promoted)
-                    self.services.cache.insert(promoted, for: key, fetchEpoch: epoch)
-                    self.use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
-                case .streamed(let response, let body) where self.usable(response, key: key, purgeEpoch: epoch):
-                    self.useStreamed(response, body: body, key: key, coalesce: coalesce, collapsed: collapsed)
-                default:
-                    self.lookup(key, coalesce: coalesce, collapsed: collapsed, diskChecked: true)
-                }
-            }
+    /// 4. Cache lookup: serve a usable stored response (5), or go to the origin (6). The tiers in
+    /// order (`StorageTiers`: memory, then disk): a whole response a lower tier holds is promoted into
+    /// memory (whose admission decides whether it stays) and served from there; one whose body streams
+    /// from its file is served from the file.
+    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, fromTier first: Int = 0) {
+        let tiers = services.storage.all
+        guard let sink, first < tiers.count else {
+            missed(key, reason: .uriMiss, coalesce: coalesce)
+            return
+        }
+        switch tiers[first].lookup(key, requestHeaders: request.head.headers, on: sink.eventLoop) {
+        case .hit(let hit):
+            found(hit, key: key, tier: first, purgeEpoch: nil, coalesce: coalesce, collapsed: collapsed)
+        case .miss:
+            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1)
         case .varyMiss:
             missed(key, reason: .varyMiss, coalesce: coalesce)
+        case .later(let answer):
+            // A purge while the tier is being read wins, as it does against a fill.
+            let epoch = services.cache.purgeIndex.currentEpoch
+            answer.assumeIsolated().whenComplete { [weak self] result in
+                guard let self, self.isLive else { return }
+                if case .success(let hit?) = result {
+                    self.found(hit, key: key, tier: first, purgeEpoch: epoch, coalesce: coalesce, collapsed: collapsed)
+                } else {
+                    self.lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1)
+                }
+            }
+        }
+    }
+
+    /// What tier `tier` found; from below memory, checked first against this request's Vary fields
+    /// and the purges since `purgeEpoch`.
+    private func found(_ hit: StorageHit, key: CacheKey, tier: Int, purgeEpoch: UInt64?, coalesce: Bool, collapsed: Bool) {
+        switch hit {
+        case .whole(let response) where tier == 0:
+            use(response, key: key, coalesce: coalesce, collapsed: collapsed)
+        case .whole(let response) where usable(response, key: key, purgeEpoch: purgeEpoch ?? 0):
+            let promoted = services.storage.memory.promote(response, for: key, epoch: purgeEpoch ?? 0)
+            use(promoted, key: key, coalesce: coalesce, collapsed: collapsed)
+        case .streamed(let response, let body) where usable(response, key: key, purgeEpoch: purgeEpoch ?? 0):
+            useStreamed(response, body: body, key: key, coalesce: coalesce, collapsed: collapsed)
+        default:
+            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: tier + 1)
         }
     }
 

@@ -12,7 +12,7 @@ import Synchronization
 /// one task at a time on the disk threads, into a file in `tmp` that is renamed into place only when
 /// the body is whole and its head rewritten with its length; an abandoned fill (the origin failed,
 /// the client left, the disk fell too far behind) removes its file and leaves nothing visible.
-final class DiskFill: Sendable {
+final class DiskFill: StorageFill, Sendable {
     private enum Ending {
         case finish
         case abandon
@@ -52,25 +52,28 @@ final class DiskFill: Sendable {
         headLength = head.encoded().readableBytes
     }
 
-    /// The next piece of the body (from the event loop).
-    func write(_ piece: ByteBuffer) {
-        let start = state.withLock { state -> Bool in
-            guard !state.done, state.ending == nil else { return false }
+    /// The next piece of the body (from the event loop); false once the fill was given up.
+    @discardableResult
+    func write(_ piece: ByteBuffer) -> Bool {
+        let (accepted, start) = state.withLock { state -> (Bool, Bool) in
+            guard !state.done, state.ending == nil else { return (false, false) }
             if state.queuedBytes + piece.readableBytes > Self.maxQueuedBytes {
                 state.ending = .abandon
                 store.stats.shed.add()
-            } else {
-                state.queued.append(piece)
-                state.queuedBytes += piece.readableBytes
+                return (false, Self.claimDrain(&state))
             }
-            return Self.claimDrain(&state)
+            state.queued.append(piece)
+            state.queuedBytes += piece.readableBytes
+            return (true, Self.claimDrain(&state))
         }
         if start { scheduleDrain() }
+        return accepted
     }
 
     /// The body is whole: the record goes into place once the pieces before it are written.
-    func finish() {
+    func finish() -> StorageFillOutcome {
         end(.finish)
+        return .pending
     }
 
     /// Nothing of this fill is stored.

@@ -90,7 +90,7 @@ public final class DiskStore: Sendable {
     /// The record stored for `key`, checked; nil when there is none, it is damaged, or a later purge
     /// covers it (both then deleted and counted). What the page cache holds is read at once on the
     /// calling event loop without waiting; anything else on the disk threads.
-    func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<DiskHit?> {
+    func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<StorageHit?> {
         let name = key.description
         let hash = DiskFiles.hash(name)
         let known = index.withLock { index in
@@ -109,7 +109,7 @@ public final class DiskStore: Sendable {
     }
 
     private enum ReadOutcome {
-        case done(DiskHit?)
+        case done(StorageHit?)
         /// Only in `.cachedOnly` mode.
         case wouldBlock
     }
@@ -123,7 +123,7 @@ public final class DiskStore: Sendable {
             return .done(nil)
         }
         let verified = index.withLock { $0.isVerified(hash) }
-        let hit: DiskHit
+        let hit: StorageHit
         let head: DiskRecordHead
         switch opened {
         case .wouldBlock:

@@ -1,15 +1,6 @@
 import EdgeCore
 import NIOCore
 
-/// What the disk tier found for a request.
-enum DiskHit: Sendable {
-    /// A small record, read and checked whole: the response with its body, ready to be promoted into memory.
-    case whole(CachedResponse)
-    /// A larger record, its head and body checked: the response's fields (its `body` empty) and the
-    /// body, which streams from the file.
-    case streamed(CachedResponse, DiskBody)
-}
-
 /// A stored body in its record file: any range of it can be read, at any time, from any thread.
 struct DiskBody: Sendable {
     let file: OpenRecord

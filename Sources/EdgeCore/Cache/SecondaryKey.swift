@@ -66,3 +66,17 @@ public struct SecondaryKey: Sendable, Hashable {
         return members.joined(separator: ",")
     }
 }
+
+extension SecondaryKey {
+    /// The key a request has for a response that varies on `names` (lowercase field names).
+    public init(varyNames names: [String], request requestHeaders: HTTPHeaders) {
+        varyNames = names
+        values = names.map { Self.normalisedValue(of: $0, in: requestHeaders) }
+    }
+
+    /// One line per name, `name` or `name=value` (a field the request lacked has no `=`): names the
+    /// variant among a URL's others (a disk record's name).
+    public var identity: String {
+        zip(varyNames, values).map { name, value in value.map { "\(name)=\($0)" } ?? name }.joined(separator: "\n")
+    }
+}

@@ -79,28 +79,30 @@ final class ProxyPhases {
     /// order (`StorageTiers`: memory, then disk): a whole response a lower tier holds is promoted into
     /// memory (whose admission decides whether it stays) and served from there; one whose body streams
     /// from its file is served from the file.
-    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, fromTier first: Int = 0) {
+    /// `varied`: a tier above holds other variants of the URL (a miss then says `vary-miss`).
+    func lookup(_ key: CacheKey, coalesce: Bool, collapsed: Bool, fromTier first: Int = 0, varied: Bool = false) {
         let tiers = services.storage.all
         guard let sink, first < tiers.count else {
-            missed(key, reason: .uriMiss, coalesce: coalesce)
+            missed(key, reason: varied ? .varyMiss : .uriMiss, coalesce: coalesce)
             return
         }
         switch tiers[first].lookup(key, requestHeaders: request.head.headers, on: sink.eventLoop) {
         case .hit(let hit):
-            found(hit, key: key, tier: first, purgeEpoch: nil, coalesce: coalesce, collapsed: collapsed)
+            found(hit, key: key, tier: first, purgeEpoch: nil, coalesce: coalesce, collapsed: collapsed, varied: varied)
         case .miss:
-            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1)
+            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1, varied: varied)
         case .varyMiss:
-            missed(key, reason: .varyMiss, coalesce: coalesce)
+            // A tier below may hold this request's variant (memory keeps the popular ones, disk all).
+            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1, varied: true)
         case .later(let answer):
             // A purge while the tier is being read wins, as it does against a fill.
             let epoch = services.cache.purgeIndex.currentEpoch
             answer.assumeIsolated().whenComplete { [weak self] result in
                 guard let self, self.isLive else { return }
                 if case .success(let hit?) = result {
-                    self.found(hit, key: key, tier: first, purgeEpoch: epoch, coalesce: coalesce, collapsed: collapsed)
+                    self.found(hit, key: key, tier: first, purgeEpoch: epoch, coalesce: coalesce, collapsed: collapsed, varied: varied)
                 } else {
-                    self.lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1)
+                    self.lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: first + 1, varied: varied)
                 }
             }
         }
@@ -108,7 +110,7 @@ final class ProxyPhases {
 
     /// What tier `tier` found; from below memory, checked first against this request's Vary fields
     /// and the purges since `purgeEpoch`.
-    private func found(_ hit: StorageHit, key: CacheKey, tier: Int, purgeEpoch: UInt64?, coalesce: Bool, collapsed: Bool) {
+    private func found(_ hit: StorageHit, key: CacheKey, tier: Int, purgeEpoch: UInt64?, coalesce: Bool, collapsed: Bool, varied: Bool) {
         switch hit {
         case .whole(let response) where tier == 0:
             use(response, key: key, coalesce: coalesce, collapsed: collapsed)
@@ -118,7 +120,7 @@ final class ProxyPhases {
         case .streamed(let response, let body) where usable(response, key: key, purgeEpoch: purgeEpoch ?? 0):
             useStreamed(response, body: body, key: key, coalesce: coalesce, collapsed: collapsed)
         default:
-            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: tier + 1)
+            lookup(key, coalesce: coalesce, collapsed: collapsed, fromTier: tier + 1, varied: varied)
         }
     }
 

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// The disk tier as the second tier of the cache.
 extension DiskStore: CacheStorage {
     func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders, on eventLoop: EventLoop) -> StorageLookup {
-        .later(read(key, on: eventLoop))
+        .later(read(key, requestHeaders: requestHeaders, on: eventLoop))
     }
 
     func beginFill(_ response: CachedResponse, for key: CacheKey, expectedLength: Int?, epochs: FillEpochs) -> (any StorageFill)? {

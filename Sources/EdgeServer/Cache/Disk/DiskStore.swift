@@ -6,6 +6,7 @@ import Darwin
 import EdgeCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -87,34 +88,54 @@ public final class DiskStore: Sendable {
     /// stream from their file.
     static let wholeReadLimit = 256 << 10
 
-    /// The record stored for `key`, checked; nil when there is none, it is damaged, or a later purge
-    /// covers it (both then deleted and counted). What the page cache holds is read at once on the
-    /// calling event loop without waiting; anything else on the disk threads.
-    func read(_ key: CacheKey, on eventLoop: EventLoop) -> EventLoopFuture<StorageHit?> {
-        let name = key.description
-        let hash = DiskFiles.hash(name)
+    /// The record stored for `key` that answers a request with `requestHeaders`, checked; nil when
+    /// there is none, it is damaged, or a later purge covers it (both then deleted and counted). What
+    /// the page cache holds is read at once on the calling event loop without waiting; anything else
+    /// on the disk threads.
+    func read(_ key: CacheKey, requestHeaders: HTTPHeaders, on eventLoop: EventLoop) -> EventLoopFuture<StorageHit?> {
+        let hash = DiskFiles.hash(key.description)
         let known = index.withLock { index in
             index.recordAccess(hash)
             return index.contains(hash)
         }
         guard known || isLoading else { return eventLoop.makeSucceededFuture(nil) }
-        if case .done(let hit) = readNow(key, name: name, hash: hash, mode: .cachedOnly) {
+        if case .done(let hit) = readVariant(key, requestHeaders: requestHeaders, mode: .cachedOnly) {
             stats.cachedReads.add()
             return eventLoop.makeSucceededFuture(hit)
         }
         return pool.runIfActive(eventLoop: eventLoop) { [self] in
-            guard case .done(let hit) = readNow(key, name: name, hash: hash, mode: .blocking) else { return nil }
+            guard case .done(let hit) = readVariant(key, requestHeaders: requestHeaders, mode: .blocking) else { return nil }
             return hit
         }.flatMapErrorThrowing { _ in nil }
     }
 
     private enum ReadOutcome {
         case done(StorageHit?)
+        /// The URL's responses vary on these fields: its record only says so (`variantName`).
+        case variants([String])
         /// Only in `.cachedOnly` mode.
         case wouldBlock
     }
 
-    private func readNow(_ key: CacheKey, name: String, hash: UInt64, mode: DiskRecordFile.Mode) -> ReadOutcome {
+    /// The URL's record; when its responses vary, the record of this request's variant.
+    private func readVariant(_ key: CacheKey, requestHeaders: HTTPHeaders, mode: DiskRecordFile.Mode) -> ReadOutcome {
+        let first = readNow(key, name: key.description, mode: mode)
+        guard case .variants(let names) = first else { return first }
+        let name = Self.variantName(key, SecondaryKey(varyNames: names, request: requestHeaders))
+        let variant = readNow(key, name: name, mode: mode)
+        if case .variants = variant { return .done(nil) }
+        return variant
+    }
+
+    /// The name a response's record is stored under: the URL's key, and for a response that varies,
+    /// the request's values of the fields it varies on (each variant is a record of its own, and the
+    /// URL's own record says which fields those are).
+    static func variantName(_ key: CacheKey, _ secondaryKey: SecondaryKey) -> String {
+        secondaryKey.varyNames.isEmpty ? key.description : key.description + "\n" + secondaryKey.identity
+    }
+
+    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode) -> ReadOutcome {
+        let hash = DiskFiles.hash(name)
         let opened: DiskRecordFile.Opened
         do {
             opened = try DiskRecordFile.open(DiskFiles.relativePath(hash), in: root, root: settings.path, mode: mode, wholeLimit: Self.wholeReadLimit, allocator: Self.allocator)
@@ -181,6 +202,9 @@ public final class DiskStore: Sendable {
                 for victim in index.insert(hash, size: head.recordLength, verified: true) { files.remove(victim) }
             }
         }
+        if head.response.status == Self.variantsStatus {
+            return .variants(head.response.secondaryKey.varyNames)
+        }
         stats.hits.add()
         if case .streamed = hit { stats.streamedHits.add() }
         return .done(hit)
@@ -237,8 +261,26 @@ public final class DiskStore: Sendable {
     /// fetch began). Too large a response is not written; a failed write is counted and logged once
     /// per episode, and loses nothing already stored.
     func write(_ response: CachedResponse, for key: CacheKey, epoch: UInt64) {
-        guard response.body.readableBytes <= settings.maxObjectBytes, reserveWrite() else { return }
-        let record = DiskRecord(key: key.description, response: response, storedEpoch: epoch)
+        guard response.body.readableBytes <= settings.maxObjectBytes else { return }
+        writeVariantsRecord(response, for: key, epoch: epoch)
+        write(DiskRecord(key: Self.variantName(key, response.secondaryKey), response: response, storedEpoch: epoch))
+    }
+
+    /// The status of a URL's record that only names the fields its responses vary on.
+    static let variantsStatus = 0
+
+    /// For a response that varies, the URL's record names the fields it varies on, so that a lookup
+    /// finds the variant's own record.
+    private func writeVariantsRecord(_ response: CachedResponse, for key: CacheKey, epoch: UInt64) {
+        let names = response.secondaryKey.varyNames
+        guard !names.isEmpty else { return }
+        let marker = CachedResponse(status: Self.variantsStatus, headers: HTTPHeaders(), body: ByteBuffer(), timing: response.timing,
+                                    secondaryKey: SecondaryKey(varyNames: names, values: names.map { _ in nil }))
+        write(DiskRecord(key: key.description, response: marker, storedEpoch: epoch))
+    }
+
+    private func write(_ record: DiskRecord) {
+        guard reserveWrite() else { return }
         pool.submit { [self] state in
             defer { pendingWrites.wrappingSubtract(1, ordering: .relaxed) }
             guard case .active = state else { return }
@@ -262,13 +304,14 @@ public final class DiskStore: Sendable {
     /// full with objects asked for more often.
     func beginFill(_ response: CachedResponse, for key: CacheKey, expectedLength: Int?, epoch: UInt64) -> DiskFill? {
         guard expectedLength.map({ $0 <= settings.maxObjectBytes }) ?? true else { return nil }
-        let name = key.description
+        let name = Self.variantName(key, response.secondaryKey)
         let hash = DiskFiles.hash(name)
         if let expectedLength, !index.withLock({ $0.admits(hash, size: expectedLength) }) {
             stats.rejected.add()
             return nil
         }
         guard reserveWrite() else { return nil }
+        writeVariantsRecord(response, for: key, epoch: epoch)
         let head = DiskRecordHead(key: name, response: response, storedEpoch: epoch, bodyLength: 0)
         return DiskFill(store: self, hash: hash, head: head)
     }

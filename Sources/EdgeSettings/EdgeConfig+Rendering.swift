@@ -19,6 +19,9 @@ extension EdgeConfig {
         out.set("max_header_count", .integer(server.maxHeaderCount))
         out.set("max_body_size", .string(server.maxBodySize.description))
         out.set("via", .string(server.via))
+        if let pidFile = server.pidFile {
+            out.set("pid_file", .string(pidFile))
+        }
 
         out.table("tls")
         out.set("listen", .array(tls.listen.map { .string($0.description) }))

@@ -22,6 +22,9 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var maxBodySize: ByteSize = ByteSize(bytes: 0)
     /// The pseudonym this node adds to `Via`.
     public var via: String = "edge"
+    /// Where `edge serve` writes its process id, for `edge reload` and `edge reopen-logs` (and
+    /// systemd's `PIDFile=`); unset, none is written.
+    public var pidFile: String?
 
     public init() {}
 
@@ -37,6 +40,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         case maxHeaderCount = "max_header_count"
         case maxBodySize = "max_body_size"
         case via
+        case pidFile = "pid_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,5 +62,6 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         maxHeaderCount = try c.field(.maxHeaderCount, default: d.maxHeaderCount)
         maxBodySize = try c.field(.maxBodySize, default: d.maxBodySize)
         via = try c.field(.via, default: d.via)
+        pidFile = try c.optionalField(.pidFile)
     }
 }

@@ -12,8 +12,9 @@ struct Edge: AsyncParsableCommand {
             Serve from a config file:     edge serve --config edge.conf
             Check a config file:          edge check --config edge.conf
             Purge from the cache:         edge purge http://shop.example/a  (or --prefix, --tag, --all)
+            Reopen the access log:        edge reopen-logs --config edge.conf  (after logrotate; SIGUSR1)
             """,
-        subcommands: [Serve.self, Preview.self, Check.self, Purge.self, Start.self],
+        subcommands: [Serve.self, Preview.self, Check.self, Purge.self, Reload.self, ReopenLogs.self, Start.self],
         defaultSubcommand: Start.self
     )
 }

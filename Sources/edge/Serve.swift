@@ -44,6 +44,11 @@ struct Serve: AsyncParsableCommand {
         let server = EdgeServer(configuration: configuration, accessLog: accessLog, logger: logger)
         do {
             try await server.start()
+            // Before "serving on": whoever waits for that line may look for the node by its pid file.
+            // An operator relies on it (systemd's PIDFile=, edge reload): better no node than one nobody can find.
+            if let pidFile = config.server.pidFile {
+                try PidFile.write(pidFile)
+            }
             for listener in server.listeners {
                 print("edge: serving on \(listener)")
             }
@@ -52,22 +57,34 @@ struct Serve: AsyncParsableCommand {
             }
             fflush(nil)
         } catch {
-            let message = error is ListenError || error is CertificateError || error is AdminListenerError ? "\(error)" : "cannot listen: \(error)"
+            let message = error is ListenError || error is CertificateError || error is AdminListenerError || error is PidFile.Failure ? "\(error)" : "cannot listen: \(error)"
             FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             for folder in folders { await folder.stop() }
             throw ExitCode(1)
         }
         // SIGHUP re-reads the TLS certificates; open connections keep theirs.
-        let hangup = HangupSignal {
+        let hangup = OperatorSignal(SIGHUP) {
             do {
                 try server.reloadCertificates()
             } catch {
                 logger.error("certificates not reloaded; the previous ones stay in use", metadata: ["error": "\(error)"])
             }
         }
+        // SIGUSR1 opens the access log file again (logrotate moved the old one away).
+        let reopen = OperatorSignal(SIGUSR1) {
+            do {
+                try accessLog.reopen()
+                logger.notice("access log reopened")
+            } catch {
+                logger.error("access log not reopened; lines still go to the old file", metadata: ["error": "\(error)"])
+            }
+        }
         let signal = await signals.wait()
-        withExtendedLifetime(hangup) {}
+        withExtendedLifetime((hangup, reopen)) {}
+        if let pidFile = config.server.pidFile {
+            PidFile.remove(pidFile)
+        }
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
         await server.drainAndStop()
         for folder in folders { await folder.stop() }

@@ -31,6 +31,8 @@ public final class AccessLog: Sendable {
     /// Held while writing, so that lines written from several event loops never interleave.
     private let fd: Mutex<Int32?>
     private let ownsDescriptor: Bool
+    /// The file lines go to, when they go to one (`reopen` opens it again).
+    private let path: String?
     private let format: Format
     /// Whether lines go anywhere; fixed at init, so asking needs no lock.
     public let isEnabled: Bool
@@ -43,17 +45,37 @@ public final class AccessLog: Sendable {
         case "off":
             fd = Mutex(nil)
             ownsDescriptor = false
+            path = nil
         case "stdout", "-":
             fd = Mutex(STDOUT_FILENO)
             ownsDescriptor = false
+            path = nil
         default:
-            let descriptor = open(destination, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                throw AccessLogError(path: destination, reason: String(cString: strerror(errno)))
-            }
-            fd = Mutex(descriptor)
+            fd = Mutex(try Self.openForAppending(destination))
             ownsDescriptor = true
+            path = destination
         }
+    }
+
+    private static func openForAppending(_ path: String) throws(AccessLogError) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw AccessLogError(path: path, reason: String(cString: strerror(errno)))
+        }
+        return descriptor
+    }
+
+    /// Opens the log file again by its path (`SIGUSR1`, `edge reopen-logs`): after logrotate moved
+    /// the old file away, lines go to a new one. Lines in flight finish in the old file; when the
+    /// file cannot be opened, lines keep going to the old one and the error is thrown.
+    public func reopen() throws(AccessLogError) {
+        guard ownsDescriptor, let path else { return }
+        let fresh = try Self.openForAppending(path)
+        let old = fd.withLock { descriptor in
+            defer { descriptor = fresh }
+            return descriptor
+        }
+        if let old { close(old) }
     }
 
     deinit {

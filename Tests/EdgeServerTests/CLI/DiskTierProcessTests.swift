@@ -21,12 +21,7 @@ struct DiskTierProcessTests {
             path = "\(directory.path("cache"))"
             size = "256MiB"
             max_object_size = "8MiB"
-            [[pools]]
-            name = "default"
-            servers = [{ url = "\(origin)" }]
-            [[sites]]
-            hosts = ["*"]
-            pool = "default"
+            \(EdgeConfText.originSite(origin))
             """)
     }
 

@@ -8,16 +8,17 @@ import Musl
 import Darwin
 #endif
 
-/// Calls a handler on every SIGHUP (the operator's "reload" signal) for as long as it is kept.
-/// Installing it also stops SIGHUP from ending the process, its default action.
-public final class HangupSignal: Sendable {
+/// Calls a handler on every delivery of an operator's signal (`SIGHUP`: reload; `SIGUSR1`: reopen
+/// the log files) for as long as it is kept. Installing it also stops the signal from ending the
+/// process, its default action.
+public final class OperatorSignal: Sendable {
     /// Behind a lock only because Dispatch's source type is not Sendable; it is set once here.
     private let source: Mutex<DispatchSourceSignal>
 
-    public init(_ handler: @escaping @Sendable () -> Void) {
+    public init(_ number: Int32, _ handler: @escaping @Sendable () -> Void) {
         // Dispatch sees the signal only when the default action (terminate) is off.
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "edge.sighup"))
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "edge.signal.\(number)"))
         source.setEventHandler(handler: handler)
         source.resume()
         self.source = Mutex(source)

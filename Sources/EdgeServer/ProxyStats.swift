@@ -13,10 +13,21 @@ final class ProxyStats: Sendable {
     let coalesced = Atomic<Int>(0)
     let activeRequests = Atomic<Int>(0)
 
+    /// Which way a request came in: the full path, or a stored-hit shortcut in front of it.
+    enum Entrance {
+        case fullPath
+        case http1Shortcut
+    }
+
     /// A stored response was served: counted the same whichever entrance served it.
-    func countHit(stale: Bool, shortcut: Bool = false) {
+    func countHit(stale: Bool, entrance: Entrance = .fullPath) {
         hits.wrappingAdd(1, ordering: .relaxed)
         if stale { staleServed.wrappingAdd(1, ordering: .relaxed) }
-        if shortcut { shortcutHits.wrappingAdd(1, ordering: .relaxed) }
+        switch entrance {
+        case .fullPath:
+            break
+        case .http1Shortcut:
+            shortcutHits.wrappingAdd(1, ordering: .relaxed)
+        }
     }
 }

@@ -25,7 +25,8 @@ enum ListenerKind: Sendable, CustomStringConvertible {
 }
 
 /// Builds a new client connection's pipeline for its listener's protocol. Every protocol ends in
-/// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream.
+/// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream, with a stored-hit
+/// shortcut in front of it for each protocol.
 struct TrafficPipeline: Sendable {
     let services: ProxyServices
     let drain: DrainSignal
@@ -85,9 +86,9 @@ struct TrafficPipeline: Sendable {
         try pipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
     }
 
-    /// NIO's HTTP/2 handler with its multiplexer as a handler of its own, so that a handler can sit
-    /// between them and see the frames; every stream gets a stream channel with the HTTP/2-to-HTTP/1
-    /// codec and a `ProxyHandler`.
+    /// NIO's HTTP/2 handler with its multiplexer as a handler of its own, so that the frame-level
+    /// shortcut can sit between them: it answers fresh hits from their HEADERS frames, and every other
+    /// stream gets a stream channel with the HTTP/2-to-HTTP/1 codec and a `ProxyHandler`.
     private func configureHTTP2(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
         let services = self.services
         let drain = self.drain
@@ -96,6 +97,7 @@ struct TrafficPipeline: Sendable {
         let streamConfiguration = HTTP2Connection.streamConfiguration(http2)
         try pipeline.addHandler(NIOHTTP2Handler(
             mode: .server, connectionConfiguration: HTTP2Connection.connectionConfiguration(http2), streamConfiguration: streamConfiguration))
+        try pipeline.addHandler(HTTP2StoredHitShortcut(services: services, loopContext: loop.value, drain: drain))
         try pipeline.addHandler(HTTP2ConnectionWindow(target: http2.connectionWindowSize.bytes))
         let multiplexer = HTTP2StreamMultiplexer(
             mode: .server, channel: channel, targetWindowSize: streamConfiguration.targetWindowSize,
@@ -114,7 +116,8 @@ struct TrafficPipeline: Sendable {
         }
         try pipeline.addHandler(multiplexer)
         // Closes idle connections, and on drain sends GOAWAY and closes once open streams end (with the
-        // multiplexer a handler of its own, NIOHTTP2Handler reports every stream opening and closing to it).
+        // multiplexer a handler of its own, NIOHTTP2Handler reports every stream opening and closing to it,
+        // the shortcut's streams too).
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(maxIdleTime: settings.timeouts.clientIdle, maxAge: nil, maxGraceTime: settings.timeouts.drain, keepalive: nil))

@@ -276,6 +276,7 @@ public final class EdgeServer: Sendable {
         return [
             "requests": s.requests.load(ordering: .relaxed), "hits": s.hits.load(ordering: .relaxed),
             "shortcut_hits": s.shortcutHits.load(ordering: .relaxed),
+            "http2_shortcut_hits": s.http2ShortcutHits.load(ordering: .relaxed),
             "misses": s.misses.load(ordering: .relaxed), "stale_served": s.staleServed.load(ordering: .relaxed),
             "revalidations": s.revalidations.load(ordering: .relaxed), "origin_requests": s.originRequests.load(ordering: .relaxed),
             "coalesced": s.coalesced.load(ordering: .relaxed),

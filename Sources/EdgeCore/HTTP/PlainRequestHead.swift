@@ -42,6 +42,13 @@ public struct PlainRequestHead: Sendable, Equatable {
         "save-data", "trailer", "http2-settings", "proxy-connection",
     ].map { Array($0.utf8) }
 
+    /// Whether a request field named `name` (any case) sends its request down the full path: one of
+    /// `fullPathFields`, or a name with "_", which back ends that map "_" to "-" read as another field.
+    /// The one list for both shortcuts (`PlainHTTP2Request` asks it too).
+    public static func sendsToFullPath(fieldName name: UnsafeRawBufferPointer) -> Bool {
+        name.contains(UInt8(ascii: "_")) || fullPathFields.contains { equalsLowercase(name, $0) }
+    }
+
     public static func scan(_ bytes: UnsafeRawBufferPointer) -> Scan {
         var cursor = Cursor(bytes: bytes)
         let method: Method
@@ -111,7 +118,7 @@ public struct PlainRequestHead: Sendable, Equatable {
                 if !equalsLowercase(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), "keep-alive") {
                     head.needsFullPath = true
                 }
-            } else if name.contains(UInt8(ascii: "_")) || fullPathFields.contains(where: { equalsLowercase(name, $0) }) {
+            } else if sendsToFullPath(fieldName: name) {
                 head.needsFullPath = true
             }
         }

@@ -86,6 +86,7 @@ final class AdminAPI: Sendable {
             ("requests", .int(s.requests.load(ordering: .relaxed))),
             ("hits", .int(s.hits.load(ordering: .relaxed))),
             ("shortcut_hits", .int(s.shortcutHits.load(ordering: .relaxed))),
+            ("http2_shortcut_hits", .int(s.http2ShortcutHits.load(ordering: .relaxed))),
             ("misses", .int(s.misses.load(ordering: .relaxed))),
             ("stale_serves", .int(s.staleServed.load(ordering: .relaxed))),
             ("revalidations", .int(s.revalidations.load(ordering: .relaxed))),

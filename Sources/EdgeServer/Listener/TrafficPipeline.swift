@@ -25,7 +25,8 @@ enum ListenerKind: Sendable, CustomStringConvertible {
 }
 
 /// Builds a new client connection's pipeline for its listener's protocol. Every protocol ends in
-/// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream.
+/// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream, with a stored-hit
+/// shortcut in front of it for each protocol.
 struct TrafficPipeline: Sendable {
     let services: ProxyServices
     let drain: DrainSignal
@@ -85,15 +86,23 @@ struct TrafficPipeline: Sendable {
         try pipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
     }
 
+    /// NIO's HTTP/2 handler with its multiplexer as a handler of its own, so that the frame-level
+    /// shortcut can sit between them: it answers fresh hits from their HEADERS frames, and every other
+    /// stream gets a stream channel with the HTTP/2-to-HTTP/1 codec and a `ProxyHandler`.
     private func configureHTTP2(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
         let services = self.services
         let drain = self.drain
         let admission = self.admission
         let pipeline = channel.pipeline.syncOperations
-        _ = try pipeline.configureHTTP2Pipeline(
-            mode: .server,
-            connectionConfiguration: HTTP2Connection.connectionConfiguration(http2),
-            streamConfiguration: HTTP2Connection.streamConfiguration(http2)
+        let streamConfiguration = HTTP2Connection.streamConfiguration(http2)
+        try pipeline.addHandler(NIOHTTP2Handler(
+            mode: .server, connectionConfiguration: HTTP2Connection.connectionConfiguration(http2), streamConfiguration: streamConfiguration))
+        try pipeline.addHandler(HTTP2StoredHitShortcut(services: services, loopContext: loop.value, drain: drain))
+        try pipeline.addHandler(HTTP2ConnectionWindow(target: http2.connectionWindowSize.bytes))
+        let multiplexer = HTTP2StreamMultiplexer(
+            mode: .server, channel: channel, targetWindowSize: streamConfiguration.targetWindowSize,
+            outboundBufferSizeHighWatermark: streamConfiguration.outboundBufferSizeHighWatermark,
+            outboundBufferSizeLowWatermark: streamConfiguration.outboundBufferSizeLowWatermark
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let streamPipeline = stream.pipeline.syncOperations
@@ -105,7 +114,10 @@ struct TrafficPipeline: Sendable {
                 try streamPipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
             }
         }
-        // Closes idle connections, and on drain sends GOAWAY and closes once open streams end.
+        try pipeline.addHandler(multiplexer)
+        // Closes idle connections, and on drain sends GOAWAY and closes once open streams end (with the
+        // multiplexer a handler of its own, NIOHTTP2Handler reports every stream opening and closing to it,
+        // the shortcut's streams too).
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(maxIdleTime: settings.timeouts.clientIdle, maxAge: nil, maxGraceTime: settings.timeouts.drain, keepalive: nil))

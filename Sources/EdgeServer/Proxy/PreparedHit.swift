@@ -1,11 +1,13 @@
 import EdgeCore
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
 
 /// What a whole hit (no conditionals, no range) on a stored response sends when everything it needs
 /// was prepared at store time: the client's fields but the per-hit ones, and the body in the chosen
 /// coding. The full path (`StoredResponseServer`) and the stored-hit shortcut both answer such hits
-/// from `choose`: the full path through the response filter chain, the shortcut with `writeHead`.
+/// from `choose`: the full path through the response filter chain, the shortcuts with `writeHead` and
+/// `http2Fields`.
 struct PreparedHit {
     var status: Int
     var fields: HTTPHeaders
@@ -58,5 +60,17 @@ struct PreparedHit {
         buffer.writeStaticString("\r\nage: ")
         buffer.writeString(String(age))
         buffer.writeStaticString("\r\n\r\n")
+    }
+
+    /// The HTTP/2 header block: the head `writeHead` gives, as NIO's HTTP/2-to-HTTP/1 codec turns the full
+    /// path's head into HTTP/2 (`:status` first, names lowercased, connection-specific fields dropped).
+    func http2Fields(cacheStatus: String, age: Int) -> HPACKHeaders {
+        var head = HTTPHeaders()
+        head.reserveCapacity(fields.count + 3)
+        head.add(name: ":status", value: String(status))
+        head.add(contentsOf: fields)
+        head.add(name: "cache-status", value: cacheStatus)
+        head.add(name: "age", value: String(age))
+        return HPACKHeaders(httpHeaders: head, normalizeHTTPHeaders: true)
     }
 }

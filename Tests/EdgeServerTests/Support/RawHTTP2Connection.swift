@@ -14,7 +14,13 @@ final class RawHTTP2Connection {
         var payload: [UInt8]
 
         static let data: UInt8 = 0, headers: UInt8 = 1, rstStream: UInt8 = 3, settings: UInt8 = 4
-        static let ping: UInt8 = 6, goAway: UInt8 = 7, continuation: UInt8 = 9
+        static let ping: UInt8 = 6, goAway: UInt8 = 7, windowUpdate: UInt8 = 8, continuation: UInt8 = 9
+
+        /// A WINDOW_UPDATE frame's increment.
+        var windowIncrement: Int? {
+            guard type == Frame.windowUpdate, payload.count == 4 else { return nil }
+            return payload.reduce(0) { $0 << 8 | Int($1) } & 0x7fff_ffff
+        }
 
         /// SETTINGS parameters as (identifier, value) pairs.
         var settings: [(UInt16, UInt32)] {
@@ -123,10 +129,10 @@ final class RawHTTP2Connection {
         return bytes + frame.payload
     }
 
-    /// A GET request's header block in HPACK without Huffman coding or indexing (RFC 7541 §6.2.2).
-    static func requestHeaderBlock(path: String, authority: String = "test.example") -> [UInt8] {
-        // :method GET and :scheme http are static table entries 2 and 6.
-        [0x82, 0x86] + literal(nameIndex: 4, value: path) + literal(nameIndex: 1, value: authority)
+    /// A GET (or POST) request's header block in HPACK without Huffman coding or indexing (RFC 7541 §6.2.2).
+    static func requestHeaderBlock(path: String, authority: String = "test.example", post: Bool = false) -> [UInt8] {
+        // :method GET, :method POST and :scheme http are static table entries 2, 3 and 6.
+        [post ? 0x83 : 0x82, 0x86] + literal(nameIndex: 4, value: path) + literal(nameIndex: 1, value: authority)
     }
 
     /// A literal field with a new name (RFC 7541 §6.2.2), for padding header blocks.

@@ -29,7 +29,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
     }
 
     private let services: ProxyServices
-    private let loopContext: LoopContext
+    private let lookup: StoredHitLookup
     private let drain: DrainSignal
     private let timeouts: ClientTimeoutHandler
     let handover = Handover()
@@ -39,32 +39,20 @@ final class StoredHitShortcut: ChannelInboundHandler {
     private var refusing = false
     /// The start of a head whose end has not arrived yet.
     private var pending: ByteBuffer?
-    private var clientAddress = "-"
-    private var route: HostRoute?
-    private var lastAcceptEncoding: AcceptEncodingMemo?
     /// Whether bytes went on to the full path since the last read-complete.
     private var forwardedSinceReadComplete = false
     /// When the bytes being answered arrived; only kept while the access log is on.
     private var readAt: NIODeadline?
 
-    /// What a Host value led to last time: connections rarely change it.
-    private struct HostRoute {
-        var hostBytes: [UInt8]
-        var site: Site
-        var keyHost: String
-    }
-
     init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
         self.services = services
-        self.loopContext = loopContext
+        self.lookup = StoredHitLookup(services: services, loopContext: loopContext)
         self.drain = drain
         self.timeouts = timeouts
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if let address = context.channel.remoteAddress?.ipAddress {
-            clientAddress = address
-        }
+        lookup.connected(context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -79,7 +67,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             held.writeBuffer(&buffer)
             buffer = held
         }
-        readAt = loopContext.accessLog.log.isEnabled ? .now() : nil
+        readAt = lookup.logsRequests ? .now() : nil
         var answered = false
         while buffer.readableBytes > 0 {
             let scan = buffer.withUnsafeReadableBytes { PlainRequestHead.scan($0) }
@@ -198,97 +186,27 @@ final class StoredHitShortcut: ChannelInboundHandler {
               head.length <= limits.maxHeaderBytes, head.target.count + 14 <= limits.maxRequestLine,
               let hostRange = head.host else { return false }
         return buffer.withUnsafeReadableBytes { bytes in
-            guard let route = route(for: UnsafeRawBufferPointer(rebasing: bytes[hostRange])) else { return false }
-            let target = UnsafeRawBufferPointer(rebasing: bytes[head.target])
-            // Pages of progressive sites get Early Hints, a tier and a rewrite: the full path's work.
-            if route.site.progressive != nil, PageDelivery.looksLikePage(Self.path(of: target)) {
-                return false
-            }
-            let key = CacheKey(normalisedHost: route.keyHost, originFormTarget: target)
-            let found = services.cache.lookup(key) { variants in
-                variants.variants.first { variant in
-                    variant.secondaryKey.varyNames.isEmpty
-                        || variant.secondaryKey.matches { varyValue(of: $0, head, bytes) }
-                }
-            }
-            guard case .found(let stored) = found else { return false }
-            let now = ProxyServices.now()
-            let policy = services.settings.policy
-            // The full path's lookup decision and whole-hit representation, answered from the prepared fields.
-            guard HTTPResponseStatus.mayHaveBody(stored.status),
-                  case .fresh(let cacheStatus) = CacheLookup.decide(stored, request: Self.plainRequest, now: now, settings: policy),
-                  let hit = PreparedHit.choose(stored, accept: { acceptEncodingMemo(head, bytes)?.parsed }, site: route.site, compression: services.compression)
+            guard let hit = lookup.find(
+                host: UnsafeRawBufferPointer(rebasing: bytes[hostRange]), target: UnsafeRawBufferPointer(rebasing: bytes[head.target]),
+                acceptEncoding: head.acceptEncoding.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                fieldValues: { PlainRequestHead.fieldValues(named: $0, in: bytes, head: head) })
             else { return false }
 
             var out = context.channel.allocator.buffer(capacity: 512)
-            hit.writeHead(into: &out, cacheStatus: cacheStatus.headerValue, age: CacheLookup.age(of: stored, now: now, settings: policy))
+            hit.prepared.writeHead(into: &out, cacheStatus: hit.cacheStatus.headerValue, age: hit.age)
             context.write(NIOAny(out), promise: nil)
-            let bodyBytes = head.method == .head ? 0 : hit.body.readableBytes
+            let bodyBytes = head.method == .head ? 0 : hit.prepared.body.readableBytes
             if bodyBytes > 0 {
-                context.write(NIOAny(hit.body), promise: nil)
+                context.write(NIOAny(hit.prepared.body), promise: nil)
             }
-            record(head, bytes, status: hit.status, cacheStatus: cacheStatus, bodyBytes: bodyBytes, now: now)
-            return true
-        }
-    }
-
-    /// The request a lookup sees: the scan sent every request with directives down the full path.
-    private static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
-
-    private func route(for host: UnsafeRawBufferPointer) -> HostRoute? {
-        if let route, route.hostBytes.elementsEqual(host) { return route }
-        let value = String(decoding: host, as: UTF8.self)
-        guard RequestGuard.isValidHost(value), let found = services.router.route(host: value) else { return nil }
-        let route = HostRoute(hostBytes: Array(host), site: found, keyHost: CacheKey.normaliseHost(value))
-        self.route = route
-        return route
-    }
-
-    /// What the client's Accept-Encoding gives the shortcut: the negotiation's view of it and its Vary
-    /// form. Browsers send the same value on every request, so both are worked out once per connection.
-    private struct AcceptEncodingMemo {
-        var bytes: [UInt8]
-        var parsed: AcceptEncoding
-        var varyValue: String?
-    }
-
-    private func acceptEncodingMemo(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> AcceptEncodingMemo? {
-        guard let range = head.acceptEncoding else { return nil }
-        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-        if let memo = lastAcceptEncoding, memo.bytes.elementsEqual(value) { return memo }
-        let text = String(decoding: value, as: UTF8.self)
-        let memo = AcceptEncodingMemo(
-            bytes: Array(value), parsed: AcceptEncoding(fieldValues: [text]),
-            varyValue: SecondaryKey.normalisedValue(of: "accept-encoding", lines: [text]))
-        lastAcceptEncoding = memo
-        return memo
-    }
-
-    /// The request's normalised value of a field a stored response varies on.
-    private func varyValue(of name: String, _ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer) -> String? {
-        guard name == "accept-encoding" else {
-            return SecondaryKey.normalisedValue(of: name, lines: PlainRequestHead.fieldValues(named: name, in: bytes, head: head))
-        }
-        return acceptEncodingMemo(head, bytes)?.varyValue
-    }
-
-    private static func path(of target: UnsafeRawBufferPointer) -> String {
-        let end = target.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex
-        return String(decoding: UnsafeRawBufferPointer(rebasing: target[..<end]), as: UTF8.self)
-    }
-
-    /// The counters, and the logging phase, as the full path keeps them for a hit.
-    private func record(_ head: PlainRequestHead, _ bytes: UnsafeRawBufferPointer, status: Int, cacheStatus: CacheStatus, bodyBytes: Int, now: EpochSeconds) {
-        services.stats.requests.wrappingAdd(1, ordering: .relaxed)
-        services.stats.countHit(stale: false, shortcut: true)
-        RequestLogging(stats: services.stats, metrics: services.trafficMetrics).finished(
-            cacheStatus: cacheStatus, bytesSent: bodyBytes, log: loopContext.accessLog,
-            entry: AccessLog.Entry(
-                client: clientAddress, method: head.method == .head ? "HEAD" : "GET",
+            lookup.record(hit, entrance: .http1Shortcut, bodyBytes: bodyBytes, entry: AccessLog.Entry(
+                client: lookup.clientAddress, method: head.method == .head ? "HEAD" : "GET",
                 target: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.target]), as: UTF8.self),
-                version: .http1_1, status: status, bytes: bodyBytes, startedAt: readAt, cacheStatus: cacheStatus, origin: nil,
+                version: .http1_1, status: hit.prepared.status, bytes: bodyBytes, startedAt: readAt, cacheStatus: hit.cacheStatus, origin: nil,
                 referer: PlainRequestHead.fieldValues(named: "referer", in: bytes, head: head).first,
                 userAgent: PlainRequestHead.fieldValues(named: "user-agent", in: bytes, head: head).first,
-                time: now))
+                time: hit.now))
+            return true
+        }
     }
 }

@@ -1,0 +1,147 @@
+import EdgeCore
+import NIOCore
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+
+/// Answers the commonest HTTP/2 request, a GET or HEAD for a fresh stored response, on the connection
+/// itself: from the decoded HEADERS frame that opens the stream, one cache lookup, then a HEADERS frame
+/// from the prepared fields and one DATA frame of the stored body. Such a stream never gets a stream
+/// channel, codec or `ProxyHandler`; the HTTP/1.1 `StoredHitShortcut` is its model, and both ask
+/// `StoredHitLookup` the one question of what a hit is.
+///
+/// It sits between `NIOHTTP2Handler` and NIO's `HTTP2StreamMultiplexer`. Every frame it does not answer
+/// goes on untouched, so every other stream (a miss, a stale entry, a body, conditionals, ranges, PURGE,
+/// whatever `PlainHTTP2Request` does not vouch for) takes the full path as before.
+///
+/// HTTP/2's state stays NIO's: `NIOHTTP2Handler` has opened the stream (and counted it against
+/// SETTINGS_MAX_CONCURRENT_STREAMS) before the frame gets here, checks and HPACK-encodes the frames
+/// written here as it does a stream channel's, splits DATA to the peer's SETTINGS_MAX_FRAME_SIZE, holds it
+/// to the flow-control windows and closes the stream when END_STREAM goes out, telling the pipeline as
+/// for any stream. The multiplexer never hears of such a stream, so until NIO reports it closed, the
+/// client's frames for it (a RST_STREAM, a WINDOW_UPDATE) stop here: the multiplexer would take them
+/// for frames on a stream that does not exist. A body the windows NIO last reported cannot take whole
+/// goes down the full path, so that an answered stream does not wait for the client's WINDOW_UPDATE
+/// (NIO may still send it after other streams' DATA queued for the same connection window).
+final class HTTP2StoredHitShortcut: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    private let lookup: StoredHitLookup
+    private let drain: DrainSignal
+    /// The highest stream the client has opened: a HEADERS frame above it opens a new one (RFC 9113 §5.1.1).
+    private var lastClientStream = HTTP2StreamID.rootStream
+    /// Streams answered here that NIO has not yet reported closed.
+    private var answered: [HTTP2StreamID] = []
+    /// The connection's send window, as NIO last reported it (RFC 9113 §6.9.1: 65 535 until then).
+    private var connectionWindow = 65_535
+    /// A new stream's send window: the client's SETTINGS_INITIAL_WINDOW_SIZE.
+    private var streamWindow = 65_535
+    /// Body bytes written here that NIO has not sent yet (it sends DATA at the next flush), so not yet
+    /// taken from `connectionWindow`.
+    private var unsentBodyBytes = 0
+    private var wroteSinceReadComplete = false
+
+    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal) {
+        self.lookup = StoredHitLookup(services: services, loopContext: loopContext)
+        self.drain = drain
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        lookup.connected(context.channel)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.payload {
+        case .headers(let headers) where frame.streamID > lastClientStream:
+            lastClientStream = frame.streamID
+            if headers.endStream, answer(context, stream: frame.streamID, headers.headers) {
+                return
+            }
+        case .settings(.settings(let settings)):
+            for setting in settings where setting.parameter == .initialWindowSize {
+                streamWindow = setting.value
+            }
+        default:
+            if !answered.isEmpty, answered.contains(frame.streamID) {
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// NIOHTTP2Handler has already flushed what was written during the read (its read-complete is a flush
+    /// point for every frame); this flush only makes sure of it, and costs nothing when nothing is left.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+        if wroteSinceReadComplete {
+            wroteSinceReadComplete = false
+            context.flush()
+            unsentBodyBytes = 0
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let update as NIOHTTP2WindowUpdatedEvent where update.streamID == .rootStream:
+            if let size = update.outboundWindowSize {
+                connectionWindow = size
+            }
+        case let closed as StreamClosedEvent:
+            if let index = answered.firstIndex(of: closed.streamID) {
+                answered.remove(at: index)
+            }
+        default:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Writes the response and returns true, or returns false having written nothing.
+    private func answer(_ context: ChannelHandlerContext, stream: HTTP2StreamID, _ fields: HPACKHeaders) -> Bool {
+        let limits = lookup.services.settings.limits
+        guard context.channel.isWritable, !drain.isDraining,
+              let request = PlainHTTP2Request(fields: fields.lazy.map { ($0.name, $0.value) }),
+              request.fieldCount <= limits.maxHeaderCount, request.fieldBytes <= limits.maxHeaderBytes,
+              request.path.utf8.count + 14 <= limits.maxRequestLine else { return false }
+        let startedAt: NIODeadline? = lookup.logsRequests ? .now() : nil
+        let found = Self.withBytes(request.authority) { host in
+            Self.withBytes(request.path) { target in
+                Self.withOptionalBytes(request.acceptEncoding) { acceptEncoding in
+                    lookup.find(host: host, target: target, acceptEncoding: acceptEncoding, fieldValues: { fields[$0] })
+                }
+            }
+        }
+        guard let hit = found else { return false }
+        let bodyBytes = request.method == .head ? 0 : hit.prepared.body.readableBytes
+        guard bodyBytes <= min(connectionWindow - unsentBodyBytes, streamWindow) else { return false }
+
+        answered.append(stream)
+        wroteSinceReadComplete = true
+        let head = hit.prepared.http2Fields(cacheStatus: hit.cacheStatus.headerValue, age: hit.age)
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .headers(.init(headers: head, endStream: bodyBytes == 0)))), promise: nil)
+        if bodyBytes > 0 {
+            context.write(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .data(.init(data: .byteBuffer(hit.prepared.body), endStream: true)))), promise: nil)
+            unsentBodyBytes += bodyBytes
+        }
+        lookup.record(hit, entrance: .http2Shortcut, bodyBytes: bodyBytes, entry: AccessLog.Entry(
+            client: lookup.clientAddress, method: request.method == .head ? "HEAD" : "GET", target: request.path,
+            version: HTTPVersion(major: 2, minor: 0), status: hit.prepared.status, bytes: bodyBytes, startedAt: startedAt,
+            cacheStatus: hit.cacheStatus, origin: nil, referer: fields.first(name: "referer"), userAgent: fields.first(name: "user-agent"),
+            time: hit.now))
+        return true
+    }
+
+    /// A native string's UTF-8 bytes, for the lookup that the HTTP/1.1 shortcut feeds from its read buffer.
+    private static func withOptionalBytes<Result>(_ text: String?, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+        guard var text else { return body(nil) }
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func withBytes<Result>(_ text: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var text = text
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+}

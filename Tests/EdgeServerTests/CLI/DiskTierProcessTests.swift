@@ -38,9 +38,11 @@ struct DiskTierProcessTests {
         try await withTestOrigin({ request in
             TestOrigin.Response(headers: [("Cache-Control", "max-age=600")], body: "origin's \(request.uri)")
         }) { origin in
-            let adminPort = try FreePort.pick()
+            // Picked again on each attempt: a port another test took meanwhile must not fail all three.
+            var adminPort = 0
             let first = try await EdgeServeProcess.start { port in
-                ["serve", "--config", try Self.config(directory, port: port, admin: adminPort, origin: origin.url), "--admin", "127.0.0.1:\(adminPort)"]
+                adminPort = try FreePort.pick()
+                return ["serve", "--config", try Self.config(directory, port: port, admin: adminPort, origin: origin.url), "--admin", "127.0.0.1:\(adminPort)"]
             }
             for path in ["/kept", "/purged"] { #expect(try await first.get(path).status == 200) }
             #expect(await eventually { (try? Self.admin(adminPort, "/stats").text.contains("\"writes\":2")) == true })
@@ -49,9 +51,9 @@ struct DiskTierProcessTests {
             first.process.send(SIGKILL)
             _ = try await first.process.waitForExit()
 
-            let secondAdmin = try FreePort.pick()
             let second = try await EdgeServeProcess.start { port in
-                ["serve", "--config", try Self.config(directory, port: port, admin: secondAdmin, origin: origin.url), "--admin", "127.0.0.1:\(secondAdmin)"]
+                let admin = try FreePort.pick()
+                return ["serve", "--config", try Self.config(directory, port: port, admin: admin, origin: origin.url), "--admin", "127.0.0.1:\(admin)"]
             }
             let kept = try await second.get("/kept")
             #expect(kept.text == "origin's /kept")

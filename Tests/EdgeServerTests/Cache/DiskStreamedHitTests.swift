@@ -86,7 +86,7 @@ struct DiskStreamedHitTests {
         await origin.stop()
     }
 
-    @Test("a record in the page cache is read on the event loop, without a trip to the disk threads")
+    @Test("a record in the page cache is read on the event loop, without a trip to the disk threads, and answered by the stored-hit shortcut")
     func readsWithoutWaiting() async throws {
         let directory = try TemporaryDirectory()
         let origin = try await TestOrigin(Self.origin)
@@ -101,6 +101,8 @@ struct DiskStreamedHitTests {
             }
             // Just written, so its directory entries and pages are in memory.
             #expect(edge.server.disk?.stats.cachedReads.value == 2)
+            // Read, promoted and answered by the stored-hit shortcut, not the full pipeline.
+            #expect(edge.server.counters["shortcut_hits"] == 2)
         }
         await origin.stop()
     }

@@ -117,12 +117,33 @@ public final class DiskStore: Sendable {
         case wouldBlock
     }
 
+    /// The record for `key` if the page cache gives it at once, read on the calling thread without
+    /// waiting; nil when there is none or it cannot be read without waiting (then `read` will).
+    /// `normalisedValue(name)` is the request's value of a field its response may vary on
+    /// (`SecondaryKey.normalisedValue`).
+    func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?) -> StorageHit? {
+        let hash = DiskFiles.hash(key.description)
+        let known = index.withLock { index in
+            index.recordAccess(hash)
+            return index.contains(hash)
+        }
+        guard known || isLoading,
+              case .done(let hit?) = readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true) else { return nil }
+        stats.cachedReads.add()
+        return hit
+    }
+
     /// The URL's record; when its responses vary, the record of this request's variant.
     private func readVariant(_ key: CacheKey, requestHeaders: HTTPHeaders, mode: DiskRecordFile.Mode) -> ReadOutcome {
-        let first = readNow(key, name: key.description, mode: mode)
+        readVariant(key, normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil }, mode: mode, wholeOnly: false)
+    }
+
+    /// `wholeOnly`: a record whose body would stream from its file is left alone (`.wouldBlock`), uncounted.
+    private func readVariant(_ key: CacheKey, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool) -> ReadOutcome {
+        let first = readNow(key, name: key.description, mode: mode, wholeOnly: wholeOnly)
         guard case .variants(let names) = first else { return first }
-        let name = Self.variantName(key, SecondaryKey(varyNames: names, request: requestHeaders))
-        let variant = readNow(key, name: name, mode: mode)
+        let name = Self.variantName(key, SecondaryKey(varyNames: names, values: names.map(normalisedValue)))
+        let variant = readNow(key, name: name, mode: mode, wholeOnly: wholeOnly)
         if case .variants = variant { return .done(nil) }
         return variant
     }
@@ -134,7 +155,7 @@ public final class DiskStore: Sendable {
         secondaryKey.varyNames.isEmpty ? key.description : key.description + "\n" + secondaryKey.identity
     }
 
-    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode) -> ReadOutcome {
+    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode, wholeOnly: Bool) -> ReadOutcome {
         let hash = DiskFiles.hash(name)
         let opened: DiskRecordFile.Opened
         do {
@@ -163,6 +184,7 @@ public final class DiskStore: Sendable {
                 return .done(nil)
             }
         case .head(let bytes, let file):
+            if wholeOnly { return .wouldBlock }
             do {
                 head = try DiskRecordHead.decode(bytes, recordLength: file.size)
             } catch {

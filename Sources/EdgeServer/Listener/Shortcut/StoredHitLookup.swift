@@ -67,17 +67,26 @@ final class StoredHitLookup {
             return nil
         }
         let key = CacheKey(normalisedHost: route.keyHost, originFormTarget: target)
+        func normalisedValue(_ name: String) -> String? {
+            name == "accept-encoding"
+                ? acceptEncodingMemo(acceptEncoding)?.varyValue
+                : SecondaryKey.normalisedValue(of: name, lines: fieldValues(name))
+        }
         let found = services.cache.lookup(key) { variants in
             variants.variants.first { variant in
-                variant.secondaryKey.varyNames.isEmpty
-                    || variant.secondaryKey.matches { name in
-                        name == "accept-encoding"
-                            ? acceptEncodingMemo(acceptEncoding)?.varyValue
-                            : SecondaryKey.normalisedValue(of: name, lines: fieldValues(name))
-                    }
+                variant.secondaryKey.varyNames.isEmpty || variant.secondaryKey.matches(normalisedValue: normalisedValue)
             }
         }
-        guard case .found(let stored) = found else { return nil }
+        let stored: CachedResponse
+        switch found {
+        case .found(let response):
+            stored = response
+        case .uriMiss, .varyMiss:
+            // A small record on disk whose bytes the page cache holds is promoted here and answered
+            // like a memory hit; anything else is the full path's (which reads the disk off the loop).
+            guard let promoted = promoteFromDisk(key, normalisedValue: normalisedValue) else { return nil }
+            stored = promoted
+        }
         let now = ProxyServices.now()
         let policy = services.settings.policy
         // The full path's lookup decision and whole-hit representation, answered from the prepared fields.
@@ -86,6 +95,17 @@ final class StoredHitLookup {
               let hit = PreparedHit.choose(stored, accept: { acceptEncodingMemo(acceptEncoding)?.parsed }, site: route.site, compression: services.compression)
         else { return nil }
         return Hit(prepared: hit, cacheStatus: cacheStatus, age: CacheLookup.age(of: stored, now: now, settings: policy), now: now)
+    }
+
+    /// A whole record the disk tier can read without waiting, offered to memory and returned prepared
+    /// for hits; nil when there is none at hand, it streams from its file, or it is not this request's variant.
+    private func promoteFromDisk(_ key: CacheKey, normalisedValue: (String) -> String?) -> CachedResponse? {
+        guard let disk = services.disk else { return nil }
+        // A purge between this read and the insert into memory wins, as it does against a fill.
+        let epoch = services.cache.purgeIndex.currentEpoch
+        guard case .whole(let response)? = disk.readWithoutWaiting(key, normalisedValue: normalisedValue),
+              response.secondaryKey.matches(normalisedValue: normalisedValue) else { return nil }
+        return services.storage.memory.promote(response, for: key, epoch: epoch)
     }
 
     /// The request a lookup sees: the scans sent every request with directives down the full path.

@@ -8,8 +8,9 @@ protocol CacheFillClient: AnyObject {
     func fill(_ fill: CacheFill, didReceiveHead status: HTTPResponseStatus, headers: HTTPHeaders, cacheStatus: CacheStatus)
     func fill(_ fill: CacheFill, didReceiveBody buffer: ByteBuffer)
     func fillDidEnd(_ fill: CacheFill)
-    /// The origin's answer means the stored response should be served (after a 304, or stale on error).
-    func fill(_ fill: CacheFill, serveStored response: CachedResponse, cacheStatus: CacheStatus)
+    /// The origin's answer means the stored response should be served (after a 304, or stale on error);
+    /// `body`: the stored body streams from its disk record (`response.body` is empty then).
+    func fill(_ fill: CacheFill, serveStored response: CachedResponse, from body: DiskBody?, cacheStatus: CacheStatus)
     func fill(_ fill: CacheFill, didFail error: OriginError)
     func fillCanTakeMoreBody(_ fill: CacheFill)
     var canTakeResponseBody: Bool { get }
@@ -30,6 +31,8 @@ final class CacheFill: UpstreamExchangeDelegate {
         var cacheKey: CacheKey?
         /// A stored response being revalidated.
         var stale: CachedResponse?
+        /// The stale response's body when it streams from its disk record (`stale.body` is empty then).
+        var staleBody: DiskBody?
         /// Whether the response may go into the cache at all (cacheable path, no request no-store).
         var storeAllowed: Bool
         var forward: CacheStatus.Forward
@@ -144,7 +147,7 @@ final class CacheFill: UpstreamExchangeDelegate {
             services.stats.staleServed.wrappingAdd(1, ordering: .relaxed)
             cacheStatus.hit = true
             cacheStatus.stale = true
-            if let stale = plan.stale { client?.fill(self, serveStored: stale, cacheStatus: cacheStatus) }
+            if let stale = plan.stale { client?.fill(self, serveStored: stale, from: plan.staleBody, cacheStatus: cacheStatus) }
             return
         case .store(let fields, let ttl):
             beginFills(status: status, headers: fields, responseTime: now)
@@ -173,9 +176,16 @@ final class CacheFill: UpstreamExchangeDelegate {
         services.stats.revalidations.wrappingAdd(1, ordering: .relaxed)
         let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: now)
         let replacement = CachedResponse(status: stale.status, headers: storedHeaders, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
-        let stored = services.storage.memory.freshen(replacement, for: key, epochs: epochs)
-        if stored {
-            services.storage.disk?.freshen(replacement, for: key, epochs: epochs)
+        let stored: Bool
+        if let staleBody = plan.staleBody, let disk = services.storage.disk {
+            // A body on disk stays there: the record is rewritten with the new fields around it.
+            disk.freshen(replacement, body: staleBody, for: key, epoch: epochs.disk)
+            stored = true
+        } else {
+            stored = services.storage.memory.freshen(replacement, for: key, epochs: epochs)
+            if stored {
+                services.storage.disk?.freshen(replacement, for: key, epochs: epochs)
+            }
         }
         // This client gets every field of the 304 (a Set-Cookie was meant for it); later ones get the stored copy.
         let updated = CachedResponse(status: stale.status, headers: merged, body: stale.body, timing: timing, secondaryKey: stale.secondaryKey)
@@ -183,7 +193,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         discardingResponse = true
         var cacheStatus = CacheStatus(fwd: .stale, fwdStatus: 304)
         cacheStatus.ttl = FillPolicy.remainingTTL(updated, now: now, settings: services.settings.policy)
-        client?.fill(self, serveStored: updated, cacheStatus: cacheStatus)
+        client?.fill(self, serveStored: updated, from: plan.staleBody, cacheStatus: cacheStatus)
     }
 
     func exchange(_ exchange: UpstreamExchange, body buffer: ByteBuffer) {
@@ -236,6 +246,7 @@ final class CacheFill: UpstreamExchangeDelegate {
             plan.head.headers.remove(name: name)
         }
         plan.stale = nil
+        plan.staleBody = nil
         exchange.restart(with: plan.head)
     }
 
@@ -297,7 +308,7 @@ final class CacheFill: UpstreamExchangeDelegate {
                 cacheStatus.hit = true
                 cacheStatus.stale = true
                 cacheStatus.detail = "origin-unreachable"
-                client?.fill(self, serveStored: stale, cacheStatus: cacheStatus)
+                client?.fill(self, serveStored: stale, from: plan.staleBody, cacheStatus: cacheStatus)
                 return
             }
         }

@@ -68,9 +68,13 @@ extension ProxyPhases: CacheFillClient {
         sink.writeEnd(for: request)
     }
 
-    func fill(_ fill: CacheFill, serveStored response: CachedResponse, cacheStatus: CacheStatus) {
+    func fill(_ fill: CacheFill, serveStored response: CachedResponse, from body: DiskBody?, cacheStatus: CacheStatus) {
         guard request.fill === fill, !request.responseStarted else { return }
-        serve(response, cacheStatus)
+        if let body {
+            serveStreamed(response, body: body, cacheStatus: cacheStatus)
+        } else {
+            serve(response, cacheStatus)
+        }
     }
 
     func fill(_ fill: CacheFill, didFail error: OriginError) {

@@ -130,11 +130,9 @@ final class ProxyPhases {
             && !services.cache.purgeIndex.purgedSince(purgeEpoch, key: key, tags: PurgeTags.parse(response.headers))
     }
 
-    /// A record whose body streams from disk: served while fresh (or within stale-while-revalidate);
-    /// anything that would need its body in memory (revalidating it, serving it stale on an error)
-    /// goes to the origin as a miss instead.
+    /// A record whose body streams from disk: served while fresh (or within stale-while-revalidate),
+    /// revalidated when stale (a 304 rewrites the record's fields around the body it keeps).
     private func useStreamed(_ stored: CachedResponse, body: DiskBody, key: CacheKey, coalesce: Bool, collapsed: Bool) {
-        guard let sink, let disk = services.disk else { return }
         let cacheRequest = CacheRequest(method: "GET", headers: request.head.headers)
         let now = ProxyServices.now()
         let cacheStatus: CacheStatus
@@ -145,15 +143,26 @@ final class ProxyPhases {
         case .staleWhileRevalidate(let status):
             services.stats.countHit(stale: true)
             cacheStatus = status
-            revalidateInBackground(key, stale: nil)
+            revalidateInBackground(key, stale: stored, staleBody: body)
         case .revalidate:
-            missed(key, reason: .stale, coalesce: coalesce)
+            let directives = CacheControl(request.head.headers)
+            if directives.onlyIfCached {
+                sink?.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and the stored response is stale", close: false)
+                return
+            }
+            miss(key, stale: stored, staleBody: body, storeAllowed: !directives.noStore, forward: .stale, coalesce: coalesce)
             return
         case .unusable:
             missed(key, reason: .request, coalesce: coalesce)
             return
         }
-        let age = CacheLookup.age(of: stored, now: now, settings: services.settings.policy)
+        serveStreamed(stored, body: body, cacheStatus: cacheStatus)
+    }
+
+    /// 5. Hit, for a body that streams from its disk record.
+    func serveStreamed(_ stored: CachedResponse, body: DiskBody, cacheStatus: CacheStatus) {
+        guard let sink, let disk = services.disk else { return }
+        let age = CacheLookup.age(of: stored, now: ProxyServices.now(), settings: services.settings.policy)
         StoredBodyStream(request: request, sink: sink, disk: disk, body: body).serve(stored, cacheStatus: cacheStatus, age: age)
     }
 
@@ -210,10 +219,10 @@ final class ProxyPhases {
     }
 
     /// 6. Miss: identical misses collapse into one fill; the others wait for it and look again.
-    private func miss(_ key: CacheKey, stale: CachedResponse?, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
+    private func miss(_ key: CacheKey, stale: CachedResponse?, staleBody: DiskBody? = nil, storeAllowed: Bool, forward: CacheStatus.Forward, coalesce: Bool) {
         let plan = CacheFill.Plan(
             head: upstreamHead(cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
-            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: storeAllowed, forward: forward,
+            clientHeaders: request.head.headers, cacheKey: key, stale: stale, staleBody: staleBody, storeAllowed: storeAllowed, forward: forward,
             answersClientConditionals: true)
         guard coalesce, let sink else {
             self.forward(plan)
@@ -260,19 +269,18 @@ final class ProxyPhases {
     }
 
     /// stale-while-revalidate: one background fill per key refreshes the entry; clients don't wait for it.
-    private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse?) {
+    private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse, staleBody: DiskBody? = nil) {
         // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
         guard services.flags.isEnabled(.backgroundRevalidation), let sink, let site = request.site,
               case .leader(let leadership) = services.coalescer.join(key, on: sink.eventLoop) else { return }
         // Another revalidation may have freshened the entry between our lookup and our join.
-        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale?.timing {
+        if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale.timing {
             leadership.finish(.stored)
             return
         }
-        // A body that streams from disk is fetched whole again: a 304 could not freshen what is not in memory.
         let plan = CacheFill.Plan(
-            head: upstreamHead(cacheable: true, validators: stale.map { Revalidation.validators(for: $0.headers) }),
-            clientHeaders: request.head.headers, cacheKey: key, stale: stale, storeAllowed: true, forward: .stale)
+            head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
+            clientHeaders: request.head.headers, cacheKey: key, stale: stale, staleBody: staleBody, storeAllowed: true, forward: .stale)
         let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
         fill.start()
         fill.exchange.sendEnd()

@@ -1,6 +1,7 @@
 import EdgeCore
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 @testable import EdgeServer
 
@@ -103,6 +104,35 @@ struct DiskStreamedHitTests {
             #expect(edge.server.disk?.stats.cachedReads.value == 2)
             // Read, promoted and answered by the stored-hit shortcut, not the full pipeline.
             #expect(edge.server.counters["shortcut_hits"] == 2)
+        }
+        await origin.stop()
+    }
+
+    @Test("a stale large record is revalidated: the origin's 304 rewrites its fields around the body it keeps, and the client gets the body from disk")
+    func staleLargeRecordIsRevalidated() async throws {
+        let directory = try TemporaryDirectory()
+        let conditionals = Mutex<[String]>([])
+        let origin = try await TestOrigin { request in
+            let validator = request.headers.first(name: "if-none-match") ?? "-"
+            conditionals.withLock { $0.append(validator) }
+            let headers = [("Cache-Control", "max-age=2"), ("ETag", "\"v1\""), ("Content-Type", "text/plain")]
+            return validator == "\"v1\"" ? TestOrigin.Response(status: 304, headers: headers) : TestOrigin.Response(headers: headers, body: Self.largeBody)
+        }
+        try await storeThenRestart(["/large"], origin: origin, directory: directory)
+        try await Task.sleep(for: .milliseconds(2500))
+        try await withEdge(origin, directory) { edge in
+            let writesBefore = edge.server.disk?.stats.writes.value ?? 0
+            let revalidated = try edge.get("/large")
+            #expect(revalidated.status == 200)
+            #expect(revalidated.text == Self.largeBody)
+            #expect(revalidated.header("cache-status")?.contains("fwd=stale; fwd-status=304") == true, "\(revalidated.header("cache-status") ?? "-")")
+            #expect(conditionals.withLock { $0 } == ["-", "\"v1\""])
+            // The record was written again, fresh: the next request is a hit from it.
+            #expect(await eventually { (edge.server.disk?.stats.writes.value ?? 0) > writesBefore })
+            let hit = try edge.get("/large")
+            #expect(hit.text == Self.largeBody)
+            #expect(hit.header("cache-status")?.hasPrefix("edge; hit") == true, "\(hit.header("cache-status") ?? "-")")
+            #expect(origin.requestCount == 2)
         }
         await origin.stop()
     }

@@ -338,6 +338,46 @@ public final class DiskStore: Sendable {
         return DiskFill(store: self, hash: hash, head: head)
     }
 
+    /// A 304 freshened a record whose body streams from its file: the record is written again with
+    /// `response`'s fields and timing around the same body (and its checksum), copied file to file on
+    /// the disk threads, so the body never passes through memory whole.
+    func freshen(_ response: CachedResponse, body: DiskBody, for key: CacheKey, epoch: UInt64) {
+        guard reserveWrite() else { return }
+        let name = Self.variantName(key, response.secondaryKey)
+        let hash = DiskFiles.hash(name)
+        let head = DiskRecordHead(key: name, response: response, storedEpoch: epoch, bodyLength: body.length).encoded()
+        pool.submit { [self] state in
+            guard case .active = state else {
+                fillAbandoned()
+                return
+            }
+            do {
+                let (descriptor, temporary) = try files.createTemporary(hash)
+                do {
+                    try DiskFiles.write(head, to: descriptor, at: 0)
+                    // The body and the checksum after it, unchanged.
+                    var copied = 0
+                    let total = body.length + 4
+                    while copied < total {
+                        let count = min(1 << 20, total - copied)
+                        guard let chunk = try body.file.read(at: body.offset + copied, count: count, mode: .blocking, allocator: Self.allocator) else { break }
+                        try DiskFiles.write(chunk, to: descriptor, at: head.readableBytes + copied)
+                        copied += count
+                    }
+                    close(descriptor)
+                } catch {
+                    close(descriptor)
+                    unlink(temporary)
+                    throw error
+                }
+                commit(temporary, hash: hash, size: head.readableBytes + body.length + 4)
+            } catch {
+                writeFailed(error)
+                fillAbandoned()
+            }
+        }
+    }
+
     /// Counts a write as queued; false (counted and logged) when the disk is too far behind to take it.
     private func reserveWrite() -> Bool {
         guard pendingWrites.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPendingWrites else {

@@ -70,10 +70,13 @@ enum StorageFillOutcome {
 struct StorageTiers: Sendable {
     let memory: MemoryStorage
     let disk: DiskStore?
+    /// In lookup order; made once, not per request.
+    let all: [any CacheStorage]
 
-    var all: [any CacheStorage] {
-        if let disk { return [memory, disk] }
-        return [memory]
+    init(memory: MemoryStorage, disk: DiskStore?) {
+        self.memory = memory
+        self.disk = disk
+        all = disk.map { [memory, $0] } ?? [memory]
     }
 
     /// The purge epochs of every tier now (`FillEpochs`).

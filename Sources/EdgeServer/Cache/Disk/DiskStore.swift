@@ -123,12 +123,10 @@ public final class DiskStore: Sendable {
     /// (`SecondaryKey.normalisedValue`).
     func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?) -> StorageHit? {
         let hash = DiskFiles.hash(key.description)
-        let known = index.withLock { index in
-            index.recordAccess(hash)
-            return index.contains(hash)
-        }
-        guard known || isLoading,
+        guard index.withLock({ $0.contains(hash) }) || isLoading,
               case .done(let hit?) = readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true) else { return nil }
+        // Counted for admission only when answered here: otherwise `read` counts the same request.
+        index.withLock { $0.recordAccess(hash) }
         stats.cachedReads.add()
         return hit
     }

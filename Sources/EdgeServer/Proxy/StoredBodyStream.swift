@@ -31,39 +31,33 @@ final class StoredBodyStream {
         func head(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, source: OutgoingHead.Source = .stored) -> OutgoingHead {
             OutgoingHead(status: status, headers: headers, source: source, cacheStatus: cacheStatus, age: age)
         }
-        let method = request.isHead ? "HEAD" : "GET"
-        let requestHeaders = VariantETag.requestWithBaseTags(request.head.headers)
-        switch ConditionalRequest.evaluate(method: method, requestHeaders: requestHeaders, responseStatus: stored.status, responseHeaders: stored.headers, parseDate: HTTPDate.parse) {
-        case .notModified:
-            finish(head(.notModified, ConditionalRequest.notModifiedHeaders(from: stored.headers)))
-            return
-        case .preconditionFailed:
-            finish(head(.preconditionFailed, HTTPHeaders([("content-length", "0")])))
-            return
-        case .proceed:
-            break
-        }
         let length = body.length
         var headers = stored.headers
         var status = HTTPResponseStatus(statusCode: stored.status)
         end = length
         if stored.status == 200 {
             headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
-            switch ByteRange.resolve(method: method, requestHeaders: request.head.headers, responseHeaders: stored.headers, length: length, parseDate: HTTPDate.parse) {
-            case .partial(let ranges) where ranges.count == 1:
-                status = .partialContent
-                headers.replaceOrAdd(name: "content-range", value: ByteRange.contentRange(ranges[0], length: length))
-                next = ranges[0].lowerBound
-                end = ranges[0].upperBound + 1
-            case .unsatisfiable:
-                let fields = HTTPHeaders([("content-range", "bytes */\(length)"), ("content-length", "0"), ("date", HTTPDate.format(ProxyServices.now()))])
-                finish(head(.rangeNotSatisfiable, fields))
-                return
-            case .full, .partial:
-                // Several ranges of a body on disk: the whole body instead, which a server may always
-                // send for a Range request (RFC 9110 §14.2).
-                break
-            }
+        }
+        let conditionalHeaders = VariantETag.requestWithBaseTags(request.head.headers)
+        switch StoredAnswer.decide(request, conditionalHeaders: conditionalHeaders, status: stored.status, headers: stored.headers, length: length) {
+        case .notModified(let fields):
+            sink.respond(request, head(.notModified, fields), body: ByteBuffer())
+            return
+        case .preconditionFailed:
+            sink.respond(request, head(.preconditionFailed, HTTPHeaders([("content-length", "0")])), body: ByteBuffer())
+            return
+        case .rangeNotSatisfiable(let fields):
+            sink.respond(request, head(.rangeNotSatisfiable, fields), body: ByteBuffer())
+            return
+        case .ranges(let ranges) where ranges.count == 1:
+            status = .partialContent
+            headers.replaceOrAdd(name: "content-range", value: ByteRange.contentRange(ranges[0], length: length))
+            next = ranges[0].lowerBound
+            end = ranges[0].upperBound + 1
+        case .whole, .ranges:
+            // Several ranges of a body on disk: the whole body instead, which a server may always
+            // send for a Range request (RFC 9110 §14.2).
+            break
         }
         if HTTPResponseStatus.mayHaveBody(stored.status) {
             headers.replaceOrAdd(name: "content-length", value: String(end - next))
@@ -84,11 +78,6 @@ final class StoredBodyStream {
     /// The client takes bytes again.
     func resume() {
         pump()
-    }
-
-    private func finish(_ head: OutgoingHead) {
-        guard let sink, sink.writeHead(head, for: request) else { return }
-        sink.writeEnd(for: request)
     }
 
     /// Reads and writes chunks while the client takes them; one read at a time.

@@ -184,41 +184,35 @@ struct StoredResponseServer {
         func head(_ status: HTTPResponseStatus, _ headers: HTTPHeaders) -> OutgoingHead {
             OutgoingHead(status: status, headers: headers, source: .stored, cacheStatus: cacheStatus, age: age)
         }
-        let method = request.isHead ? "HEAD" : "GET"
-        switch ConditionalRequest.evaluate(method: method, requestHeaders: request.head.headers, responseStatus: stored.status, responseHeaders: stored.headers, parseDate: HTTPDate.parse) {
-        case .notModified:
-            write(head(.notModified, ConditionalRequest.notModifiedHeaders(from: stored.headers)), body: nil)
-            return
-        case .preconditionFailed:
-            write(head(.preconditionFailed, HTTPHeaders([("content-length", "0")])), body: nil)
-            return
-        case .proceed:
-            break
-        }
         let length = stored.body.readableBytes
         var headers = stored.headers
         var body = stored.body
         var status = HTTPResponseStatus(statusCode: stored.status)
         if stored.status == 200 {
             headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
-            switch ByteRange.resolve(method: method, requestHeaders: request.head.headers, responseHeaders: stored.headers, length: length, parseDate: HTTPDate.parse) {
-            case .full:
-                break
-            case .partial(let ranges) where ranges.count == 1:
-                status = .partialContent
-                headers.replaceOrAdd(name: "content-range", value: ByteRange.contentRange(ranges[0], length: length))
-                body = stored.body.getSlice(at: stored.body.readerIndex + ranges[0].lowerBound, length: ranges[0].count) ?? body
-            case .partial(let ranges):
-                status = .partialContent
-                let boundary = "edge-\(UInt64.random(in: 0...UInt64.max))"
-                let multipart = ByteRange.multipartBody(ranges: ranges, body: stored.body, length: length, contentType: stored.headers.first(name: "content-type"), boundary: boundary)
-                headers.replaceOrAdd(name: "content-type", value: multipart.contentType)
-                body = multipart.body
-            case .unsatisfiable:
-                let fields = HTTPHeaders([("content-range", "bytes */\(length)"), ("content-length", "0"), ("date", HTTPDate.format(now))])
-                write(head(.rangeNotSatisfiable, fields), body: nil)
-                return
-            }
+        }
+        switch StoredAnswer.decide(request, conditionalHeaders: request.head.headers, status: stored.status, headers: stored.headers, length: length) {
+        case .notModified(let fields):
+            write(head(.notModified, fields), body: nil)
+            return
+        case .preconditionFailed:
+            write(head(.preconditionFailed, HTTPHeaders([("content-length", "0")])), body: nil)
+            return
+        case .rangeNotSatisfiable(let fields):
+            write(head(.rangeNotSatisfiable, fields), body: nil)
+            return
+        case .whole:
+            break
+        case .ranges(let ranges) where ranges.count == 1:
+            status = .partialContent
+            headers.replaceOrAdd(name: "content-range", value: ByteRange.contentRange(ranges[0], length: length))
+            body = stored.body.getSlice(at: stored.body.readerIndex + ranges[0].lowerBound, length: ranges[0].count) ?? body
+        case .ranges(let ranges):
+            status = .partialContent
+            let boundary = "edge-\(UInt64.random(in: 0...UInt64.max))"
+            let multipart = ByteRange.multipartBody(ranges: ranges, body: stored.body, length: length, contentType: stored.headers.first(name: "content-type"), boundary: boundary)
+            headers.replaceOrAdd(name: "content-type", value: multipart.contentType)
+            body = multipart.body
         }
         if HTTPResponseStatus.mayHaveBody(stored.status) {
             headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))

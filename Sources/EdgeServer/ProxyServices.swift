@@ -8,6 +8,7 @@ import Darwin
 import EdgeCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// What the node's connection handlers share: settings, the cache, the coalescer, routing and logs.
@@ -34,6 +35,8 @@ final class ProxyServices: Sendable {
     let fill: FillServices
     /// The cache's tiers: memory, and disk if there is one.
     let storage: StorageTiers
+    /// The hit heads the disk tier's small records carry, made and read under these settings.
+    let diskHitHeads: DiskHitHeads
     var disk: DiskStore? { storage.disk }
 
     init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
@@ -60,6 +63,9 @@ final class ProxyServices: Sendable {
             memory: MemoryStorage(cache: cache, prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) }),
             disk: disk)
         self.storage = storage
+        let diskHitHeads = DiskHitHeads(settings: settings, compression: compression)
+        self.diskHitHeads = diskHitHeads
+        disk?.hitHeads.withLock { $0 = diskHitHeads }
         self.fill = FillServices(
             cache: cache, storage: storage, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger)
     }
@@ -70,8 +76,20 @@ final class ProxyServices: Sendable {
     }
 
     private static func prepareForHits(_ response: inout CachedResponse, settings: ProxySettings, compression: CompressionService) {
-        response.prepare(settings: settings.policy) { compression.preparedHeaders(EdgeFields.prepared(for: $0, settings: settings), for: $0) }
-        response.encodings.negotiation = compression.negotiatedCoding(of: response).map { .from($0) } ?? .none
+        var negotiated: ContentCoding?
+        response.prepare(settings: settings.policy) { stored in
+            let prepared = clientFields(for: stored, bodyLength: stored.body.readableBytes, settings: settings, compression: compression)
+            negotiated = prepared.negotiated
+            return prepared.fields
+        }
+        response.encodings.negotiation = negotiated.map { .from($0) } ?? .none
+    }
+
+    /// The fields every whole hit on `stored` (with a body of `bodyLength`) sends but the per-hit ones,
+    /// and the coding negotiated per client (nil: the body goes to everyone as stored).
+    static func clientFields(for stored: CachedResponse, bodyLength: Int, settings: ProxySettings,
+                             compression: CompressionService) -> (fields: HTTPHeaders, negotiated: ContentCoding?) {
+        compression.preparedHeaders(EdgeFields.prepared(for: stored, bodyLength: bodyLength, settings: settings), for: stored, bodyLength: bodyLength)
     }
 
     /// Wall-clock time for HTTP dates and ages.

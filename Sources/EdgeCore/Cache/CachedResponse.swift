@@ -75,7 +75,12 @@ public struct CachedResponse: Sendable {
         for (name, value) in headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
         }
-        return bodyBytes + 2 * headerBytes + overheadAllowance
+        return byteCost(bodyBytes: bodyBytes, headerTextBytes: headerBytes)
+    }
+
+    /// `byteCost` from the length of the header text (`name: value\r\n` lines).
+    public static func byteCost(bodyBytes: Int, headerTextBytes: Int) -> Int {
+        bodyBytes + 2 * headerTextBytes + overheadAllowance
     }
 
     static let overheadAllowance = 256

@@ -56,6 +56,12 @@ public final class HTTPCache: Sendable {
         return .varyMiss
     }
 
+    /// Whether the eviction policy would keep a response costing `cost` for `key` now
+    /// (`MemoryStore.wouldAdmit`): a hit from disk is promoted only then.
+    public func wouldAdmit(_ key: CacheKey, cost: Int) -> Bool {
+        store.wouldAdmit(key, cost: cost)
+    }
+
     /// Stores a response under `key`, replacing the variant with the same secondary key, and indexes
     /// its URL and tags for purging.
     ///

@@ -66,6 +66,14 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         }
     }
 
+    /// Whether a value costing `cost` stored for `key` now would be kept by the eviction policy's
+    /// admission, asked before the value is made: a lower tier promotes only what memory would keep.
+    @inlinable
+    public func wouldAdmit(_ key: Key, cost: Int) -> Bool {
+        guard cost <= maxObjectBytes else { return false }
+        return shard(for: key).state.withLock { $0.policy.wouldAdmit(key, cost: cost) }
+    }
+
     /// Removes `key`; returns the value it had.
     @inlinable
     @discardableResult
@@ -209,6 +217,16 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         case lru(LRUPolicy<Key, Value>)
         case s3fifo(S3FIFOPolicy<Key, Value>)
         case tinylfu(TinyLFUPolicy<Key, Value>)
+
+        /// TinyLFU's admission asked before a value is made (`MemoryStore.wouldAdmit`); the other
+        /// policies admit everything.
+        @inlinable
+        func wouldAdmit(_ key: Key, cost: Int) -> Bool {
+            switch self {
+            case .tinylfu(let policy): policy.wouldAdmit(key, cost: cost)
+            case .lru, .s3fifo: true
+            }
+        }
 
         /// For cold paths (stats, purges), where dynamic dispatch costs nothing that matters.
         var base: any EvictionPolicy<Key, Value> {

@@ -114,6 +114,7 @@ final class AdminAPI: Sendable {
             ("hits", .int(stats.hits.value)),
             ("reads", .int(stats.reads.value)),
             ("reads_without_waiting", .int(stats.cachedReads.value)),
+            ("hit_head_hits", .int(stats.headHits.value)),
             ("streamed_hits", .int(stats.streamedHits.value)),
             ("writes", .int(stats.writes.value)),
             ("errors", .int(stats.errors.value)),

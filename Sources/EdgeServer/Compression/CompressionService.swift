@@ -78,13 +78,13 @@ final class CompressionService: Sendable {
         return CompressionRules.mayCompress(status: 200, headers: decoded, bodyLength: nil, settings: settings)
     }
 
-    /// The client's header fields for a stored response as prepared for hits, with Vary naming
-    /// Accept-Encoding when the coding is negotiated.
-    func preparedHeaders(_ headers: HTTPHeaders, for stored: CachedResponse) -> HTTPHeaders {
-        guard negotiatedCoding(of: stored) != nil else { return headers }
-        var headers = headers
+    /// The client's header fields for a stored response as prepared for hits (`prepared`), with Vary
+    /// naming Accept-Encoding when the coding is negotiated; and that coding (nil: as stored for all).
+    func preparedHeaders(_ prepared: HTTPHeaders, for stored: CachedResponse, bodyLength: Int) -> (fields: HTTPHeaders, negotiated: ContentCoding?) {
+        guard let coding = negotiatedCoding(status: stored.status, headers: stored.headers, bodyLength: bodyLength) else { return (prepared, nil) }
+        var headers = prepared
         CompressionRules.addVary(&headers)
-        return headers
+        return (headers, coding)
     }
 
     /// The stored response with its `coding` form attached: made once on a worker thread, kept in the

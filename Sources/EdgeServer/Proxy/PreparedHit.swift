@@ -12,6 +12,22 @@ struct PreparedHit {
     var status: Int
     var fields: HTTPHeaders
     var body: ByteBuffer
+    /// The same fields already serialised as HTTP/1.1 lines (a disk record's hit head); `fields` is
+    /// then empty. Only the stored-hit shortcuts make such hits.
+    var fieldLines: ByteBuffer?
+
+    init(status: Int, fields: HTTPHeaders, body: ByteBuffer) {
+        self.status = status
+        self.fields = fields
+        self.body = body
+    }
+
+    init(status: Int, fieldLines: ByteBuffer, body: ByteBuffer) {
+        self.status = status
+        self.fields = HTTPHeaders()
+        self.body = body
+        self.fieldLines = fieldLines
+    }
 
     /// nil when the hit needs the full response path: its coding is not worked out yet, must be
     /// made, is refused (406), or goes out without prepared fields.
@@ -49,11 +65,15 @@ struct PreparedHit {
             buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        for (name, value) in fields {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+        if let fieldLines {
+            buffer.writeImmutableBuffer(fieldLines)
+        } else {
+            for (name, value) in fields {
+                buffer.writeString(name)
+                buffer.writeStaticString(": ")
+                buffer.writeString(value)
+                buffer.writeStaticString("\r\n")
+            }
         }
         buffer.writeStaticString("cache-status: ")
         buffer.writeString(cacheStatus)
@@ -65,6 +85,7 @@ struct PreparedHit {
     /// The HTTP/2 header block: the head `writeHead` gives, as NIO's HTTP/2-to-HTTP/1 codec turns the full
     /// path's head into HTTP/2 (`:status` first, names lowercased, connection-specific fields dropped).
     func http2Fields(cacheStatus: String, age: Int) -> HPACKHeaders {
+        let fields = fieldLines.map(DiskHitHead.fields(of:)) ?? fields
         var head = HTTPHeaders()
         head.reserveCapacity(fields.count + 3)
         head.add(name: ":status", value: String(status))

@@ -91,13 +91,14 @@ enum EdgeFields {
 
     /// The fields a client gets for the whole of a stored response but the per-hit ones (Cache-Status,
     /// Connection, Age): stages 2 and the stored length, worked out once when the response is stored.
-    static func prepared(for stored: CachedResponse, settings: ProxySettings) -> HTTPHeaders {
+    /// `bodyLength` is the stored body's (a disk fill knows it from Content-Length before the body).
+    static func prepared(for stored: CachedResponse, bodyLength: Int, settings: ProxySettings) -> HTTPHeaders {
         var headers = stored.headers
         if stored.status == 200 {
             headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
         }
         if HTTPResponseStatus.mayHaveBody(stored.status) {
-            headers.replaceOrAdd(name: "content-length", value: String(stored.body.readableBytes))
+            headers.replaceOrAdd(name: "content-length", value: String(bodyLength))
         }
         apply(&headers, settings: settings)
         // The stored Age is replaced by this cache's own on every hit.

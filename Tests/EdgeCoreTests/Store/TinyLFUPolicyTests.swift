@@ -27,6 +27,23 @@ struct TinyLFUPolicyTests {
         #expect(cache.bytes <= 100)
     }
 
+    @Test("admission asked before a value is made: yes while main has room, then only for keys read more often than the victim")
+    func wouldAdmitAsksTheSameRule() {
+        let cache = TinyLFUPolicy<Int, Int>(capacityBytes: 100, windowFraction: 0.1)
+        #expect(cache.wouldAdmit(1, cost: 10))
+        #expect(!cache.wouldAdmit(1, cost: 101), "more than the whole capacity never fits")
+        for key in 0..<10 {
+            _ = cache.set(key, key, cost: 10)
+            for _ in 0..<3 { _ = cache.get(key) }
+        }
+        #expect(!cache.wouldAdmit(200, cost: 10), "a key never read would push out one read four times")
+        for _ in 0..<8 { _ = cache.get(300) }
+        #expect(cache.wouldAdmit(300, cost: 10), "a key read more often than the victim is let in")
+        // Asking changes nothing.
+        #expect(cache.peek(300) == nil)
+        #expect((0..<10).allSatisfy { cache.peek($0) != nil })
+    }
+
     @Test("byte capacity holds with mixed sizes and replacements")
     func capacityHoldsWithMixedSizes() {
         let cache = TinyLFUPolicy<Int, Int>(capacityBytes: 1000)

@@ -11,17 +11,20 @@ public struct DiskRecord: Sendable {
     public var response: CachedResponse
     /// The cache's purge epoch when the response was stored: purges recorded after it apply to it.
     public var storedEpoch: UInt64
+    /// What a whole hit on it sends, prepared when it was written (see `DiskHitHead`).
+    public var hitHead: DiskHitHead?
 
-    public init(key: String, response: CachedResponse, storedEpoch: UInt64) {
+    public init(key: String, response: CachedResponse, storedEpoch: UInt64, hitHead: DiskHitHead? = nil) {
         self.key = key
         self.response = response
         self.storedEpoch = storedEpoch
+        self.hitHead = hitHead
     }
 
     public typealias Failure = DiskRecordHead.Failure
 
     public var head: DiskRecordHead {
-        DiskRecordHead(key: key, response: response, storedEpoch: storedEpoch, bodyLength: response.body.readableBytes)
+        DiskRecordHead(key: key, response: response, storedEpoch: storedEpoch, bodyLength: response.body.readableBytes, hitHead: hitHead)
     }
 
     /// The record's bytes.
@@ -45,6 +48,6 @@ public struct DiskRecord: Sendable {
         }
         var response = head.response
         response.body = body
-        return DiskRecord(key: head.key, response: response, storedEpoch: head.storedEpoch)
+        return DiskRecord(key: head.key, response: response, storedEpoch: head.storedEpoch, hitHead: head.hitHead)
     }
 }

@@ -5,11 +5,11 @@ import NIOHTTP1
 /// Vary key, purge epoch) and where the body lies, checked by a checksum of its own so that it can be
 /// trusted before the body is read (a large body then streams from the file).
 ///
-///     0   8  magic "EDGEREC2"
+///     0   8  magic "EDGEREC3"
 ///     8   4  key length K          12  4  metadata length M
 ///     16  8  body length B
 ///     24  K  key (host/path?query)
-///     .   M  status, timing, purge epoch, Vary key, header fields
+///     .   M  status, timing, purge epoch, Vary key, hit head (`DiskHitHead`, may be empty), header fields
 ///     .   4  CRC-32C of all the above
 ///     .   B  body
 ///     .   4  CRC-32C of the body
@@ -23,11 +23,15 @@ public struct DiskRecordHead: Sendable {
     /// The cache's purge epoch when the response was stored: purges recorded after it apply to it.
     public var storedEpoch: UInt64
     public var bodyLength: Int
+    /// What a whole hit on the record sends, prepared when it was written; nil for records that
+    /// stream from their file, markers of varying URLs, and responses the fill could not prepare.
+    public var hitHead: DiskHitHead?
     /// Where the body starts in the record: the length of the head and its checksum.
     public private(set) var bodyOffset: Int
 
-    public init(key: String, response: CachedResponse, storedEpoch: UInt64, bodyLength: Int) {
+    public init(key: String, response: CachedResponse, storedEpoch: UInt64, bodyLength: Int, hitHead: DiskHitHead? = nil) {
         self.key = key
+        self.hitHead = hitHead
         var bodiless = response
         bodiless.body = ByteBuffer()
         self.response = bodiless
@@ -36,7 +40,7 @@ public struct DiskRecordHead: Sendable {
         bodyOffset = 0
     }
 
-    static let magic = Array("EDGEREC2".utf8)
+    static let magic = Array("EDGEREC3".utf8)
     public static let fixedLength = 24
     static let checksumLength = 4
     /// Keys and fields past these sizes are not a response this edge stored: the file is damaged.
@@ -80,6 +84,10 @@ public struct DiskRecordHead: Sendable {
             metadata.writeInteger(UInt8(value == nil ? 0 : 1))
             Self.writeString(value ?? "", to: &metadata)
         }
+        var hit = ByteBuffer()
+        hitHead?.write(to: &hit)
+        metadata.writeInteger(UInt32(hit.readableBytes))
+        metadata.writeImmutableBuffer(hit)
         metadata.writeInteger(UInt32(clamping: response.headers.count))
         for (name, value) in response.headers {
             Self.writeString(name, to: &metadata)
@@ -127,6 +135,12 @@ public struct DiskRecordHead: Sendable {
             names.append(name)
             values.append(present == 1 ? value : nil)
         }
+        guard let hitLength = metadata.readInteger(as: UInt32.self), var hitBytes = metadata.readSlice(length: Int(hitLength)) else { throw .malformed }
+        var hitHead: DiskHitHead?
+        if hitLength > 0 {
+            guard let read = DiskHitHead.read(from: &hitBytes), hitBytes.readableBytes == 0 else { throw .malformed }
+            hitHead = read
+        }
         guard let fieldCount = metadata.readInteger(as: UInt32.self) else { throw .malformed }
         var fields: [(String, String)] = []
         fields.reserveCapacity(Int(min(fieldCount, 1024)))
@@ -139,7 +153,7 @@ public struct DiskRecordHead: Sendable {
             status: Int(status), headers: HTTPHeaders(fields), body: ByteBuffer(),
             timing: StoredResponseTiming(requestTime: Double(bitPattern: requestTime), responseTime: Double(bitPattern: responseTime)),
             secondaryKey: SecondaryKey(varyNames: names, values: values))
-        var head = DiskRecordHead(key: key, response: response, storedEpoch: storedEpoch, bodyLength: Int(bodyLength))
+        var head = DiskRecordHead(key: key, response: response, storedEpoch: storedEpoch, bodyLength: Int(bodyLength), hitHead: hitHead)
         head.bodyOffset = headLength
         return head
     }

@@ -83,6 +83,19 @@ final class TinyLFUPolicy<Key: Hashable, Value>: EvictionPolicy {
         return evicted
     }
 
+    /// Whether `key` would win its place now: there is room, or the sketch says it is asked for more
+    /// often than the entry it would push out (the rule `admit` applies as it leaves the window).
+    @inlinable
+    func wouldAdmit(_ key: Key, cost: Int) -> Bool {
+        guard cost <= capacityBytes else { return false }
+        // Everything passes on from the window into main: room means room in main.
+        if bytes + max(0, cost) <= mainCapacityBytes { return true }
+        var victim = probation.tail
+        if victim == Arena.none { victim = protected.tail }
+        guard victim != Arena.none, let victimKey = arena.key(at: victim) else { return true }
+        return sketch.frequency(key.hashValue) > sketch.frequency(victimKey.hashValue)
+    }
+
     /// Makes room in main for `candidate` (already at probation's head) or evicts it.
     @inlinable
     func admit(_ candidate: Int32) -> Int {

@@ -26,6 +26,8 @@ final class DiskStats: Sendable {
     let reads: Tally
     /// Reads served from the page cache on the event loop itself, without a trip to the disk threads.
     let cachedReads: Tally
+    /// Hits answered from the record's hit head (`DiskHitHead`), with nothing decoded or promoted.
+    let headHits: Tally
     /// Hits whose body streamed from its record file (larger than `DiskStore.wholeReadLimit`).
     let streamedHits: Tally
     let writes: Tally
@@ -47,6 +49,7 @@ final class DiskStats: Sendable {
         hits = Tally(counter("hits"))
         reads = Tally(counter("reads"))
         cachedReads = Tally(counter("reads_without_waiting"))
+        headHits = Tally(counter("hit_head_hits"))
         streamedHits = Tally(counter("streamed_hits"))
         writes = Tally(counter("writes"))
         errors = Tally(counter("errors"))

@@ -17,7 +17,8 @@ extension DiskStore {
     func write(_ response: CachedResponse, for key: CacheKey, epoch: UInt64) {
         guard response.body.readableBytes <= settings.maxObjectBytes else { return }
         writeVariantsRecord(response, for: key, epoch: epoch)
-        write(DiskRecord(key: Self.variantName(key, response.secondaryKey), response: response, storedEpoch: epoch))
+        let hitHead = hitHeads.withLock { $0 }?.make(for: response, bodyLength: response.body.readableBytes)
+        write(DiskRecord(key: Self.variantName(key, response.secondaryKey), response: response, storedEpoch: epoch, hitHead: hitHead))
     }
 
     /// The status of a URL's record that only names the fields its responses vary on.
@@ -66,7 +67,9 @@ extension DiskStore {
         }
         guard reserveWrite() else { return nil }
         writeVariantsRecord(response, for: key, epoch: epoch)
-        let head = DiskRecordHead(key: name, response: response, storedEpoch: epoch, bodyLength: 0)
+        // Made now, for the announced length: the head's length cannot change once the body follows it.
+        let hitHead = expectedLength.flatMap { length in hitHeads.withLock { $0 }?.make(for: response, bodyLength: length) }
+        let head = DiskRecordHead(key: name, response: response, storedEpoch: epoch, bodyLength: 0, hitHead: hitHead)
         return DiskFill(store: self, hash: hash, head: head)
     }
 

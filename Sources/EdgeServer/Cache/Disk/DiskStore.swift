@@ -39,6 +39,8 @@ public final class DiskStore: Sendable {
     /// holding responses in memory for it.
     let pendingWrites = Atomic<Int>(0)
     static let maxPendingWrites = 512
+    /// Makes the hit heads small records carry (set by the services that use this store).
+    let hitHeads = Mutex<DiskHitHeads?>(nil)
 
     static let journalName = "purges.log"
 
@@ -111,37 +113,57 @@ public final class DiskStore: Sendable {
 
     private enum ReadOutcome {
         case done(StorageHit?)
+        /// Only when a `servesView` took it.
+        case viewed(DiskRecordView)
         /// The URL's responses vary on these fields: its record only says so (`variantName`).
         case variants([String])
         /// Only in `.cachedOnly` mode.
         case wouldBlock
     }
 
-    /// The record for `key` if the page cache gives it at once, read on the calling thread without
-    /// waiting; nil when there is none or it cannot be read without waiting (then `read` will).
-    /// `normalisedValue(name)` is the request's value of a field its response may vary on
-    /// (`SecondaryKey.normalisedValue`).
-    func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?) -> StorageHit? {
+    /// What `readWithoutWaiting` found.
+    enum CachedRead {
+        /// The record as its hit head serves it (nothing decoded).
+        case view(DiskRecordView)
+        /// The record decoded.
+        case whole(CachedResponse)
+    }
+
+    /// The record for `key` if the page cache gives it whole at once, read on the calling thread
+    /// without waiting; nil when there is none or it cannot be read without waiting (then `read`
+    /// will). `normalisedValue(name)` is the request's value of a field its response may vary on
+    /// (`SecondaryKey.normalisedValue`). A record with a hit head that `servesView` takes is returned
+    /// as its view; any other is decoded.
+    func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?, servesView: (DiskRecordView) -> Bool = { _ in false }) -> CachedRead? {
         let hash = DiskFiles.hash(key.description)
-        guard index.withLock({ $0.contains(hash) }) || isLoading,
-              case .done(let hit?) = readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true) else { return nil }
+        guard index.withLock({ $0.contains(hash) }) || isLoading else { return nil }
+        let read: CachedRead
+        let outcome = withoutActuallyEscaping(servesView) { servesView in
+            readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true, servesView: servesView)
+        }
+        switch outcome {
+        case .viewed(let view): read = .view(view)
+        case .done(.whole(let response)?): read = .whole(response)
+        default: return nil
+        }
         // Counted for admission only when answered here: otherwise `read` counts the same request.
         index.withLock { $0.recordAccess(hash) }
         stats.cachedReads.add()
-        return hit
+        return read
     }
 
     /// The URL's record; when its responses vary, the record of this request's variant.
     private func readVariant(_ key: CacheKey, requestHeaders: HTTPHeaders, mode: DiskRecordFile.Mode) -> ReadOutcome {
-        readVariant(key, normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil }, mode: mode, wholeOnly: false)
+        readVariant(key, normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil }, mode: mode, wholeOnly: false, servesView: nil)
     }
 
     /// `wholeOnly`: a record whose body would stream from its file is left alone (`.wouldBlock`), uncounted.
-    private func readVariant(_ key: CacheKey, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool) -> ReadOutcome {
-        let first = readNow(key, name: key.description, mode: mode, wholeOnly: wholeOnly)
+    private func readVariant(_ key: CacheKey, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool,
+                             servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
+        let first = readNow(key, name: key.description, mode: mode, wholeOnly: wholeOnly, servesView: servesView)
         guard case .variants(let names) = first else { return first }
         let name = Self.variantName(key, SecondaryKey(varyNames: names, values: names.map(normalisedValue)))
-        let variant = readNow(key, name: name, mode: mode, wholeOnly: wholeOnly)
+        let variant = readNow(key, name: name, mode: mode, wholeOnly: wholeOnly, servesView: nil)
         if case .variants = variant { return .done(nil) }
         return variant
     }
@@ -153,7 +175,7 @@ public final class DiskStore: Sendable {
         secondaryKey.varyNames.isEmpty ? key.description : key.description + "\n" + secondaryKey.identity
     }
 
-    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode, wholeOnly: Bool) -> ReadOutcome {
+    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode, wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
         let hash = DiskFiles.hash(name)
         let opened: DiskRecordFile.Opened
         do {
@@ -173,6 +195,9 @@ public final class DiskStore: Sendable {
             return .done(nil)
         case .whole(let bytes):
             stats.reads.add()
+            if let servesView, let view = DiskRecordView.of(bytes, name: name), servesView(view) {
+                return served(view, key: key, hash: hash, verified: verified)
+            }
             do {
                 let record = try DiskRecord.decode(bytes, verifyBody: !verified)
                 head = record.head
@@ -214,20 +239,43 @@ public final class DiskStore: Sendable {
             drop(hash, counting: stats.purged, reason: nil)
             return .done(nil)
         }
-        index.withLock { index in
-            if index.contains(hash) {
-                index.touch(hash)
-                index.markVerified(hash)
-            } else {
-                for victim in index.insert(hash, size: head.recordLength, verified: true) { files.remove(victim) }
-            }
-        }
+        noteRead(hash, recordLength: head.recordLength)
         if head.response.status == Self.variantsStatus {
             return .variants(head.response.secondaryKey.varyNames)
         }
         stats.hits.add()
         if case .streamed = hit { stats.streamedHits.add() }
         return .done(hit)
+    }
+
+    /// The bookkeeping of a record answered from its view: its body checked once per run, purges
+    /// since it was stored, the index, the counters.
+    private func served(_ view: DiskRecordView, key: CacheKey, hash: UInt64, verified: Bool) -> ReadOutcome {
+        if !verified, view.body.withUnsafeReadableBytes({ CRC32C.checksum($0) }) != view.bodyChecksum {
+            drop(hash, counting: stats.corrupt, reason: "damaged record (body checksum)")
+            return .done(nil)
+        }
+        if journal.withLock({ $0.covers(key, tags: view.hitHead.tags, storedEpoch: view.storedEpoch) }) {
+            drop(hash, counting: stats.purged, reason: nil)
+            return .done(nil)
+        }
+        noteRead(hash, recordLength: view.recordLength)
+        stats.hits.add()
+        stats.headHits.add()
+        return .viewed(view)
+    }
+
+    /// A record read and found good: used now, its body checked this run, and known to the index
+    /// (which a lookup before the index was whole may not have been).
+    private func noteRead(_ hash: UInt64, recordLength: Int) {
+        index.withLock { index in
+            if index.contains(hash) {
+                index.touch(hash)
+                index.markVerified(hash)
+            } else {
+                for victim in index.insert(hash, size: recordLength, verified: true) { files.remove(victim) }
+            }
+        }
     }
 
     /// Bytes `range` of a streamed body if the page cache holds all of them (read without waiting).

@@ -82,10 +82,13 @@ final class StoredHitLookup {
         case .found(let response):
             stored = response
         case .uriMiss, .varyMiss:
-            // A small record on disk whose bytes the page cache holds is promoted here and answered
-            // like a memory hit; anything else is the full path's (which reads the disk off the loop).
-            guard let promoted = promoteFromDisk(key, normalisedValue: normalisedValue) else { return nil }
-            stored = promoted
+            // A small record on disk whose bytes the page cache holds is answered here; anything else
+            // is the full path's (which reads the disk off the loop).
+            switch fromDisk(key, hasAcceptEncoding: acceptEncoding != nil, normalisedValue: normalisedValue) {
+            case nil: return nil
+            case .answered(let hit): return hit
+            case .promoted(let response): stored = response
+            }
         }
         let now = ProxyServices.now()
         let policy = services.settings.policy
@@ -97,19 +100,8 @@ final class StoredHitLookup {
         return Hit(prepared: hit, cacheStatus: cacheStatus, age: CacheLookup.age(of: stored, now: now, settings: policy), now: now)
     }
 
-    /// A whole record the disk tier can read without waiting, offered to memory and returned prepared
-    /// for hits; nil when there is none at hand, it streams from its file, or it is not this request's variant.
-    private func promoteFromDisk(_ key: CacheKey, normalisedValue: (String) -> String?) -> CachedResponse? {
-        guard let disk = services.disk else { return nil }
-        // A purge between this read and the insert into memory wins, as it does against a fill.
-        let epoch = services.cache.purgeIndex.currentEpoch
-        guard case .whole(let response)? = disk.readWithoutWaiting(key, normalisedValue: normalisedValue),
-              response.secondaryKey.matches(normalisedValue: normalisedValue) else { return nil }
-        return services.storage.memory.promote(response, for: key, epoch: epoch)
-    }
-
     /// The request a lookup sees: the scans sent every request with directives down the full path.
-    private static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
+    static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
 
     private func route(for host: UnsafeRawBufferPointer) -> HostRoute? {
         if let route, route.hostBytes.elementsEqual(host) { return route }

@@ -194,7 +194,7 @@ public final class EdgeServer: Sendable {
         return opened.map(\.bound.address)
     }
 
-    /// Reads the TLS certificates from disk again (on `SIGHUP`); the next handshakes use them and
+    /// Reads the TLS certificates from disk again (a configuration reload does this too); the next handshakes use them and
     /// open connections are untouched. On an error the certificates in use stay.
     public func reloadCertificates() throws(CertificateError) {
         guard let tls = tlsTermination.withLock({ $0 }) else { return }

@@ -58,10 +58,6 @@ struct ConfigReloadProcessTests {
         try await EdgeServeProcess.get(port: admin, "/metrics").text.contains(line)
     }
 
-    static func occurrences(_ text: String, _ needle: String) -> Int {
-        text.components(separatedBy: needle).count - 1
-    }
-
     @Test("under steady load, a reload that adds a site, removes a pool server and changes a TTL rule fails no request, a download in flight completes with the right bytes, and later requests (on open keep-alive connections too) follow the new file")
     func reloadUnderLoad() async throws {
         let directory = try TemporaryDirectory()

@@ -22,12 +22,13 @@ extension EdgeServer {
     ///    compression, purge settings, access log) is made and put on every event loop: requests in
     ///    flight finish with theirs, the next ones (on open connections too) take the new one;
     /// 3. origin connections to servers no longer configured close once idle, listeners no longer
-    ///    configured stop accepting (their open connections are served to the end), health checks of
+    ///    configured stop accepting and their connections drain (closed between requests), health checks of
     ///    new pools start and those of removed ones stop.
     ///
     /// Reloads must not overlap: the caller runs one at a time.
     @discardableResult
     public func reload(to configuration: Configuration, accessLog: AccessLog) async throws -> ReloadOutcome {
+        guard !drain.isDraining else { throw ReloadRefused() }
         let running = current.withLock { $0 }
         for site in configuration.sites {
             if let settings = site.upstream.tls {
@@ -101,6 +102,11 @@ extension EdgeServer {
             try? await listener.channel.close()
             logger.info("stopped listening", metadata: ["address": "\(listener.bound.address)", "protocol": "\(listener.key.kind)"])
         }
+        if !closing.isEmpty {
+            // Their connections drain: closed now if between requests, else after the response at hand.
+            let closed = Set(closing.map { ObjectIdentifier($0.channel) })
+            await forEachLoop { $0.connections.closeIdle(acceptedBy: closed) }
+        }
         outcome.listenersClosed = closing.map(\.bound.url)
         if let admin {
             adminChannel.withLock { $0 = admin }
@@ -112,4 +118,9 @@ extension EdgeServer {
         }
         return outcome
     }
+}
+
+/// A reload that came while the node was draining: it stops, whatever the file says.
+public struct ReloadRefused: Error, CustomStringConvertible {
+    public var description: String { "the node is draining" }
 }

@@ -58,6 +58,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         context?.close(promise: nil)
     }
 
+    var acceptedBy: Channel? { context?.channel.parent }
+
     /// Draining: a connection between requests closes now; a busy one closes after its response.
     func closeIfIdle() {
         if current == nil || current?.request.responseEnded == true {

@@ -26,7 +26,7 @@ struct ListenerReloadProcessTests {
         return text + "[[sites]]\nhosts = [\"test.example\"]\npool = \"default\"\n"
     }
 
-    @Test("a listener added by a reload accepts; a removed one stops accepting while a connection open on an unchanged listener keeps working")
+    @Test("a listener added by a reload accepts; a removed one stops accepting and its idle connection is closed, while a connection open on an unchanged listener keeps working")
     func listenersChange() async throws {
         let directory = try TemporaryDirectory()
         try await withTestOrigin({ request in TestOrigin.Response(body: "origin \(request.uri)") }) { origin in
@@ -38,6 +38,11 @@ struct ListenerReloadProcessTests {
             }
             defer { node.process.send(SIGKILL) }
             #expect(try await EdgeServeProcess.get(port: removed, "/a").status == 200)
+            // A keep-alive connection on the listener the reload removes, idle when it comes.
+            let draining = try StreamingHTTPClient(port: removed, timeoutSeconds: 20)
+            try draining.send(EdgeHarness.request(path: "/idle"))
+            let idleHead = try draining.readHead()
+            #expect(try draining.readSmallBody(for: idleHead) == Array("origin /idle".utf8))
             let kept = try RawHTTPConnection(port: node.port, timeoutSeconds: 20)
             try kept.send(EdgeHarness.request(path: "/one"))
             #expect(try kept.readResponse().text == "origin /one")
@@ -50,6 +55,7 @@ struct ListenerReloadProcessTests {
 
             #expect(try await EdgeServeProcess.get(port: added, "/b").text == "origin /b")
             #expect(await eventually(within: 20) { FreePort.refusesConnections(removed) })
+            #expect(draining.waitForClose(), "a connection of a removed listener drains: closed between requests")
             try kept.send(EdgeHarness.request(path: "/two"))
             #expect(try kept.readResponse().text == "origin /two")
             let line = node.process.stderrText.split(separator: "\n").first { $0.contains("config reloaded") } ?? ""

@@ -74,6 +74,32 @@ struct ReloadedSettingsProcessTests {
         }
     }
 
+    @Test("a node started with --origin over a file keeps that origin through a reload: the flags are applied again over the new file")
+    func flagsApplyAgain() async throws {
+        let directory = try TemporaryDirectory()
+        let flagged = try await TestOrigin { request in TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "flag \(request.uri)") }
+        let filed = try await TestOrigin { request in TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "file \(request.uri)") }
+        var configPath = ""
+        var port = 0
+        let node = try await EdgeServeProcess.start { chosen in
+            port = chosen
+            configPath = try directory.write("edge.conf", Self.conf(port: chosen, directory: directory, origin: filed.url, log: "access.log"))
+            return ["serve", "--config", configPath, "--origin", flagged.url]
+        }
+        defer { node.process.send(SIGKILL) }
+        #expect(try await node.get("/a").text == "flag /a")
+        _ = try directory.write("edge.conf", Self.conf(port: port, directory: directory, origin: filed.url, log: "other.log"))
+        node.process.send(SIGHUP)
+        #expect(await eventually(within: 20) { node.process.stderrText.contains("config reloaded") }, "\(node.process.stderrText)")
+        #expect(try await node.get("/b").text == "flag /b")
+        #expect(await eventually(within: 20) { Self.log(directory, "other.log").contains("/b") })
+        #expect(filed.requestCount == 0)
+        node.process.send(SIGTERM)
+        _ = try await node.process.waitForExit()
+        await flagged.stop()
+        await filed.stop()
+    }
+
     static func occurrences(_ text: String, _ needle: String) -> Int {
         text.components(separatedBy: needle).count - 1
     }

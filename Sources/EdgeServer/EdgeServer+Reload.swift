@@ -29,6 +29,10 @@ extension EdgeServer {
     @discardableResult
     public func reload(to configuration: Configuration, accessLog: AccessLog) async throws -> ReloadOutcome {
         guard !drain.isDraining else { throw ReloadRefused() }
+        // Checked for the listener that stays too: dropping the token must not leave it open to all.
+        if let admin = configuration.admin.listen, configuration.admin.token.isEmpty, !LoopbackAddress.isLoopback(admin.host) {
+            throw AdminListenerError(address: "\(admin.host):\(admin.port)")
+        }
         let running = current.withLock { $0 }
         for site in configuration.sites {
             if let settings = site.upstream.tls {

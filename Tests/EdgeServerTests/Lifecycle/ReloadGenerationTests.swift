@@ -70,4 +70,21 @@ struct ReloadGenerationTests {
         await first.stop()
         await second.stop()
     }
+
+    @Test("a reload that would leave the admin API on a non-loopback address without a token is refused, and the sites stay as they were")
+    func adminWithoutToken() async throws {
+        let origin = try await TestOrigin { request in TestOrigin.Response(body: "origin \(request.uri)") }
+        try await EdgeHarness.running([origin], configure: { _ in }) { edge in
+            var configuration = edge.server.configuration
+            configuration.admin = AdminSettings(listen: ("192.0.2.1", 9090), token: "")
+            configuration.sites = []
+            await #expect(throws: AdminListenerError.self) {
+                try await edge.server.reload(to: configuration, accessLog: edge.server.services.accessLog)
+            }
+            #expect(edge.server.configuration.sites.count == 1)
+            let answer = try edge.get("/a")
+            #expect(answer.text == "origin /a")
+        }
+        await origin.stop()
+    }
 }

@@ -87,4 +87,43 @@ struct ReloadGenerationTests {
         }
         await origin.stop()
     }
+
+    @Test("on connections open since before a reload, HTTP/1.1 and HTTP/2, the next request takes the new generation: a new site answers, and a host whose site was removed is no longer answered from the cache by the stored-hit shortcuts")
+    func openConnectionsTakeTheNewGeneration() async throws {
+        let first = try await TestOrigin { request in TestOrigin.Response(headers: [("Cache-Control", "max-age=600")], body: "first \(request.uri)") }
+        let second = try await TestOrigin { request in TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "second \(request.uri)") }
+        let pool = [OriginServer(host: "127.0.0.1", port: first.port)]
+        try await EdgeHarness.running([first], configure: { configuration in
+            configuration.h2cListen = [("127.0.0.1", 0)]
+            configuration.sites = ["gone.example", "test.example"].map { EdgeServer.SiteRoute(hosts: [$0], poolName: "default", servers: pool) }
+        }) { edge in
+            let http1 = try edge.connect()
+            let http2 = try await HTTP2TestClient.connect(port: edge.port(.h2c))
+            for _ in 0..<2 {
+                try http1.send(EdgeHarness.request(path: "/hot", host: "gone.example"))
+                #expect(try http1.readResponse().text == "first /hot")
+            }
+            #expect(try await http2.request("/hot", authority: "gone.example").field("cache-status")?.hasPrefix("edge; hit") == true)
+            let hitsBefore = edge.server.counters["shortcut_hits"] ?? 0
+            #expect(hitsBefore >= 1)
+
+            var configuration = edge.server.configuration
+            configuration.sites = [
+                EdgeServer.SiteRoute(hosts: ["test.example"], poolName: "default", servers: pool),
+                EdgeServer.SiteRoute(hosts: ["new.example"], poolName: "fresh", servers: [OriginServer(host: "127.0.0.1", port: second.port)]),
+            ]
+            try await edge.server.reload(to: configuration, accessLog: edge.server.services.accessLog)
+
+            try http1.send(EdgeHarness.request(path: "/hot", host: "gone.example"))
+            #expect(try http1.readResponse().status == 421)
+            #expect(try await http2.request("/hot", authority: "gone.example").status == 421)
+            try http1.send(EdgeHarness.request(path: "/page", host: "new.example"))
+            #expect(try http1.readResponse().text == "second /page")
+            #expect(try await http2.request("/page", authority: "new.example").text == "second /page")
+            #expect(edge.server.counters["shortcut_hits"] == hitsBefore)
+            await http2.close()
+        }
+        await first.stop()
+        await second.stop()
+    }
 }

@@ -8,10 +8,11 @@ extension EdgeServer {
     /// (the stored-hit shortcut, the parser, the request guard, `ProxyHandler` and its phases), with
     /// everything on the channel's own event loop. The node need not be started.
     package func configureInMemoryConnection(_ channel: Channel) throws {
+        let services = self.services
         let loop = LoopContext(
-            pool: OriginConnectionPool(eventLoop: channel.eventLoop, loopCount: 1),
+            services: services, pool: OriginConnectionPool(eventLoop: channel.eventLoop, loopCount: 1),
             accessLog: AccessLogBuffer(log: services.accessLog, eventLoop: channel.eventLoop))
-        let pipeline = TrafficPipeline(services: services, drain: drain, http2: configuration.http2, tls: nil, admission: nil)
+        let pipeline = TrafficPipeline(drain: drain, http2: configuration.http2, tls: nil, admission: nil)
         try pipeline.configure(channel, kind: .http1, loop: NIOLoopBoundBox.makeBoxSendingValue(loop, eventLoop: channel.eventLoop))
     }
 

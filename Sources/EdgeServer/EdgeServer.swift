@@ -73,21 +73,31 @@ public final class EdgeServer: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    /// The configuration in force: the one the server was made with, then each reload's.
+    public var configuration: Configuration { current.withLock { $0.configuration } }
     public let cache: HTTPCache
     /// This node's metrics (`GET /metrics`).
     public let metrics = EdgeMetrics()
     /// Runtime switches (`GET /flags`, `PUT /flags/NAME`, degraded mode).
     public let flags = FeatureFlags()
-    let services: ProxyServices
-    private let group: MultiThreadedEventLoopGroup
-    private let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
+    /// The current configuration generation (new requests read theirs from their loop's `LoopContext`).
+    var services: ProxyServices { current.withLock { $0.services } }
+    let current: Mutex<Generation>
+    let group: MultiThreadedEventLoopGroup
+    let loopContexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
     let drain = DrainSignal()
-    private let channels = Mutex<[Channel]>([])
-    private let tlsTermination = Mutex<TLSTermination?>(nil)
-    /// Client TLS for `https` origin pools, prepared by `start()`.
-    private let originTLS = OriginTLSContexts()
-    private let boundListeners = Mutex<[BoundListener]>([])
+    let tlsTermination = Mutex<TLSTermination?>(nil)
+    /// Client TLS for `https` origin pools, prepared by `start()` and by reloads.
+    let originTLS = OriginTLSContexts()
+    /// The traffic listeners open now, in the order they were opened.
+    let openListeners = Mutex<[OpenListener]>([])
+
+    /// What a configuration gives the running node: the configuration and the generation of services
+    /// made from it.
+    struct Generation {
+        var configuration: Configuration
+        var services: ProxyServices
+    }
 
     /// A traffic listener that is open, and the URL clients reach it by.
     public struct BoundListener: Sendable, CustomStringConvertible {
@@ -109,12 +119,14 @@ public final class EdgeServer: Sendable {
         }
     }
 
-    /// Every traffic listener `start()` opened, in the order it opened them.
-    public var listeners: [BoundListener] { boundListeners.withLock { $0 } }
-    private let logger: Logger
+    /// Every traffic listener open now, in the order they were opened.
+    public var listeners: [BoundListener] { openListeners.withLock { $0.map(\.bound) } }
+    let logger: Logger
     /// The admin listener's own loop; also runs purges forwarded to peers.
-    private let adminGroup: MultiThreadedEventLoopGroup
-    private let adminChannel = Mutex<Channel?>(nil)
+    let adminGroup: MultiThreadedEventLoopGroup
+    let adminChannel = Mutex<OpenAdmin?>(nil)
+    /// The admin API of the current generation (its token, its routes for purges).
+    let adminAPI: Mutex<AdminAPI?> = Mutex(nil)
     let resilience: NodeResilience
     /// The disk tier, when `[cache.disk]` is set and its directory could be opened.
     let disk: DiskStore?
@@ -122,7 +134,6 @@ public final class EdgeServer: Sendable {
     private let diskFailure: (any Error)?
 
     public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
-        self.configuration = configuration
         self.logger = logger
         let loops = configuration.eventLoops > 0 ? configuration.eventLoops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
@@ -138,22 +149,15 @@ public final class EdgeServer: Sendable {
         self.disk = disk
         self.diskFailure = diskFailure
         cache = HTTPCache(capacityBytes: configuration.cacheBytes, maxObjectBytes: configuration.maxObjectBytes, policy: configuration.eviction)
-        var balancers: [String: PoolBalancer] = [:]
-        let nodeMetrics = metrics
-        let router = Router(sites: configuration.sites.map { site in
-            let balancer = balancers[site.poolName] ?? PoolBalancer(
-                name: site.poolName, primaries: site.servers, resilience: site.resilience, metrics: nodeMetrics, logger: logger)
-            balancers[site.poolName] = balancer
-            return Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer),
-                        progressive: site.progressive, compression: site.compression)
-        })
+        let router = Router.make(sites: configuration.sites, metrics: metrics, logger: logger)
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup)
+        let services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
+                                     metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup)
+        current = Mutex(Generation(configuration: configuration, services: services))
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)
-            let context = LoopContext(pool: pool, accessLog: AccessLogBuffer(log: accessLog, eventLoop: loop))
+            let context = LoopContext(services: services, pool: pool, accessLog: AccessLogBuffer(log: accessLog, eventLoop: loop))
             contexts[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }
         loopContexts = contexts
@@ -169,51 +173,28 @@ public final class EdgeServer: Sendable {
         if let diskFailure {
             throw diskFailure
         }
+        let configuration = self.configuration
         for site in configuration.sites {
             if let settings = site.upstream.tls {
                 try originTLS.prepare(settings)
             }
         }
-        var tls: TLSTermination?
         if let settings = configuration.tls, !settings.listen.isEmpty {
-            tls = try TLSTermination(settings: settings)
-            let termination = tls
+            let termination = try TLSTermination(settings: settings)
             tlsTermination.withLock { $0 = termination }
         }
-        let admission = resilience.admission
-        let pipeline = TrafficPipeline(services: services, drain: drain, http2: configuration.http2, tls: tls,
-                                       admission: admission.isNeeded ? admission : nil)
-        var bound: [SocketAddress] = []
-        let listeners = configuration.listen.map { ($0, ListenerKind.http1) }
-            + configuration.h2cListen.map { ($0, ListenerKind.h2c) }
-            + (configuration.tls?.listen ?? []).map { ($0, ListenerKind.tls) }
-        for (address, kind) in listeners {
-            let channel: Channel
-            do {
-                channel = try await makeBootstrap(pipeline, kind: kind).bind(host: address.host, port: address.port).get()
-            } catch {
-                throw ListenError(host: address.host, port: address.port, underlying: error)
-            }
-            channels.withLock { $0.append(channel) }
-            if let local = channel.localAddress {
-                bound.append(local)
-                boundListeners.withLock { $0.append(BoundListener(address: local, kind: kind)) }
-            }
-            logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)"])
-        }
+        let opened = try await open(ListenerKey.all(configuration))
+        openListeners.withLock { $0 += opened }
         if let admin = configuration.admin.listen {
-            let resilience = self.resilience
-            let api = AdminAPI(settings: configuration.admin, services: services, sites: configuration.sites,
-                               isDegraded: { resilience.degradation.isDegraded })
-            let channel = try await AdminServer.bind(configuration.admin, host: admin.host, port: admin.port, api: api, group: adminGroup)
-            adminChannel.withLock { $0 = channel }
-            logger.info("admin API listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            adminAPI.withLock { $0 = makeAdminAPI(configuration, services: services) }
+            let opened = try await openAdmin(configuration.admin, host: admin.host, port: admin.port)
+            adminChannel.withLock { $0 = opened }
         }
         resilience.start()
-        return bound
+        return opened.map(\.bound.address)
     }
 
-    /// Reads the TLS certificates from disk again (on `SIGHUP`); the next handshakes use them and
+    /// Reads the TLS certificates from disk again (a configuration reload does this too); the next handshakes use them and
     /// open connections are untouched. On an error the certificates in use stay.
     public func reloadCertificates() throws(CertificateError) {
         guard let tls = tlsTermination.withLock({ $0 }) else { return }
@@ -223,22 +204,22 @@ public final class EdgeServer: Sendable {
 
     /// The bound admin listener's address, once `start()` has opened it.
     public var adminAddress: SocketAddress? {
-        adminChannel.withLock { $0?.localAddress }
+        adminChannel.withLock { $0?.channel.localAddress }
     }
 
     /// Stops accepting, lets requests in flight finish within the drain timeout, then closes everything.
     public func drainAndStop() async {
         drain.start()
         resilience.stop()
-        let listeners = channels.withLock { channels in
-            defer { channels.removeAll() }
-            return channels
+        let listeners = openListeners.withLock { listeners in
+            defer { listeners.removeAll() }
+            return listeners
         }
-        for channel in listeners {
-            try? await channel.close()
+        for listener in listeners {
+            try? await listener.channel.close()
         }
         if let admin = adminChannel.withLock({ channel in defer { channel = nil }; return channel }) {
-            try? await admin.close()
+            try? await admin.channel.close()
         }
         await forEachLoop { context in
             context.connections.closeIdle()
@@ -303,28 +284,10 @@ public final class EdgeServer: Sendable {
         return total
     }
 
-    private func forEachLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
+    func forEachLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
         for loop in group.makeIterator() {
             guard let bound = loopContexts[ObjectIdentifier(loop)] else { continue }
             try? await loop.submit { body(bound.value) }.get()
         }
-    }
-
-    private func makeBootstrap(_ pipeline: TrafficPipeline, kind: ListenerKind) -> ServerBootstrap {
-        let contexts = self.loopContexts
-        return ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let bound = contexts[ObjectIdentifier(channel.eventLoop)] else {
-                        throw ChannelError.ioOnClosedChannel
-                    }
-                    try pipeline.configure(channel, kind: kind, loop: bound)
-                }
-            }
     }
 }

@@ -39,25 +39,33 @@ final class ProxyServices: Sendable {
     let diskHitHeads: DiskHitHeads
     var disk: DiskStore? { storage.disk }
 
-    init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
+    convenience init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), disk: DiskStore? = nil,
          admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        let trafficMetrics = TrafficMetrics(metrics)
+        self.init(
+            settings: settings, cache: cache, coalescer: RequestCoalescer(), router: router, accessLog: accessLog, logger: logger,
+            stats: ProxyStats(), metrics: metrics, flags: flags, trafficMetrics: trafficMetrics,
+            purge: PurgeCoordinator(cache: cache, disk: disk, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup),
+            purgeAllow: admin.purgeAllow,
+            compression: CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics), disk: disk)
+    }
+
+    private init(settings: ProxySettings, cache: HTTPCache, coalescer: RequestCoalescer, router: Router, accessLog: AccessLog, logger: Logger,
+                 stats: ProxyStats, metrics: EdgeMetrics, flags: FeatureFlags, trafficMetrics: TrafficMetrics, purge: PurgeCoordinator,
+                 purgeAllow: AddressAllowList, compression: CompressionService, disk: DiskStore?) {
         self.settings = settings
         self.cache = cache
-        let coalescer = RequestCoalescer()
         self.coalescer = coalescer
         self.router = router
         self.accessLog = accessLog
         self.logger = logger
-        let stats = ProxyStats()
         self.stats = stats
         self.metrics = metrics
         self.flags = flags
-        let trafficMetrics = TrafficMetrics(metrics)
         self.trafficMetrics = trafficMetrics
-        self.purge = PurgeCoordinator(cache: cache, disk: disk, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup)
-        self.purgeAllow = admin.purgeAllow
-        let compression = CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics)
+        self.purge = purge
+        self.purgeAllow = purgeAllow
         self.compression = compression
         let storage = StorageTiers(
             memory: MemoryStorage(cache: cache, prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) }),
@@ -68,6 +76,17 @@ final class ProxyServices: Sendable {
         disk?.hitHeads.withLock { $0 = diskHitHeads }
         self.fill = FillServices(
             cache: cache, storage: storage, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger)
+    }
+
+    /// The next generation, for a reloaded configuration: its settings, routes, access log, purge
+    /// settings and compression, over the same cache, coalescer, counters, metrics and flags. Requests
+    /// that started with this one finish with it.
+    func reconfigured(settings: ProxySettings, router: Router, accessLog: AccessLog, admin: AdminSettings) -> ProxyServices {
+        purge.update(admin)
+        return ProxyServices(
+            settings: settings, cache: cache, coalescer: coalescer, router: router, accessLog: accessLog, logger: logger,
+            stats: stats, metrics: metrics, flags: flags, trafficMetrics: trafficMetrics, purge: purge, purgeAllow: admin.purgeAllow,
+            compression: compression.reconfigured(settings.compression), disk: disk)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
@@ -100,14 +119,20 @@ final class ProxyServices: Sendable {
     }
 }
 
-/// What belongs to one event loop: the origin connections its client connections use, and its
-/// access-log lines waiting to be written.
+/// What belongs to one event loop: the configuration generation its new requests start with, the
+/// origin connections its client connections use, and its access-log lines waiting to be written.
+///
+/// A reload replaces `services` (and `accessLog` when the log changed) on every loop with
+/// `loop.submit`: loop-bound, so a request reads its generation without a lock.
 final class LoopContext {
+    /// The current generation; a request reads it once, when its head arrives, and keeps it.
+    var services: ProxyServices
     let pool: OriginConnectionPool
     let connections = ConnectionRegistry()
-    let accessLog: AccessLogBuffer
+    var accessLog: AccessLogBuffer
 
-    init(pool: OriginConnectionPool, accessLog: AccessLogBuffer) {
+    init(services: ProxyServices, pool: OriginConnectionPool, accessLog: AccessLogBuffer) {
+        self.services = services
         self.pool = pool
         self.accessLog = accessLog
     }

@@ -38,7 +38,7 @@ public struct ProxySettings: Sendable {
 }
 
 /// How the edge talks to the servers of one origin pool.
-public struct UpstreamPolicy: Sendable {
+public struct UpstreamPolicy: Sendable, Equatable {
     /// TLS to the pool's servers (`https` origins); nil for plain HTTP.
     public var tls: OriginTLSSettings?
     /// Speak HTTP/2 to the pool's servers: ALPN `h2` over TLS, prior knowledge (h2c) in the clear;

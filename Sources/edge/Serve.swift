@@ -18,9 +18,11 @@ struct Serve: AsyncParsableCommand {
         } catch {
             exitWithConfigError(error)
         }
-        let servesFolders = config.sites.contains { if case .staticRoot = $0.target { true } else { false } }
-        guard !config.pools.isEmpty || servesFolders else {
-            exitWithConfigError(ConfigError(file: options.config ?? "--origin", message: "no origin: give --origin URL or a [[pools]] table"))
+        let source = options.config ?? "--origin"
+        do {
+            try ConfigReloader.checkServesSomething(config, file: source)
+        } catch {
+            exitWithConfigError(error)
         }
         bootstrapLogging(config.logging.level)
         let logger = Logger(label: "edge")
@@ -63,21 +65,19 @@ struct Serve: AsyncParsableCommand {
             for folder in folders { await folder.stop() }
             throw ExitCode(1)
         }
-        // SIGHUP re-reads the TLS certificates; open connections keep theirs.
+        // SIGHUP reloads the whole configuration: the same file, the same flags over it. Open
+        // connections stay; a file that cannot be used changes nothing.
+        let options = self.options
+        let reloader = ConfigReloader(server: server, config: config, folders: folders, accessLog: accessLog, file: source, logger: logger) {
+            () throws(ConfigError) -> EdgeConfig in try options.resolve()
+        }
         let hangup = OperatorSignal(SIGHUP) {
-            do {
-                try server.reloadCertificates()
-            } catch {
-                logger.error("certificates not reloaded; the previous ones stay in use", metadata: ["error": "\(error)"])
-            }
+            Task { await reloader.reload() }
         }
         // SIGUSR1 opens the access log file again (logrotate moved the old one away).
         let reopen = OperatorSignal(SIGUSR1) {
-            do {
-                try accessLog.reopen()
-                logger.notice("access log reopened")
-            } catch {
-                logger.error("access log not reopened; lines still go to the old file", metadata: ["error": "\(error)"])
+            Task {
+                Self.reopen(await reloader.accessLog, logger: logger)
             }
         }
         let signal = await signals.wait()
@@ -87,7 +87,16 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])
         await server.drainAndStop()
-        for folder in folders { await folder.stop() }
+        await reloader.stop()
         logger.info("stopped")
+    }
+
+    private static func reopen(_ accessLog: AccessLog, logger: Logger) {
+        do {
+            try accessLog.reopen()
+            logger.notice("access log reopened")
+        } catch {
+            logger.error("access log not reopened; lines still go to the old file", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -10,7 +10,7 @@ import Darwin
 /// `edge reload`: asks the running node (found by `[server] pid_file`) to reload (`SIGHUP`).
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Signal the running node to reload (SIGHUP): today it re-reads its TLS certificates.")
+        abstract: "Signal the running node to reload its whole configuration (SIGHUP): the same file and flags, read again and applied without dropping a connection.")
 
     @OptionGroup var options: ConfigOptions
 

@@ -56,6 +56,21 @@ public struct ServerHealth: Sendable, Equatable {
         self.settings = settings
     }
 
+    /// The same server's health under a reloaded pool's settings: its state, why and since when, and
+    /// its counts in a row carry over, so a reload neither revives a down server nor forgets failures.
+    /// A half-open trial reports to the old pool: here the server is down and may be tried again.
+    public func carried(to settings: Settings) -> ServerHealth {
+        var health = ServerHealth(settings: settings)
+        health.state = state == .halfOpen ? .down : state
+        health.downSince = downSince
+        health.probeSuccesses = probeSuccesses
+        health.probeFailures = probeFailures
+        health.liveFailures = liveFailures
+        health.reason = reason
+        health.downCause = downCause
+        return health
+    }
+
     /// Whether a request may be sent to the server now (a half-open trial is taken by `beginTrial`).
     public var takesTraffic: Bool { state == .up }
 

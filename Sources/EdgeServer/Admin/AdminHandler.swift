@@ -9,18 +9,22 @@ final class AdminHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let api: AdminAPI
+    /// The admin API of the configuration generation now in force, asked as each request arrives.
+    private let currentAPI: @Sendable () -> AdminAPI
+    private var api: AdminAPI
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var refused = false
 
-    init(api: AdminAPI) {
-        self.api = api
+    init(api: @escaping @Sendable () -> AdminAPI) {
+        currentAPI = api
+        self.api = api()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            api = currentAPI()
             self.head = head
             body = []
             refused = false

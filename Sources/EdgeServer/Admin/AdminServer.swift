@@ -9,7 +9,8 @@ import NIOPosix
 enum AdminServer {
     /// Binds the admin API. Throws `AdminListenerError` for a non-loopback address without a
     /// token (before binding anything) and `ListenError` when the address cannot be bound.
-    static func bind(_ settings: AdminSettings, host: String, port: Int, api: AdminAPI, group: any EventLoopGroup) async throws -> Channel {
+    static func bind(_ settings: AdminSettings, host: String, port: Int, api: @escaping @Sendable () -> AdminAPI,
+                     group: any EventLoopGroup) async throws -> Channel {
         if settings.token.isEmpty, !LoopbackAddress.isLoopback(host) {
             throw AdminListenerError(address: HostPort(host: host, port: port).description)
         }

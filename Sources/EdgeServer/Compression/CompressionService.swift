@@ -38,6 +38,20 @@ final class CompressionService: Sendable {
         self.workers = CompressionWorkers(threads: threads)
     }
 
+    private init(settings: CompressionSettings, sharingWith other: CompressionService) {
+        self.settings = settings
+        cache = other.cache
+        flags = other.flags
+        metrics = other.metrics
+        workers = other.workers
+    }
+
+    /// The service with a reloaded configuration's settings, on the same worker threads and metrics.
+    /// A variant being made when the configuration changes may be made once more by the new one.
+    func reconfigured(_ settings: CompressionSettings) -> CompressionService {
+        CompressionService(settings: settings, sharingWith: self)
+    }
+
     /// Whether new codings may be made for `site` now (config, per-site switch, `compression` flag).
     func mayMakeCodings(site: Site?) -> Bool {
         settings.enabled && flags.isEnabled(.compression) && site?.compression != false

@@ -1,8 +1,12 @@
+import NIOCore
+
 /// A client connection that draining can end: at once when it is between requests, else after
 /// what it is serving now.
 protocol DrainableConnection: AnyObject {
     func closeIfIdle()
     func closeNow()
+    /// The listening socket that accepted the connection (its channel's parent).
+    var acceptedBy: Channel? { get }
 }
 
 /// The client connections of one event loop, so that draining can close the idle ones at once.
@@ -24,6 +28,14 @@ final class ConnectionRegistry {
     /// Closes connections between requests; busy ones close after their response (see `DrainSignal`).
     func closeIdle() {
         for connection in connections.values {
+            connection.closeIfIdle()
+        }
+    }
+
+    /// After a reload closed these listeners: the connections they accepted end as draining ends them.
+    func closeIdle(acceptedBy listeners: Set<ObjectIdentifier>) {
+        for connection in connections.values {
+            guard let listener = connection.acceptedBy, listeners.contains(ObjectIdentifier(listener)) else { continue }
             connection.closeIfIdle()
         }
     }

@@ -28,17 +28,16 @@ enum ListenerKind: Sendable, CustomStringConvertible {
 /// the same `ProxyHandler`, one per HTTP/1.x connection or per HTTP/2 stream, with a stored-hit
 /// shortcut in front of it for each protocol.
 struct TrafficPipeline: Sendable {
-    let services: ProxyServices
     let drain: DrainSignal
     let http2: HTTP2Config
     let tls: TLSTermination?
     /// The node's admission limits; nil when none are set.
     let admission: AdmissionGate.Shared?
 
-    private var settings: ProxySettings { services.settings }
-
-    /// Runs on the channel's event loop, from the child channel initializer.
+    /// Runs on the channel's event loop, from the child channel initializer. The connection's limits
+    /// and timeouts are those of the loop's configuration generation at the time it is accepted.
     func configure(_ channel: Channel, kind: ListenerKind, loop: NIOLoopBoundBox<LoopContext>) throws {
+        let settings = loop.value.services.settings
         switch kind {
         case .http1:
             try configureHTTP1(channel, loop: loop, connection: .plainHTTP1)
@@ -66,6 +65,7 @@ struct TrafficPipeline: Sendable {
     }
 
     private func configureHTTP1(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
+        let settings = loop.value.services.settings
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = settings.limits.maxHeaderBytes
         limits.maxHeaderFieldSize = settings.limits.maxHeaderBytes
@@ -73,7 +73,7 @@ struct TrafficPipeline: Sendable {
         let pipeline = channel.pipeline.syncOperations
         let timeouts = ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle)
         try pipeline.addHandler(timeouts)
-        let shortcut = StoredHitShortcut(services: services, loopContext: loop.value, drain: drain, timeouts: timeouts)
+        let shortcut = StoredHitShortcut(loopContext: loop.value, drain: drain, timeouts: timeouts)
         try pipeline.addHandler(shortcut)
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
@@ -81,23 +81,24 @@ struct TrafficPipeline: Sendable {
         try pipeline.addHandler(ProtocolErrorResponder(handover: shortcut.handover))
         try pipeline.addHandler(ClosingConnectionGate())
         if let admission {
-            try pipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats))
+            try pipeline.addHandler(AdmissionGate(shared: admission, stats: loop.value.services.stats))
         }
-        try pipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
+        try pipeline.addHandler(ProxyHandler(loopContext: loop.value, drain: drain, connection: connection))
     }
 
     /// NIO's HTTP/2 handler with its multiplexer as a handler of its own, so that the frame-level
     /// shortcut can sit between them: it answers fresh hits from their HEADERS frames, and every other
     /// stream gets a stream channel with the HTTP/2-to-HTTP/1 codec and a `ProxyHandler`.
     private func configureHTTP2(_ channel: Channel, loop: NIOLoopBoundBox<LoopContext>, connection: ClientConnection) throws {
-        let services = self.services
+        let settings = loop.value.services.settings
+        let stats = loop.value.services.stats
         let drain = self.drain
         let admission = self.admission
         let pipeline = channel.pipeline.syncOperations
         let streamConfiguration = HTTP2Connection.streamConfiguration(http2)
         try pipeline.addHandler(NIOHTTP2Handler(
             mode: .server, connectionConfiguration: HTTP2Connection.connectionConfiguration(http2), streamConfiguration: streamConfiguration))
-        try pipeline.addHandler(HTTP2StoredHitShortcut(services: services, loopContext: loop.value, drain: drain))
+        try pipeline.addHandler(HTTP2StoredHitShortcut(loopContext: loop.value, drain: drain))
         try pipeline.addHandler(HTTP2ConnectionWindow(target: http2.connectionWindowSize.bytes))
         let multiplexer = HTTP2StreamMultiplexer(
             mode: .server, channel: channel, targetWindowSize: streamConfiguration.targetWindowSize,
@@ -109,9 +110,9 @@ struct TrafficPipeline: Sendable {
                 try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 if let admission {
                     // Streams are bounded per connection by max_concurrent_streams; here only requests count.
-                    try streamPipeline.addHandler(AdmissionGate(shared: admission, stats: services.stats, countsConnection: false))
+                    try streamPipeline.addHandler(AdmissionGate(shared: admission, stats: stats, countsConnection: false))
                 }
-                try streamPipeline.addHandler(ProxyHandler(services: services, loopContext: loop.value, drain: drain, connection: connection))
+                try streamPipeline.addHandler(ProxyHandler(loopContext: loop.value, drain: drain, connection: connection))
             }
         }
         try pipeline.addHandler(multiplexer)

@@ -13,7 +13,9 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let services: ProxyServices
+    /// The configuration generation of the current (or last) request: the loop's current one when
+    /// its head arrived. A keep-alive connection's next request takes the generation of its own time.
+    private(set) var services: ProxyServices
     let loopContext: LoopContext
     let drain: DrainSignal
     /// TLS or not, HTTP/1.x or an HTTP/2 stream.
@@ -27,8 +29,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     var closeWhenDone = false
     private var sendStallTimer: Scheduled<Void>?
 
-    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, connection: ClientConnection = .plainHTTP1) {
-        self.services = services
+    init(loopContext: LoopContext, drain: DrainSignal, connection: ClientConnection = .plainHTTP1) {
+        self.services = loopContext.services
         self.loopContext = loopContext
         self.drain = drain
         self.connection = connection
@@ -56,6 +58,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         context?.close(promise: nil)
     }
 
+    var acceptedBy: Channel? { context?.channel.parent }
+
     /// Draining: a connection between requests closes now; a busy one closes after its response.
     func closeIfIdle() {
         if current == nil || current?.request.responseEnded == true {
@@ -70,6 +74,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            services = loopContext.services
             let request = ClientRequest(
                 head: connection.isHTTP2 ? HTTP2RequestHead.asHTTP11(head) : head,
                 clientAddress: clientAddress, clientVersion: connection.clientVersion(of: head))

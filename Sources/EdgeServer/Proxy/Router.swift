@@ -9,7 +9,7 @@ final class Router: Sendable {
         var balancer: PoolBalancer
     }
 
-    private let sites: [Site]
+    let sites: [Site]
 
     init(sites: [Site]) {
         self.sites = sites

@@ -43,7 +43,9 @@ final class PurgeCoordinator: Sendable {
     private let cache: HTTPCache
     /// The disk tier, whose purge journal is synced before a purge is answered.
     private let disk: DiskStore?
-    private let settings: AdminSettings
+    /// Peers, their token and timeouts: replaced by a configuration reload, read once per purge.
+    private let current: Mutex<AdminSettings>
+    private var settings: AdminSettings { current.withLock { $0 } }
     private let logger: Logger
     private let metrics: TrafficMetrics
     private let clientGroup: any EventLoopGroup
@@ -54,10 +56,15 @@ final class PurgeCoordinator: Sendable {
     init(cache: HTTPCache, disk: DiskStore? = nil, settings: AdminSettings, logger: Logger, metrics: TrafficMetrics, clientGroup: any EventLoopGroup) {
         self.cache = cache
         self.disk = disk
-        self.settings = settings
+        current = Mutex(settings)
         self.logger = logger
         self.metrics = metrics
         self.clientGroup = clientGroup
+    }
+
+    /// Forwards later purges to the peers of a reloaded configuration; purges under way keep theirs.
+    func update(_ settings: AdminSettings) {
+        current.withLock { $0 = settings }
     }
 
     /// Applies `request` here on a pool thread, then (unless it came from a peer) forwards it to

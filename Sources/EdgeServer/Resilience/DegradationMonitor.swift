@@ -11,7 +11,8 @@ import Synchronization
 final class DegradationMonitor: Sendable {
     static let shedFlags: [FeatureFlag] = [.enhancements, .compression, .backgroundRevalidation]
 
-    private let settings: DegradationSettings
+    /// Replaced by a reload; read once per sample, never per request.
+    private let current: Mutex<DegradationSettings>
     private let loops: [EventLoop]
     private let flags: FeatureFlags
     private let stats: ProxyStats
@@ -19,14 +20,17 @@ final class DegradationMonitor: Sendable {
     private let controller: Mutex<DegradationController>
     /// Worst delay seen per loop since the last decision, in nanoseconds.
     private let delays: [DelaySlot]
-    private let running = Atomic<Bool>(false)
+    /// Which run of the sampling loops is live (0: stopped): a run left behind by a restart ends at
+    /// its next sample.
+    private let running = Atomic<Int>(0)
+    private let runs = Atomic<Int>(0)
     private let switchedOn: Counter
     private let switchedOff: Counter
     private let degradedGauge: Gauge
     private let delayGauge: Gauge
 
     init(settings: DegradationSettings, loops: [EventLoop], flags: FeatureFlags, stats: ProxyStats, metrics: EdgeMetrics, logger: Logger) {
-        self.settings = settings
+        current = Mutex(settings)
         self.loops = loops
         self.flags = flags
         self.stats = stats
@@ -44,28 +48,55 @@ final class DegradationMonitor: Sendable {
     var isDegraded: Bool { controller.withLock { $0.degraded } }
 
     func start() {
-        let thresholds = settings.thresholds
+        let thresholds = current.withLock { $0.thresholds }
         guard thresholds.inFlight > 0 || thresholds.loopDelay > 0, !loops.isEmpty else { return }
-        guard running.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let run = runs.wrappingAdd(1, ordering: .relaxed).newValue
+        guard running.compareExchange(expected: 0, desired: run, ordering: .relaxed).exchanged else { return }
         for (index, loop) in loops.enumerated() {
-            loop.execute { self.sample(index) }
+            loop.execute { self.sample(index, run: run) }
         }
     }
 
     func stop() {
-        running.store(false, ordering: .relaxed)
+        running.store(0, ordering: .relaxed)
+    }
+
+    /// A reload's thresholds and sampling. Degraded mode is judged afresh under them: if it was on,
+    /// what it shed is restored now, and the next samples decide again. `started` says whether the
+    /// node runs (sampling starts if the new thresholds need it, and stops if they need none).
+    func update(_ settings: DegradationSettings, started: Bool) {
+        let old = current.withLock { old in
+            defer { old = settings }
+            return old
+        }
+        guard old.thresholds != settings.thresholds || old.sampleInterval != settings.sampleInterval else { return }
+        let wasDegraded = controller.withLock { controller in
+            defer { controller = DegradationController(thresholds: settings.thresholds) }
+            return controller.degraded
+        }
+        if wasDegraded {
+            for flag in Self.shedFlags {
+                flags.setShed(flag, shed: false)
+            }
+            degradedGauge.record(0)
+            switchedOff.increment()
+            logger.notice("degraded mode off: the configuration was reloaded")
+        }
+        // Stopping and starting again restarts the sampling loops with the new interval.
+        stop()
+        if started { start() }
     }
 
     /// Arms the next measurement on loop `index`; loop 0 also decides.
-    private func sample(_ index: Int) {
-        guard running.load(ordering: .relaxed) else { return }
+    private func sample(_ index: Int, run: Int) {
+        guard running.load(ordering: .relaxed) == run else { return }
         let loop = loops[index]
-        let due = NIODeadline.now() + settings.sampleInterval
+        let due = NIODeadline.now() + current.withLock { $0.sampleInterval }
         loop.scheduleTask(deadline: due) {
             let late = max(0, (NIODeadline.now() - due).nanoseconds)
             self.delays[index].raise(to: late)
             if index == 0 { self.decide() }
-            self.sample(index)
+            self.sample(index, run: run)
         }
     }
 

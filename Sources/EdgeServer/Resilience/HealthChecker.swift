@@ -8,7 +8,7 @@ import Synchronization
 /// server (backups too); a response head with an expected status within `timeout` is a success.
 /// Results go to the pool's `PoolBalancer`, which logs each change of state once.
 final class HealthChecker: Sendable {
-    private let balancer: PoolBalancer
+    let balancer: PoolBalancer
     private let check: PoolResilience.HealthCheck
     private let eventLoop: EventLoop
     private let tasks = Mutex<[RepeatedTask]>([])

@@ -16,7 +16,7 @@ final class HTTP2OriginSession {
     }
 
     let server: OriginServer
-    private let policy: UpstreamPolicy
+    let policy: UpstreamPolicy
     private let eventLoop: EventLoop
     private let tls: (context: NIOSSLContext, serverName: String?)?
     private var state = State.connecting([])

@@ -21,6 +21,8 @@ final class OriginConnectionPool {
         var idle: [OriginConnection] = []
         var open = 0
         var waiters = CircularBuffer<Waiter>()
+        /// Left behind by a reload: its connections close as their exchanges end.
+        var retired = false
 
         init(key: SlotKey, policy: UpstreamPolicy, limit: Int) {
             self.key = key
@@ -42,6 +44,8 @@ final class OriginConnectionPool {
     /// This loop's balancing scores and requests waiting for a pool slot.
     let upstream: LoopUpstreamState
     private var slots: [SlotKey: Slot] = [:]
+    /// Slots a reload left behind, kept until their last busy connection ends.
+    private var retiredSlots: [ObjectIdentifier: Slot] = [:]
     private var nextWaiterID = 0
     private var idleTimers: [ObjectIdentifier: Scheduled<Void>] = [:]
     /// Every open connection, busy or idle, so that shutdown can end them all.
@@ -111,6 +115,29 @@ final class OriginConnectionPool {
         }
         for connection in Array(connections.values) {
             connection.abort()
+        }
+    }
+
+    /// After a reload: connections to a server no longer configured (or whose pool's connection
+    /// settings changed) are closed now if idle, and as their exchanges end if busy; new requests
+    /// open connections under the new settings. `current` is every (pool, server) still configured.
+    func retire(keeping current: [SlotKey: UpstreamPolicy]) {
+        for (key, slot) in slots where current[key] != slot.policy {
+            slots.removeValue(forKey: key)
+            slot.retired = true
+            let idle = slot.idle
+            slot.idle.removeAll()
+            for connection in idle {
+                connection.abort()
+            }
+            if slot.open > 0 {
+                retiredSlots[ObjectIdentifier(slot)] = slot
+            }
+        }
+        for (key, session) in sessions where current[key] != session.policy {
+            // A busy one closes once idle for the keep-alive timeout, as any idle session does.
+            sessions.removeValue(forKey: key)
+            session.close(onlyIfIdle: true)
         }
     }
 
@@ -214,6 +241,10 @@ final class OriginConnectionPool {
 
     private func release(_ connection: OriginConnection, slot: Slot, reusable: Bool) {
         let key = ObjectIdentifier(connection)
+        if reusable, slot.retired {
+            connection.abort()
+            return
+        }
         if reusable {
             if let waiter = slot.waiters.popFirst() {
                 waiter.timer?.cancel()
@@ -232,6 +263,9 @@ final class OriginConnectionPool {
                 slot.idle.remove(at: index)
             }
             idleTimers.removeValue(forKey: key)?.cancel()
+            if slot.retired, slot.open == 0 {
+                retiredSlots.removeValue(forKey: ObjectIdentifier(slot))
+            }
             serveNextWaiter(slot)
         }
     }

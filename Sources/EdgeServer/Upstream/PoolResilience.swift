@@ -3,9 +3,9 @@ import EdgeSettings
 import NIOCore
 
 /// How one origin pool balances, checks and retries, in the server's units (from `[[pools]]`).
-public struct PoolResilience: Sendable {
+public struct PoolResilience: Sendable, Equatable {
     /// An active health check: `GET path` on every server each `interval`.
-    public struct HealthCheck: Sendable {
+    public struct HealthCheck: Sendable, Equatable {
         public var path = "/"
         public var interval: TimeAmount = .seconds(5)
         public var timeout: TimeAmount = .seconds(1)

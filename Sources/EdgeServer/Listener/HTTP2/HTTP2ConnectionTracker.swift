@@ -42,4 +42,6 @@ final class HTTP2ConnectionTracker: ChannelInboundHandler, DrainableConnection {
     func closeNow() {
         context?.close(promise: nil)
     }
+
+    var acceptedBy: Channel? { context?.channel.parent }
 }

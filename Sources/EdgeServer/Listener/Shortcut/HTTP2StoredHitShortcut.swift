@@ -43,8 +43,8 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
     private var unsentBodyBytes = 0
     private var wroteSinceReadComplete = false
 
-    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal) {
-        self.lookup = StoredHitLookup(services: services, loopContext: loopContext)
+    init(loopContext: LoopContext, drain: DrainSignal) {
+        self.lookup = StoredHitLookup(loopContext: loopContext)
         self.drain = drain
     }
 
@@ -101,6 +101,7 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
 
     /// Writes the response and returns true, or returns false having written nothing.
     private func answer(_ context: ChannelHandlerContext, stream: HTTP2StreamID, _ fields: HPACKHeaders) -> Bool {
+        lookup.begin()
         let limits = lookup.services.settings.limits
         guard context.channel.isWritable, !drain.isDraining,
               let request = PlainHTTP2Request(fields: fields.lazy.map { ($0.name, $0.value) }),

@@ -19,7 +19,8 @@ final class StoredHitLookup {
         var now: EpochSeconds
     }
 
-    let services: ProxyServices
+    /// The configuration generation of the request being answered (see `begin()`).
+    private(set) var services: ProxyServices
     private let loopContext: LoopContext
     /// The client's address, for the access log.
     private(set) var clientAddress = "-"
@@ -41,9 +42,18 @@ final class StoredHitLookup {
         var varyValue: String?
     }
 
-    init(services: ProxyServices, loopContext: LoopContext) {
-        self.services = services
+    init(loopContext: LoopContext) {
+        self.services = loopContext.services
         self.loopContext = loopContext
+    }
+
+    /// Called as a request arrives: it is answered with the loop's current configuration generation.
+    /// After a reload, what the connection remembered of the last one (the Host's route) is dropped.
+    func begin() {
+        let current = loopContext.services
+        guard current !== services else { return }
+        services = current
+        route = nil
     }
 
     /// Called as the shortcut joins its connection's pipeline.

@@ -28,7 +28,6 @@ final class StoredHitShortcut: ChannelInboundHandler {
         var whenAllAnswered: (() -> Void)?
     }
 
-    private let services: ProxyServices
     private let lookup: StoredHitLookup
     private let drain: DrainSignal
     private let timeouts: ClientTimeoutHandler
@@ -44,9 +43,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
     /// When the bytes being answered arrived; only kept while the access log is on.
     private var readAt: NIODeadline?
 
-    init(services: ProxyServices, loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
-        self.services = services
-        self.lookup = StoredHitLookup(services: services, loopContext: loopContext)
+    init(loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
+        self.lookup = StoredHitLookup(loopContext: loopContext)
         self.drain = drain
         self.timeouts = timeouts
     }
@@ -119,7 +117,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
 
     /// A partial head waits for the rest, unless it is already longer than any head may be.
     private func hold(_ context: ChannelHandlerContext, _ buffer: ByteBuffer) {
-        if buffer.readableBytes > services.settings.limits.maxHeaderBytes + services.settings.limits.maxRequestLine {
+        let limits = lookup.services.settings.limits
+        if buffer.readableBytes > limits.maxHeaderBytes + limits.maxRequestLine {
             handOverForGood(context, buffer, answered: false)
         } else {
             pending = buffer
@@ -181,7 +180,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
 
     /// Writes the response and returns true, or returns false having written nothing.
     private func answer(_ context: ChannelHandlerContext, _ head: PlainRequestHead, in buffer: ByteBuffer) -> Bool {
-        let limits = services.settings.limits
+        lookup.begin()
+        let limits = lookup.services.settings.limits
         guard context.channel.isWritable, !drain.isDraining, head.fieldCount <= limits.maxHeaderCount,
               head.length <= limits.maxHeaderBytes, head.target.count + 14 <= limits.maxRequestLine,
               let hostRange = head.host else { return false }

@@ -32,20 +32,29 @@ public final class CertificateStore: Sendable {
         var byName: [String: Int]
     }
 
-    private let sources: [Source]
+    /// The files, replaced by a configuration reload (`adopt`).
+    private let sources: Mutex<[Source]>
     private let snapshot: Mutex<Snapshot>
 
     /// Loads every certificate now; throws naming the file that cannot be used.
     public init(sources: [Source]) throws(CertificateError) {
         guard !sources.isEmpty else { throw CertificateError(path: "", message: "no certificate is configured") }
-        self.sources = sources
+        self.sources = Mutex(sources)
         snapshot = Mutex(try Self.load(sources))
     }
 
     /// Reads the files again. On an error the certificates in use stay as they were.
     public func reload() throws(CertificateError) {
-        let fresh = try Self.load(sources)
+        let fresh = try Self.load(sources.withLock { $0 })
         snapshot.withLock { $0 = fresh }
+    }
+
+    /// Takes the files and certificates of `other` (loaded from a reloaded configuration): the next
+    /// handshakes use them, open connections keep theirs.
+    func adopt(_ other: CertificateStore) {
+        let (files, loaded) = (other.sources.withLock { $0 }, other.snapshot.withLock { $0 })
+        sources.withLock { $0 = files }
+        snapshot.withLock { $0 = loaded }
     }
 
     /// The names each certificate answers for, in configuration order (for logs and tests).

@@ -24,6 +24,8 @@ public struct PurgeJournal: Sendable {
 
     /// Every purge since a record stamped `storedEpoch` was stored: does one cover it?
     public func covers(_ key: CacheKey, tags recordTags: [String], storedEpoch: UInt64) -> Bool {
+        // Rules are numbered from 1 up: none recorded after the record means none covers it.
+        guard next - 1 > storedEpoch else { return false }
         if everything > storedEpoch { return true }
         if let number = urls[key], number > storedEpoch { return true }
         for tag in recordTags {

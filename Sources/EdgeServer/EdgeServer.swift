@@ -60,6 +60,8 @@ public final class EdgeServer: Sendable {
         public var degradation = DegradationSettings()
         /// The disk tier (`[cache.disk]`); nil keeps the cache in memory only.
         public var disk: DiskSettings?
+        /// The fleet (`[cluster]`); nil for a node that caches alone.
+        public var cluster: ClusterSettings?
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -149,7 +151,8 @@ public final class EdgeServer: Sendable {
         })
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                 metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup)
+                                 metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup,
+                                 cluster: configuration.cluster)
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let pool = OriginConnectionPool(eventLoop: loop, loopCount: loops, tlsContexts: originTLS)

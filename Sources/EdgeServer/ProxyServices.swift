@@ -35,10 +35,20 @@ final class ProxyServices: Sendable {
     /// The cache's tiers: memory, and disk if there is one.
     let storage: StorageTiers
     var disk: DiskStore? { storage.disk }
+    /// The fleet this node caches with (`[cluster]`); nil when it caches alone.
+    let cluster: Cluster?
 
-    init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
+    init(settings configured: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), disk: DiskStore? = nil,
-         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+         cluster: ClusterSettings? = nil) {
+        var named = configured
+        if let cluster {
+            // RFC 9211: each cache in a chain has its own name, so the fleet's entries can be told apart.
+            named.cacheName = cluster.identity
+        }
+        let settings = named
+        self.cluster = cluster.map { Cluster(settings: $0, metrics: metrics, logger: logger) }
         self.settings = settings
         self.cache = cache
         let coalescer = RequestCoalescer()

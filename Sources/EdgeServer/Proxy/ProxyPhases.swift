@@ -47,6 +47,14 @@ final class ProxyPhases {
         if case .resolved(let target) = TargetPath.resolve(request.head.uri) {
             request.resolveTarget(target)
         }
+        if let cluster = services.cluster {
+            if cluster.isLoop(request.head.headers) {
+                request.discardBody = true
+                sink.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
+                return
+            }
+            request.fromPeer = cluster.isPeerRequest(request.head.headers, clientAddress: request.clientAddress)
+        }
         // 2. Route.
         let host = RequestFilter.requestHost(request.head)
         guard let site = services.router.route(host: host) else {
@@ -295,7 +303,8 @@ final class ProxyPhases {
     /// Starts the fill whose response this request gets.
     func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
         guard let site = request.site else { return }
-        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
+                             clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.client = self
         request.fill = fill
         fill.start()
@@ -306,9 +315,18 @@ final class ProxyPhases {
 
     /// The upstream request filter: the request the origin sees.
     private func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
-        RequestFilter.upstreamHead(
+        var head = RequestFilter.upstreamHead(
             from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
             validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)
+        services.cluster?.markUpstream(&head)
+        return head
+    }
+
+    /// A miss that will be stored may come from the node that owns its key (`[cluster]`).
+    private func ownerRoute(_ plan: CacheFill.Plan, origin: Router.Pool) -> OwnerFetch? {
+        guard let cluster = services.cluster, let key = plan.cacheKey, plan.storeAllowed, plan.forward != .bypass,
+              plan.head.method == .GET else { return nil }
+        return cluster.route(for: key, head: plan.head, origin: origin, fromPeer: request.fromPeer, purgeIndex: services.cache.purgeIndex)
     }
 
     /// GET and HEAD without a request body go through the cache; everything else is forwarded.

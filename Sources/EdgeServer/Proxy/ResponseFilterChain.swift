@@ -44,7 +44,7 @@ enum ResponseFilterChain {
         }
         // 3.
         if let cacheStatus = head.cacheStatus {
-            headers.add(name: "cache-status", value: cacheStatus.headerValue)
+            headers.add(name: "cache-status", value: cacheStatus.headerValue(cache: context.settings.cacheName))
         }
         // 4.
         if context.closeConnection {

@@ -1,0 +1,109 @@
+import EdgeCore
+import Logging
+import NIOHTTP1
+
+/// This node's place in its fleet (`[cluster]`): the ring of nodes that decides each key's owner,
+/// the peers' health (the ring is a `PoolBalancer`, so peers are checked like origin servers:
+/// passively by live traffic, skipped while down, tried again half-open), the `CDN-Loop` check,
+/// and which requests come from peers. Shared by every event loop; each miss that goes to a peer
+/// gets its own `OwnerFetch`.
+final class Cluster: Sendable {
+    /// The request field a node adds when it asks a peer; obeyed only from the nodes' addresses.
+    static let peerField = "edge-cluster-peer"
+
+    let settings: ClusterSettings
+    /// `Cache-Status` and `CDN-Loop` name.
+    let identity: String
+    /// Every node, this one included, on a consistent-hash ring (the `consistent_hash` balancer's):
+    /// a key's owner is the first node at or after its hash that is up.
+    let ring: Router.Pool
+    /// The upper tier, for nodes that are not it.
+    let shield: Router.Pool?
+    let stats: ClusterStats
+    let purgeWindow: PurgeWindow
+    /// Client addresses whose peer field is obeyed: the nodes' and the shield's hosts.
+    private let trusted: Set<String>
+
+    init(settings: ClusterSettings, metrics: EdgeMetrics, logger: Logger) {
+        self.settings = settings
+        identity = settings.identity
+        var resilience = PoolResilience()
+        resilience.balancing = .consistentHash
+        resilience.maxFails = 2
+        resilience.failTimeout = .seconds(5)
+        // A peer that answers 5xx or 508 is skipped for this request; counted against its health too.
+        resilience.failStatus = [500, 502, 503, 504, 508]
+        // The ring's next node is chosen by `OwnerFetch`, not by the pool's retries.
+        resilience.retries = 0
+        ring = Router.Pool(
+            name: "cluster", servers: settings.nodes, policy: settings.upstream,
+            balancer: PoolBalancer(name: "cluster", primaries: settings.nodes, resilience: resilience, metrics: metrics, logger: logger))
+        if let node = settings.shield, !settings.isShield {
+            var shieldResilience = resilience
+            shieldResilience.balancing = .roundRobin
+            shield = Router.Pool(
+                name: "shield", servers: [node], policy: settings.upstream,
+                balancer: PoolBalancer(name: "shield", primaries: [node], resilience: shieldResilience, metrics: metrics, logger: logger))
+        } else {
+            shield = nil
+        }
+        stats = ClusterStats(metrics)
+        purgeWindow = PurgeWindow(window: settings.purgeWindow)
+        trusted = Set(settings.nodes.map(\.host) + (settings.shield.map { [$0.host] } ?? []))
+    }
+
+    /// RFC 8586: a request that already names this node more often than `max_loop_hops` allows has
+    /// come round again (through a load balancer, an origin pointing back at the fleet, a
+    /// misconfigured peer) and is refused rather than sent round once more.
+    func isLoop(_ headers: HTTPHeaders) -> Bool {
+        let values = headers[canonicalForm: CDNLoop.fieldName].map(String.init)
+        guard !values.isEmpty else { return false }
+        if CDNLoop.occurrences(of: identity, in: values) > settings.maxLoopHops {
+            stats.loopsRefused.add()
+            return true
+        }
+        return false
+    }
+
+    /// Whether a request comes from another node of the fleet: it carries the peer field and comes
+    /// from a node's address. Anyone else's peer field is ignored (and not passed on).
+    func isPeerRequest(_ headers: HTTPHeaders, clientAddress: String) -> Bool {
+        guard headers.contains(name: Self.peerField), trusted.contains(clientAddress) else { return false }
+        stats.peerRequests.add()
+        return true
+    }
+
+    /// The fields every request this node sends upstream carries: its identifier appended to
+    /// `CDN-Loop` (never removing another's), and no peer field but its own.
+    func markUpstream(_ head: inout HTTPRequestHead) {
+        let loop = CDNLoop.appending(identity, to: head.headers[canonicalForm: CDNLoop.fieldName].map(String.init))
+        head.headers.replaceOrAdd(name: CDNLoop.fieldName, value: loop)
+        head.headers.remove(name: Self.peerField)
+    }
+
+    /// The route for a cacheable miss: the key's owner (then the ring's next node) unless this node
+    /// owns it or the request came from a peer (one hop), then the shield, then `origin`. Nil when
+    /// there is nothing to try before the origin.
+    func route(for key: CacheKey, head: HTTPRequestHead, origin: Router.Pool, fromPeer: Bool, purgeIndex: PurgeIndex) -> OwnerFetch? {
+        let askRing = !fromPeer && !settings.isShield && settings.nodes.count > 1
+        guard askRing || shield != nil else { return nil }
+        return OwnerFetch(
+            cluster: self, key: key, askRing: askRing, peerHead: peerHead(from: head), originHead: head, origin: origin,
+            purgeIndex: purgeIndex, purgeEpoch: purgeWindow.epoch(now: ProxyServices.now(), current: purgeIndex.currentEpoch))
+    }
+
+    /// The origin's request as a peer gets it: marked as a peer's, and asking for identity (this node
+    /// makes its own codings of what it stores, as it does from an origin).
+    func peerHead(from head: HTTPRequestHead) -> HTTPRequestHead {
+        var peerHead = head
+        peerHead.headers.replaceOrAdd(name: Self.peerField, value: identity)
+        peerHead.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
+        return peerHead
+    }
+
+    /// Whether a peer's `Cache-Status` says its cache answered (its entry is the last one).
+    static func peerAnsweredFromCache(_ headers: HTTPHeaders) -> Bool {
+        guard let last = headers[canonicalForm: "cache-status"].last?.split(separator: ",").last else { return false }
+        return last.split(separator: ";").dropFirst().contains { $0.trimmingHTTPWhitespace() == "hit" }
+    }
+}

@@ -53,6 +53,25 @@ struct ClusterConfigTests {
         }
     }
 
+    @Test("edge.conf.sample documents every [cluster] key")
+    func sampleDocumentsClusterKeys() throws {
+        let sample = try String(contentsOfFile: EdgeConfSampleTests.samplePath, encoding: .utf8)
+        var config = EdgeConfig.defaults
+        var cluster = ClusterConfig()
+        cluster.selfURL = "http://a:1"
+        cluster.nodes = ["http://a:1"]
+        cluster.shield = "http://s:1"
+        config.cluster = cluster
+        let rendered = config.rendered()
+        let after = rendered[try #require(rendered.range(of: "[cluster]\n")).upperBound...]
+        let section = after.range(of: "\n[").map { after[..<$0.lowerBound] } ?? after
+        let keys = RenderedKeys.keys(in: String(section))
+        #expect(keys.count == 6)
+        for key in keys {
+            #expect(sample.contains("# \(key) = "), "edge.conf.sample does not document cluster.\(key)")
+        }
+    }
+
     @Test("the shield's own node may be left out of nodes")
     func shieldNode() throws {
         let text = "[cluster]\nself = \"http://s:1\"\nshield = \"http://s:1\"\nnodes = [\"http://a:1\", \"http://b:1\"]\n"

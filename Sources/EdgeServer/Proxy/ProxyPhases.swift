@@ -289,7 +289,8 @@ final class ProxyPhases {
         let plan = CacheFill.Plan(
             head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, staleBody: staleBody, storeAllowed: true, forward: .stale)
-        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
+                             clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.start()
         fill.exchange.sendEnd()
     }

@@ -40,7 +40,7 @@ enum ResponseFilterChain {
         }
         // 2.
         if head.source == .stored || head.source == .streamed {
-            EdgeFields.apply(&headers, settings: context.settings)
+            EdgeFields.apply(&headers, settings: context.settings, forPeer: request.fromPeer)
         }
         // 3.
         if let cacheStatus = head.cacheStatus {
@@ -72,7 +72,19 @@ enum ResponseFilterChain {
 
 /// The fields the edge adds to, and takes from, a response it passes on.
 enum EdgeFields {
-    static func apply(_ headers: inout HTTPHeaders, settings: ProxySettings) {
+    /// `forPeer`: the response goes to another node of the cluster, a surrogate of the same fleet that
+    /// stores it too: it keeps Surrogate-Control (for the same freshness) and the purge tags (so that
+    /// a tag purge covers its copy as well).
+    static func apply(_ headers: inout HTTPHeaders, settings: ProxySettings, forPeer: Bool = false) {
+        if !forPeer {
+            stripSurrogateFields(&headers, settings: settings)
+        } else if !settings.keepCDNCacheControl {
+            headers.remove(name: "cdn-cache-control")
+        }
+        RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
+    }
+
+    private static func stripSurrogateFields(_ headers: inout HTTPHeaders, settings: ProxySettings) {
         // Surrogate-Control is addressed to surrogates like this one and is consumed here. CDN-Cache-Control
         // is normally passed on so that CDN caches further down can use it too; RFC 9213 §3 lets a
         // CDN remove it when configured to.
@@ -86,7 +98,6 @@ enum EdgeFields {
                 headers.remove(name: name)
             }
         }
-        RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
     }
 
     /// The fields a client gets for the whole of a stored response but the per-hit ones (Cache-Status,

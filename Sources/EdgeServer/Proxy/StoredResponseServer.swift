@@ -154,6 +154,11 @@ struct StoredResponseServer {
     // MARK: Writing
 
     private func writePrepared(_ hit: PreparedHit, stored: CachedResponse, cacheStatus: CacheStatus) {
+        if request.fromPeer {
+            // A peer gets the stored fields the prepared ones leave out (`EdgeFields.apply`, forPeer).
+            writeStored(stored, cacheStatus: cacheStatus)
+            return
+        }
         let age = CacheLookup.age(of: stored, now: ProxyServices.now(), settings: policy)
         write(OutgoingHead(status: HTTPResponseStatus(statusCode: hit.status), headers: hit.fields, source: .prepared, cacheStatus: cacheStatus, age: age), body: hit.body)
     }
@@ -177,7 +182,7 @@ struct StoredResponseServer {
     private func writeStored(_ stored: CachedResponse, cacheStatus: CacheStatus) {
         let now = ProxyServices.now()
         let age = CacheLookup.age(of: stored, now: now, settings: policy)
-        if let prepared = stored.preparedClientHeaders, Self.wantsWhole(request, status: stored.status) {
+        if let prepared = stored.preparedClientHeaders, !request.fromPeer, Self.wantsWhole(request, status: stored.status) {
             write(OutgoingHead(status: HTTPResponseStatus(statusCode: stored.status), headers: prepared, source: .prepared, cacheStatus: cacheStatus, age: age), body: stored.body)
             return
         }

@@ -101,9 +101,22 @@ final class Cluster: Sendable {
         return peerHead
     }
 
-    /// Whether a peer's `Cache-Status` says its cache answered (its entry is the last one).
+    /// Whether a peer's `Cache-Status` says its cache answered.
     static func peerAnsweredFromCache(_ headers: HTTPHeaders) -> Bool {
-        guard let last = headers[canonicalForm: "cache-status"].last?.split(separator: ",").last else { return false }
-        return last.split(separator: ";").dropFirst().contains { $0.trimmingHTTPWhitespace() == "hit" }
+        peerEntry(headers).contains("hit")
+    }
+
+    /// The status the peer's `Cache-Status` says it got from upstream (`fwd-status`), if any.
+    static func peerForwardedStatus(_ headers: HTTPHeaders) -> Int? {
+        peerEntry(headers).lazy.compactMap { $0.hasPrefix("fwd-status=") ? Int($0.dropFirst("fwd-status=".count)) : nil }.first
+    }
+
+    /// The parameters of the peer's entry in `Cache-Status`: the last one (RFC 9211 §2: each cache
+    /// appends its own), if it is an edge node's.
+    private static func peerEntry(_ headers: HTTPHeaders) -> [String] {
+        guard let last = headers[canonicalForm: "cache-status"].last?.split(separator: ",").last else { return [] }
+        let members = last.split(separator: ";").map { $0.trimmingHTTPWhitespace() }
+        guard let name = members.first, name.hasPrefix("edge") else { return [] }
+        return Array(members.dropFirst())
     }
 }

@@ -73,24 +73,35 @@ final class OwnerFetch {
         cluster.stats.peerFailures.add()
     }
 
-    /// Whether a peer's response head is used: not a 5xx or 508 (which count as the peer's
-    /// failure), and not covered by a purge this node applied within the purge window (the purge
-    /// may not have reached the peer yet, so its copy may be the purged one).
-    func accepts(status: Int, headers: HTTPHeaders) -> Bool {
-        if status >= 500 {
+    enum Verdict {
+        /// The answer goes to the client (and into the cache, if storable).
+        case use
+        /// The peer failed (5xx or 508 of its own): the next stage is tried, and it counts against the peer's health.
+        case peerFailed
+        /// A purge this node applied moments ago covers the answer: the origin is asked instead.
+        case purged
+    }
+
+    /// What to do with a peer's response head. A 5xx or 508 is the peer's failure, unless the peer's
+    /// `Cache-Status` shows it relays the origin's own answer (`fwd-status` of the same status): that
+    /// is what the origin says, and asking it again would only double its load. An answer covered by
+    /// a purge this node applied within the purge window is not used either: the purge may not have
+    /// reached the peer yet, so its copy may be the purged one.
+    func verdict(status: Int, headers: HTTPHeaders) -> Verdict {
+        if status >= 500, Cluster.peerForwardedStatus(headers) != status {
             peerFailed()
-            return false
+            return .peerFailed
         }
         if purgeIndex.purgedSince(purgeEpoch, key: key, tags: PurgeTags.parse(headers)) {
             cluster.stats.peerPurgeRefusals.add()
             // The origin, not another peer: any of them may hold the purged copy.
             askRing = false
             askedShield = true
-            return false
+            return .purged
         }
         if Cluster.peerAnsweredFromCache(headers) {
             cluster.stats.peerHits.add()
         }
-        return true
+        return .use
     }
 }

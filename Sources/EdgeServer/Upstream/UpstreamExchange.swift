@@ -247,11 +247,16 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     func originResponseHead(_ head: HTTPResponseHead) {
         let status = Int(head.status.code)
-        attempts.endAttempt(attempts.evidence(.response(status: status), body: requestBodySent, detail: "status \(status)"))
-        if atPeer, let route, !route.accepts(status: status, headers: head.headers) {
-            connection?.abort()
-            connection = nil
-            if nextStage() { return }
+        if atPeer, let route {
+            let verdict = route.verdict(status: status, headers: head.headers)
+            attempts.endAttempt(verdict == .peerFailed ? .unhealthy("status \(status)") : .healthy)
+            if verdict != .use {
+                connection?.abort()
+                connection = nil
+                if nextStage() { return }
+            }
+        } else {
+            attempts.endAttempt(attempts.evidence(.response(status: status), body: requestBodySent, detail: "status \(status)"))
         }
         headDelivered = true
         if UpstreamAttempts.isRetryableStatus(status), retryOnAnotherServer() {

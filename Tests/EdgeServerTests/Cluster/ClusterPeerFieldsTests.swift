@@ -31,6 +31,24 @@ struct ClusterPeerFieldsTests {
         }
     }
 
+    @Test("an origin's own 5xx relayed by the owner reaches the client once, without a second origin request or a mark against the owner")
+    func relayedOriginError() async throws {
+        let origin = try await TestOrigin { request in
+            TestOrigin.Response(status: 500, headers: [("cache-control", "no-store")], body: "origin says no to \(request.uri)")
+        }
+        defer { Task { await origin.stop() } }
+        try await withFleet(origin: origin, hosts: ["127.0.0.2", "127.0.0.3"]) { fleet in
+            let path = "/refused"
+            let other = 1 - fleet.owner(of: path)
+            let response = try fleet.get(other, path)
+            #expect(response.status == 500)
+            #expect(response.text == "origin says no to \(path)")
+            #expect(origin.requestCount == 1)
+            #expect(fleet.clusterStats(other)?.peerFailures.value == 0)
+            #expect(fleet.clusterStats(other)?.ownerFetches.value == 1)
+        }
+    }
+
     @Test("with a shield every origin fetch of the fleet goes through it, once per object")
     func shield() async throws {
         let origin = try await ClusterFleetTests.cacheableOrigin()

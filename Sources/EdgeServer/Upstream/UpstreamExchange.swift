@@ -262,7 +262,9 @@ final class UpstreamExchange: OriginResponseDelegate {
         if UpstreamAttempts.isRetryableStatus(status), retryOnAnotherServer() {
             return
         }
-        metrics.originLatency.recordNanoseconds(Int64(max(0, ProxyServices.now() - requestTime) * 1e9))
+        if !atPeer {
+            metrics.originLatency.recordNanoseconds(Int64(max(0, ProxyServices.now() - requestTime) * 1e9))
+        }
         delegate?.exchange(self, head: head)
     }
 

@@ -60,7 +60,9 @@ struct ClusterFleetTests {
             TestOrigin.Response(headers: [("cache-control", "max-age=600"), ("age", "100")], body: "object \(request.uri)")
         }
         defer { Task { await origin.stop() } }
-        try await withFleet(origin: origin) { fleet in
+        try await withFleet(origin: origin, configure: { _, configuration in
+            configuration.admin = AdminSettings(listen: ("127.0.0.1", 0), token: "secret")
+        }) { fleet in
             let path = "/chain"
             let owner = fleet.owner(of: path)
             let other = (owner + 1) % 3
@@ -79,7 +81,13 @@ struct ClusterFleetTests {
             let third = try fleet.get(other, path)
             #expect(third.headers("cache-status").last?.hasPrefix("edge-\(fleet.hosts[other]); hit") == true)
             #expect(origin.requestCount == 1)
-            #expect(fleet.clusterStats(other)?.peerHits.value == 1)
+            let stats = try fleet.admin(other, "/stats").text
+            #expect(stats.contains("\"cluster\":{\"self\":\"edge-\(fleet.hosts[other])\",\"tallies\":{\"owner_fetches\":1,\"peer_hits\":1,\"peer_failures\":0"), "\(stats)")
+            let metrics = try fleet.admin(other, "/metrics").text
+            #expect(metrics.contains("edge_cluster_owner_fetches_total 1"), "\(metrics)")
+            #expect(metrics.contains("edge_cluster_peer_hits_total 1"))
+            #expect(metrics.contains("edge_cluster_peer_failures_total 0"))
+            #expect(try fleet.admin(owner, "/metrics").text.contains("edge_cluster_peer_requests_total 1"))
         }
     }
 
@@ -101,6 +109,21 @@ struct ClusterFleetTests {
             let seen = origin.requests.last?.headers["cdn-loop"].joined(separator: ", ")
             #expect(seen == "other-cdn, edge-\(fleet.hosts[asked]), edge-\(fleet.hosts[owner])")
             #expect(origin.requests.last?.headers.contains(name: Cluster.peerField) == false)
+        }
+    }
+
+    @Test("max_loop_hops lets a request name the node that many times before 508")
+    func loopHops() async throws {
+        let origin = try await Self.cacheableOrigin()
+        defer { Task { await origin.stop() } }
+        try await withFleet(origin: origin, hosts: ["127.0.0.2"], configure: { _, configuration in
+            configuration.cluster?.maxLoopHops = 1
+        }) { fleet in
+            let once = try fleet.get(0, "/hops", headers: [("CDN-Loop", "edge-127.0.0.2")])
+            #expect(once.status == 200)
+            #expect(origin.requests.last?.headers["cdn-loop"] == ["edge-127.0.0.2, edge-127.0.0.2"])
+            let twice = try fleet.get(0, "/hops/2", headers: [("CDN-Loop", "edge-127.0.0.2"), ("CDN-Loop", "edge-127.0.0.2")])
+            #expect(twice.status == 508)
         }
     }
 

@@ -58,6 +58,13 @@ final class Fleet: Sendable {
         return try connection.readResponse(bodyExpected: method != "HEAD")
     }
 
+    /// GET `path` from node `index`'s admin listener (configured with token "secret").
+    func admin(_ index: Int, _ path: String) throws -> RawHTTPConnection.Response {
+        let connection = try RawHTTPConnection(port: nodes[index].adminAddress?.port ?? 0)
+        try connection.send(EdgeHarness.request(path: path, headers: [("Authorization", "Bearer secret")], host: "127.0.0.1"))
+        return try connection.readResponse()
+    }
+
     func isStopped(_ index: Int) -> Bool { stopped.withLock { $0.contains(index) } }
 
     /// Takes node `index` out as a load balancer would (no new requests), then drains and stops it.

@@ -161,7 +161,8 @@ public final class EdgeServer: Sendable {
         }
         loopContexts = contexts
         resilience = NodeResilience(
-            balancers: router.balancers, loops: Array(group.makeIterator()), settings: configuration.degradation, services: services)
+            balancers: router.balancers + (services.cluster?.balancers ?? []), loops: Array(group.makeIterator()),
+            settings: configuration.degradation, services: services)
     }
 
     /// Binds every listener: plain HTTP/1.x (`listen`), then h2c, then TLS. Throws `CertificateError`

@@ -19,6 +19,8 @@ final class Cluster: Sendable {
     let ring: Router.Pool
     /// The upper tier, for nodes that are not it.
     let shield: Router.Pool?
+    /// The peers' balancers, for the active health checker.
+    var balancers: [PoolBalancer] { [ring.balancer] + (shield.map { [$0.balancer] } ?? []) }
     let stats: ClusterStats
     let purgeWindow: PurgeWindow
     /// Client addresses whose peer field is obeyed: the nodes' and the shield's hosts.
@@ -35,6 +37,7 @@ final class Cluster: Sendable {
         resilience.failStatus = [500, 502, 503, 504, 508]
         // The ring's next node is chosen by `OwnerFetch`, not by the pool's retries.
         resilience.retries = 0
+        resilience.healthCheck = ClusterHealth.check
         ring = Router.Pool(
             name: "cluster", servers: settings.nodes, policy: settings.upstream,
             balancer: PoolBalancer(name: "cluster", primaries: settings.nodes, resilience: resilience, metrics: metrics, logger: logger))

@@ -48,6 +48,7 @@ final class ProxyPhases {
             request.resolveTarget(target)
         }
         if let cluster = services.cluster {
+            if ClusterHealth.answer(request, sink: sink) { return }
             if cluster.isLoop(request.head.headers) {
                 request.discardBody = true
                 sink.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)

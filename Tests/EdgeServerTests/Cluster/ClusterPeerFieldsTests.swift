@@ -49,6 +49,24 @@ struct ClusterPeerFieldsTests {
         }
     }
 
+    @Test("nodes check each other on the health path, which no origin sees: a stopped node is taken out of the ring without any traffic")
+    func activeHealthCheck() async throws {
+        let origin = try await ClusterFleetTests.cacheableOrigin()
+        defer { Task { await origin.stop() } }
+        try await withFleet(origin: origin, hosts: ["127.0.0.2", "127.0.0.3"]) { fleet in
+            let probe = try fleet.get(1, ClusterHealth.path)
+            #expect(probe.status == 200 && probe.text == "ok\n")
+            func state(of node: Int) throws -> String? {
+                let ring = try #require(fleet.nodes[0].services.cluster?.ring.balancer.snapshot())
+                return ring.servers.first { $0.server == "\(fleet.hosts[node]):\(fleet.port)" }?.state
+            }
+            #expect(try state(of: 1) == "up")
+            await fleet.stop(1)
+            #expect(try await eventually(within: 15) { try state(of: 1) == "down" })
+            #expect(origin.requestCount == 0)
+        }
+    }
+
     @Test("with a shield every origin fetch of the fleet goes through it, once per object")
     func shield() async throws {
         let origin = try await ClusterFleetTests.cacheableOrigin()

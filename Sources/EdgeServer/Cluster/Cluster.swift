@@ -37,7 +37,11 @@ final class Cluster: Sendable {
         resilience.failStatus = [500, 502, 503, 504, 508]
         // The ring's next node is chosen by `OwnerFetch`, not by the pool's retries.
         resilience.retries = 0
-        resilience.healthCheck = ClusterHealth.check
+        var check = ClusterHealth.check
+        // This node is its own best judge: a `self` it cannot reach by that address (NAT, a proxy in
+        // front) must not take it off its own ring.
+        check.exempt = [settings.selfNode]
+        resilience.healthCheck = check
         ring = Router.Pool(
             name: "cluster", servers: settings.nodes, policy: settings.upstream,
             balancer: PoolBalancer(name: "cluster", primaries: settings.nodes, resilience: resilience, metrics: metrics, logger: logger))

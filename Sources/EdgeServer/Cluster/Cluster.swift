@@ -99,12 +99,13 @@ final class Cluster: Sendable {
             purgeIndex: purgeIndex, purgeEpoch: purgeWindow.epoch(now: ProxyServices.now(), current: purgeIndex.currentEpoch))
     }
 
-    /// The origin's request as a peer gets it: marked as a peer's, and asking for identity (this node
-    /// makes its own codings of what it stores, as it does from an origin).
+    /// The origin's request as a peer gets it: marked as a peer's. The client's fields stay as they
+    /// are (Accept-Encoding too, so that a response that varies on it is the owner's clients' variant);
+    /// the owner answers with the response as stored or as the origin sent it, without a coding of its
+    /// own, since this node negotiates codings with its clients.
     func peerHead(from head: HTTPRequestHead) -> HTTPRequestHead {
         var peerHead = head
         peerHead.headers.replaceOrAdd(name: Self.peerField, value: identity)
-        peerHead.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
         return peerHead
     }
 

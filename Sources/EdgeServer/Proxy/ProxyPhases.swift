@@ -64,7 +64,8 @@ final class ProxyPhases {
             return
         }
         request.site = site
-        request.page = PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
+        // A peer's copy is the page as stored; the node its client asked rewrites it.
+        request.page = request.fromPeer ? nil : PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
         if request.head.method == .PURGE {
             request.discardBody = true
             TrafficPurge(request: request, sink: sink, purge: services.purge, allow: services.purgeAllow, logger: services.logger).run(host: host ?? "", stillWaiting: { [weak self] in self?.isLive ?? false })

@@ -32,7 +32,8 @@ enum ResponseFilterChain {
     static func apply(_ head: OutgoingHead, for request: ClientRequest, context: Context) -> Outcome {
         var headers = head.headers
         // 1.
-        if head.source == .streamed {
+        if head.source == .streamed, !request.fromPeer {
+            // (A peer negotiates codings with its own clients: it gets the body as it comes.)
             guard let negotiated = StreamedCoding.negotiate(request, status: head.status, headers: headers, compression: context.compression, site: context.site) else {
                 return .notAcceptable
             }

@@ -31,6 +31,12 @@ struct StoredResponseServer {
     }
 
     func serve(_ stored: CachedResponse, cacheStatus: CacheStatus) {
+        if request.fromPeer {
+            // Another node of the cluster stores this too and negotiates codings for its own clients:
+            // it gets the response as stored, with the fields the prepared ones leave out (`EdgeFields.apply`).
+            writeStored(stored, cacheStatus: cacheStatus)
+            return
+        }
         switch representation(of: stored, mayMake: true) {
         case .prepared(let hit):
             writePrepared(hit, stored: stored, cacheStatus: cacheStatus)
@@ -154,11 +160,6 @@ struct StoredResponseServer {
     // MARK: Writing
 
     private func writePrepared(_ hit: PreparedHit, stored: CachedResponse, cacheStatus: CacheStatus) {
-        if request.fromPeer {
-            // A peer gets the stored fields the prepared ones leave out (`EdgeFields.apply`, forPeer).
-            writeStored(stored, cacheStatus: cacheStatus)
-            return
-        }
         let age = CacheLookup.age(of: stored, now: ProxyServices.now(), settings: policy)
         write(OutgoingHead(status: HTTPResponseStatus(statusCode: hit.status), headers: hit.fields, source: .prepared, cacheStatus: cacheStatus, age: age), body: hit.body)
     }

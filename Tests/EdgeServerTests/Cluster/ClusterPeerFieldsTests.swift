@@ -31,6 +31,28 @@ struct ClusterPeerFieldsTests {
         }
     }
 
+    @Test("a response that varies on Accept-Encoding is one origin fetch for the fleet; the owner sends it as stored and each node makes its own codings")
+    func codingsStayLocal() async throws {
+        let text = String(repeating: "a fleet caches as one. ", count: 200)
+        let origin = try await TestOrigin { _ in
+            TestOrigin.Response(headers: [("cache-control", "max-age=600"), ("content-type", "text/plain"), ("vary", "Accept-Encoding")], body: text)
+        }
+        defer { Task { await origin.stop() } }
+        try await withFleet(origin: origin, hosts: ["127.0.0.2", "127.0.0.3"]) { fleet in
+            let path = "/varied"
+            let owner = fleet.owner(of: path)
+            let accept = [("Accept-Encoding", "gzip, br")]
+            #expect(try fleet.get(owner, path, headers: accept).status == 200)
+            let copy = try fleet.get(1 - owner, path, headers: accept)
+            #expect(copy.status == 200)
+            #expect(copy.headers("cache-status").first?.hasPrefix("edge-\(fleet.hosts[owner]); hit") == true, "\(copy.headers("cache-status"))")
+            #expect(copy.header("content-encoding") == "br")
+            let again = try fleet.get(1 - owner, path, headers: accept)
+            #expect(again.headers("cache-status").last?.hasPrefix("edge-\(fleet.hosts[1 - owner]); hit") == true)
+            #expect(origin.requestCount == 1)
+        }
+    }
+
     @Test("an origin's own 5xx relayed by the owner reaches the client once, without a second origin request or a mark against the owner")
     func relayedOriginError() async throws {
         let origin = try await TestOrigin { request in

@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// This node's place in its fleet (`[cluster]`): the ring of nodes that decides each key's owner,
 /// the peers' health (the ring is a `PoolBalancer`, so peers are checked like origin servers:
-/// passively by live traffic, skipped while down, tried again half-open), the `CDN-Loop` check,
+/// actively on `ClusterHealth.path`, passively by live traffic, skipped while down, tried again
+/// half-open), the `CDN-Loop` check,
 /// and which requests come from peers. Shared by every event loop; each miss that goes to a peer
 /// gets its own `OwnerFetch`.
 final class Cluster: Sendable {
@@ -33,8 +34,6 @@ final class Cluster: Sendable {
         resilience.balancing = .consistentHash
         resilience.maxFails = 2
         resilience.failTimeout = .seconds(5)
-        // A peer that answers 5xx or 508 is skipped for this request; counted against its health too.
-        resilience.failStatus = [500, 502, 503, 504, 508]
         // The ring's next node is chosen by `OwnerFetch`, not by the pool's retries.
         resilience.retries = 0
         var check = ClusterHealth.check
@@ -43,21 +42,28 @@ final class Cluster: Sendable {
         check.exempt = [settings.selfNode]
         resilience.healthCheck = check
         ring = Router.Pool(
-            name: "cluster", servers: settings.nodes, policy: settings.upstream,
-            balancer: PoolBalancer(name: "cluster", primaries: settings.nodes, resilience: resilience, metrics: metrics, logger: logger))
+            name: Self.ringName, servers: settings.nodes, policy: settings.upstream,
+            balancer: PoolBalancer(name: Self.ringName, primaries: settings.nodes, resilience: resilience, metrics: metrics, logger: logger))
         if let node = settings.shield, !settings.isShield {
             var shieldResilience = resilience
             shieldResilience.balancing = .roundRobin
             shield = Router.Pool(
-                name: "shield", servers: [node], policy: settings.upstream,
-                balancer: PoolBalancer(name: "shield", primaries: [node], resilience: shieldResilience, metrics: metrics, logger: logger))
+                name: Self.shieldName, servers: [node], policy: settings.upstream,
+                balancer: PoolBalancer(name: Self.shieldName, primaries: [node], resilience: shieldResilience, metrics: metrics, logger: logger))
         } else {
             shield = nil
         }
         stats = ClusterStats(metrics)
         purgeWindow = PurgeWindow(window: settings.purgeWindow)
         trusted = Set(settings.nodes.map(\.host) + (settings.shield.map { [$0.host] } ?? []))
+        logger.notice("cluster node", metadata: [
+            "self": "\(identity)", "nodes": "\(settings.nodes.count)", "shield": "\(settings.shield.map { "\($0)" } ?? "none")",
+        ])
     }
+
+    /// The peers' pools, as `/stats`, `/metrics` (`edge_origin_up{pool=…}`) and the logs name them.
+    static let ringName = "cluster.ring"
+    static let shieldName = "cluster.shield"
 
     /// RFC 8586: a request that already names this node more often than `max_loop_hops` allows has
     /// come round again (through a load balancer, an origin pointing back at the fleet, a

@@ -82,7 +82,8 @@ final class OwnerFetch {
         case purged
     }
 
-    /// What to do with a peer's response head. A 5xx or 508 is the peer's failure, unless the peer's
+    /// What to do with a peer's response head. A 5xx or 508 is the peer's failure (and counts against
+    /// its health), unless the peer's
     /// `Cache-Status` shows it relays the origin's own answer (`fwd-status` of the same status): that
     /// is what the origin says, and asking it again would only double its load. An answer covered by
     /// a purge this node applied within the purge window is not used either: the purge may not have

@@ -49,11 +49,6 @@ final class ProxyPhases {
         }
         if let cluster = services.cluster {
             if ClusterHealth.answer(request, sink: sink) { return }
-            if cluster.isLoop(request.head.headers) {
-                request.discardBody = true
-                sink.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
-                return
-            }
             request.fromPeer = cluster.isPeerRequest(request.head.headers, clientAddress: request.clientAddress)
         }
         // 2. Route.
@@ -281,7 +276,7 @@ final class ProxyPhases {
     /// stale-while-revalidate: one background fill per key refreshes the entry; clients don't wait for it.
     private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse, staleBody: DiskBody? = nil) {
         // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
-        guard services.flags.isEnabled(.backgroundRevalidation), let sink, let site = request.site,
+        guard services.flags.isEnabled(.backgroundRevalidation), services.cluster?.isLoop(request.head.headers) != true, let sink, let site = request.site,
               case .leader(let leadership) = services.coalescer.join(key, on: sink.eventLoop) else { return }
         // Another revalidation may have freshened the entry between our lookup and our join.
         if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale.timing {
@@ -306,6 +301,14 @@ final class ProxyPhases {
     /// Starts the fill whose response this request gets.
     func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
         guard let site = request.site else { return }
+        if let cluster = services.cluster, cluster.isLoop(request.head.headers) {
+            // RFC 8586: sent upstream once more, the request would come round again. (A stored
+            // response still answers it: a hit ends the loop.)
+            leadership?.finish(.failed)
+            request.discardBody = true
+            sink?.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
+            return
+        }
         let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
                              clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.client = self

@@ -103,6 +103,11 @@ struct ClusterFleetTests {
             #expect(refused.status == 508)
             #expect(origin.requestCount == 0)
             #expect(fleet.clusterStats(0)?.loopsRefused.value == 1)
+            // A stored response still answers: only sending it upstream again would close the loop.
+            #expect(try fleet.get(0, "/stored").status == 200)
+            let hit = try fleet.get(0, "/stored", headers: [("CDN-Loop", "edge-\(fleet.hosts[0])")])
+            #expect(hit.status == 200)
+            #expect(hit.headers("cache-status").last?.hasPrefix("edge-\(fleet.hosts[0]); hit") == true)
 
             let path = "/passing"
             let owner = fleet.owner(of: path)

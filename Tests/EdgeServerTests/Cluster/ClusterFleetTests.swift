@@ -50,9 +50,9 @@ struct ClusterFleetTests {
             #expect(failed.isEmpty, "\(failed.prefix(5))")
             #expect(origin.requestCount <= 1000 + 1000 / 3 + 30, "the origin saw \(origin.requestCount) requests for 1000 objects")
             // The survivors found the stopped node out (live traffic or the health check) and went on without it.
+            let stopped = "\(fleet.hosts[2]):\(fleet.port)"
             for survivor in 0..<2 {
-                let ring = try #require(fleet.nodes[survivor].services.cluster?.ring.balancer.snapshot())
-                #expect(ring.servers.first { $0.server == "\(fleet.hosts[2]):\(fleet.port)" }?.state != "up")
+                #expect(await eventually(within: 10) { fleet.peerState(stopped, seenBy: survivor) != "up" })
             }
         }
     }

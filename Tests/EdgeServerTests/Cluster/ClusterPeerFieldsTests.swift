@@ -78,13 +78,10 @@ struct ClusterPeerFieldsTests {
         try await withFleet(origin: origin, hosts: ["127.0.0.2", "127.0.0.3"]) { fleet in
             let probe = try fleet.get(1, ClusterHealth.path)
             #expect(probe.status == 200 && probe.text == "ok\n")
-            func state(of node: Int) throws -> String? {
-                let ring = try #require(fleet.nodes[0].services.cluster?.ring.balancer.snapshot())
-                return ring.servers.first { $0.server == "\(fleet.hosts[node]):\(fleet.port)" }?.state
-            }
-            #expect(try state(of: 1) == "up")
+            let peer = "\(fleet.hosts[1]):\(fleet.port)"
+            #expect(fleet.peerState(peer, seenBy: 0) == "up")
             await fleet.stop(1)
-            #expect(try await eventually(within: 15) { try state(of: 1) == "down" })
+            #expect(await eventually(within: 15) { fleet.peerState(peer, seenBy: 0) == "down" })
             #expect(origin.requestCount == 0)
         }
     }

@@ -81,6 +81,12 @@ final class Fleet: Sendable {
 
     func clusterStats(_ index: Int) -> ClusterStats? { nodes[index].services.cluster?.stats }
 
+    /// The state (`up`, `down`, `half_open`) node `index`'s ring gives `peer` (`host:port`).
+    func peerState(_ peer: String, seenBy index: Int) -> String? {
+        guard let ring = nodes[index].services.cluster?.ring.balancer.snapshot() else { return nil }
+        return ring.servers.first { $0.server == peer }?.state
+    }
+
     /// The node that owns `path`'s cache key on the fleet's ring.
     func owner(of path: String) -> Int {
         let ring = ConsistentHashRing(names: hosts.map { OriginServer(host: $0, port: port).description }, weights: hosts.map { _ in 1 })

@@ -41,11 +41,12 @@ public struct ClusterSettings: Sendable {
     }
 
     /// This node's name in `Cache-Status` and `CDN-Loop`: `edge-10.0.0.2`, or `edge-10.0.0.2:8081`
-    /// when another node shares its host.
+    /// when another node shares its host. An IPv6 address is written with `-` for `:` (`edge-fd00--2`),
+    /// so that the name stays a token in both fields.
     public var identity: String {
         let everyone = nodes + (shield.map { [$0] } ?? [])
         let sharesHost = everyone.contains { $0.host == selfNode.host && $0.port != selfNode.port }
-        let host = selfNode.host.contains(":") ? "[\(selfNode.host)]" : selfNode.host
+        let host = String(selfNode.host.map { $0 == ":" ? "-" : $0 })
         return sharesHost ? "edge-\(host):\(selfNode.port)" : "edge-\(host)"
     }
 

@@ -51,6 +51,8 @@ struct ClusterRingTests {
         #expect(ClusterSettings(selfNode: three[0], nodes: three).identity == "edge-10.0.0.2")
         let local = [OriginServer(host: "127.0.0.1", port: 8081), OriginServer(host: "127.0.0.1", port: 8082)]
         #expect(ClusterSettings(selfNode: local[1], nodes: local).identity == "edge-127.0.0.1:8082")
+        let v6 = OriginServer(host: "fd00::2", port: 80)
+        #expect(ClusterSettings(selfNode: v6, nodes: [v6]).identity == "edge-fd00--2")
     }
 }
 

@@ -71,11 +71,7 @@ final class Cluster: Sendable {
     func isLoop(_ headers: HTTPHeaders) -> Bool {
         let values = headers[canonicalForm: CDNLoop.fieldName].map(String.init)
         guard !values.isEmpty else { return false }
-        if CDNLoop.occurrences(of: identity, in: values) > settings.maxLoopHops {
-            stats.loopsRefused.add()
-            return true
-        }
-        return false
+        return CDNLoop.occurrences(of: identity, in: values) > settings.maxLoopHops
     }
 
     /// Whether a request comes from another node of the fleet: it carries the peer field and comes

@@ -83,11 +83,10 @@ final class OwnerFetch {
     }
 
     /// What to do with a peer's response head. A 5xx or 508 is the peer's failure (and counts against
-    /// its health), unless the peer's
-    /// `Cache-Status` shows it relays the origin's own answer (`fwd-status` of the same status): that
-    /// is what the origin says, and asking it again would only double its load. An answer covered by
-    /// a purge this node applied within the purge window is not used either: the purge may not have
-    /// reached the peer yet, so its copy may be the purged one.
+    /// its health), unless the peer's `Cache-Status` shows it relays the origin's own answer
+    /// (`fwd-status` of the same status): that is what the origin says, and asking it again would
+    /// only double its load. An answer covered by a purge this node applied within the purge window
+    /// is not used either: the purge may not have reached the peer yet, so its copy may be the purged one.
     func verdict(status: Int, headers: HTTPHeaders) -> Verdict {
         if status >= 500, Cluster.peerForwardedStatus(headers) != status {
             peerFailed()

@@ -305,6 +305,7 @@ final class ProxyPhases {
             // RFC 8586: sent upstream once more, the request would come round again. (A stored
             // response still answers it: a hit ends the loop.)
             leadership?.finish(.failed)
+            cluster.stats.loopsRefused.add()
             request.discardBody = true
             sink?.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
             return

@@ -69,5 +69,6 @@ extension EdgeServer.Configuration {
         http2 = config.http2
         admin = AdminSettings(config)
         degradation = DegradationSettings(config.degradation)
+        cluster = config.cluster.map { ClusterSettings($0, purge: config.purge) }
     }
 }

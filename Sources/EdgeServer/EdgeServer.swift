@@ -60,6 +60,8 @@ public final class EdgeServer: Sendable {
         public var degradation = DegradationSettings()
         /// The disk tier (`[cache.disk]`); nil keeps the cache in memory only.
         public var disk: DiskSettings?
+        /// The fleet (`[cluster]`); nil for a node that caches alone.
+        public var cluster: ClusterSettings?
 
         public init(listen: [(host: String, port: Int)], eventLoops: Int = 0, sites: [SiteRoute], settings: ProxySettings = ProxySettings(),
                     cacheBytes: Int = 256 << 20, maxObjectBytes: Int = 16 << 20, eviction: EvictionPolicyKind = .tinylfu) {
@@ -152,7 +154,8 @@ public final class EdgeServer: Sendable {
         let router = Router.make(sites: configuration.sites, metrics: metrics, logger: logger)
         adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let services = ProxyServices(settings: configuration.settings, cache: cache, router: router, accessLog: accessLog, logger: logger,
-                                     metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup)
+                                     metrics: metrics, flags: flags, disk: disk, admin: configuration.admin, adminGroup: adminGroup,
+                                     cluster: configuration.cluster)
         current = Mutex(Generation(configuration: configuration, services: services))
         var contexts: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
@@ -162,7 +165,8 @@ public final class EdgeServer: Sendable {
         }
         loopContexts = contexts
         resilience = NodeResilience(
-            balancers: router.balancers, loops: Array(group.makeIterator()), settings: configuration.degradation, services: services)
+            balancers: router.balancers + (services.cluster?.balancers ?? []), loops: Array(group.makeIterator()),
+            settings: configuration.degradation, services: services)
     }
 
     /// Binds every listener: plain HTTP/1.x (`listen`), then h2c, then TLS. Throws `CertificateError`

@@ -38,22 +38,33 @@ final class ProxyServices: Sendable {
     /// The hit heads the disk tier's small records carry, made and read under these settings.
     let diskHitHeads: DiskHitHeads
     var disk: DiskStore? { storage.disk }
+    /// The fleet this node caches with (`[cluster]`); nil when it caches alone.
+    let cluster: Cluster?
 
     convenience init(settings: ProxySettings, cache: HTTPCache, router: Router, accessLog: AccessLog, logger: Logger,
          metrics: EdgeMetrics = EdgeMetrics(), flags: FeatureFlags = FeatureFlags(), disk: DiskStore? = nil,
-         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+         admin: AdminSettings = AdminSettings(), adminGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+         cluster: ClusterSettings? = nil) {
         let trafficMetrics = TrafficMetrics(metrics)
         self.init(
             settings: settings, cache: cache, coalescer: RequestCoalescer(), router: router, accessLog: accessLog, logger: logger,
             stats: ProxyStats(), metrics: metrics, flags: flags, trafficMetrics: trafficMetrics,
             purge: PurgeCoordinator(cache: cache, disk: disk, settings: admin, logger: logger, metrics: trafficMetrics, clientGroup: adminGroup),
             purgeAllow: admin.purgeAllow,
-            compression: CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics), disk: disk)
+            compression: CompressionService(settings: settings.compression, cache: cache, flags: flags, metrics: metrics), disk: disk,
+            cluster: cluster.map { Cluster(settings: $0, metrics: metrics, logger: logger) })
     }
 
-    private init(settings: ProxySettings, cache: HTTPCache, coalescer: RequestCoalescer, router: Router, accessLog: AccessLog, logger: Logger,
-                 stats: ProxyStats, metrics: EdgeMetrics, flags: FeatureFlags, trafficMetrics: TrafficMetrics, purge: PurgeCoordinator,
-                 purgeAllow: AddressAllowList, compression: CompressionService, disk: DiskStore?) {
+    private init(settings configured: ProxySettings, cache: HTTPCache, coalescer: RequestCoalescer, router: Router, accessLog: AccessLog,
+                 logger: Logger, stats: ProxyStats, metrics: EdgeMetrics, flags: FeatureFlags, trafficMetrics: TrafficMetrics,
+                 purge: PurgeCoordinator, purgeAllow: AddressAllowList, compression: CompressionService, disk: DiskStore?, cluster: Cluster?) {
+        var named = configured
+        if let cluster {
+            // RFC 9211: each cache in a chain has its own name, so the fleet's entries can be told apart.
+            named.cacheName = cluster.settings.identity
+        }
+        let settings = named
+        self.cluster = cluster
         self.settings = settings
         self.cache = cache
         self.coalescer = coalescer
@@ -86,7 +97,7 @@ final class ProxyServices: Sendable {
         return ProxyServices(
             settings: settings, cache: cache, coalescer: coalescer, router: router, accessLog: accessLog, logger: logger,
             stats: stats, metrics: metrics, flags: flags, trafficMetrics: trafficMetrics, purge: purge, purgeAllow: admin.purgeAllow,
-            compression: compression.reconfigured(settings.compression), disk: disk)
+            compression: compression.reconfigured(settings.compression), disk: disk, cluster: cluster)
     }
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.

@@ -22,6 +22,8 @@ public struct ProxySettings: Sendable {
     public var limits = Limits()
     public var timeouts = Timeouts()
     public var viaPseudonym = "edge"
+    /// This cache's name in `Cache-Status` (`edge`, or `edge-10.0.0.2` in a cluster).
+    public var cacheName = "edge"
     public var policy = CachePolicySettings()
     /// Extra window in which a stale response may be served when the origin fails.
     public var graceSeconds: Double = 0
@@ -50,5 +52,8 @@ public struct UpstreamPolicy: Sendable, Equatable {
     public var keepAliveTimeout: TimeAmount = .seconds(4)
     /// Across all event loops; each loop may open its share.
     public var maxConnectionsPerServer = 128
+    /// The local address connections come from (a cluster node's own, so its peers know it); nil
+    /// lets the system choose.
+    public var sourceAddress: String?
     public init() {}
 }

@@ -37,6 +37,7 @@ public struct ConfigReloadPlan: Sendable, Equatable {
         keep("cache.max_object_size", \.cache.maxObjectSize)
         keep("cache.eviction", \.cache.eviction)
         keep("cache.disk", \.cache.disk)
+        keep("cluster", \.cluster)
         keep("logging.level", \.logging.level)
         keep("degradation.max_client_connections", \.degradation.maxClientConnections)
         keep("degradation.max_in_flight_requests", \.degradation.maxInFlightRequests)

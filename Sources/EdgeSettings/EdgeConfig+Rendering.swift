@@ -114,6 +114,7 @@ extension EdgeConfig {
         out.set("peer_retries", .integer(purge.peerRetries))
         out.set("keep_tag_headers", .bool(purge.keepTagHeaders))
         degradation.render(&out)
+        cluster?.render(&out)
 
         out.table("logging")
         out.set("access_log", .string(logging.accessLog.description))

@@ -27,6 +27,7 @@ extension EdgeConfig {
             throw invalid("admin.token", "a token cannot contain whitespace")
         }
         try purge.validate()
+        try cluster?.validate()
     }
 
     private func validatePools() throws(ConfigError) {

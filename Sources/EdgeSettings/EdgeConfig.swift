@@ -18,6 +18,8 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
     public var compression = CompressionConfig()
     /// Degraded mode and admission limits.
     public var degradation = DegradationConfig()
+    /// The fleet this node shares its cache with (`[cluster]`); nil when it caches alone.
+    public var cluster: ClusterConfig?
 
     public init(
         server: ServerConfig = ServerConfig(),
@@ -60,6 +62,7 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         case logging
         case compression
         case degradation
+        case cluster
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,5 +78,6 @@ public struct EdgeConfig: Sendable, Codable, Equatable {
         logging = try c.field(.logging, default: LoggingConfig())
         compression = try c.field(.compression, default: CompressionConfig())
         degradation = try c.field(.degradation, default: DegradationConfig())
+        cluster = try c.field(.cluster, default: nil)
     }
 }

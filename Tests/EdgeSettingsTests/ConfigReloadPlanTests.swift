@@ -32,6 +32,18 @@ struct ConfigReloadPlanTests {
         #expect(plan.effective.server.listen == [HostPort(host: "127.0.0.1", port: 8081)])
     }
 
+    @Test("a changed [cluster] waits for a restart: the ring and its peers' health were built at start")
+    func clusterNeedsRestart() {
+        var loaded = Self.running
+        var cluster = ClusterConfig()
+        cluster.selfURL = "http://127.0.0.2:8080"
+        cluster.nodes = ["http://127.0.0.2:8080", "http://127.0.0.3:8080"]
+        loaded.cluster = cluster
+        let plan = ConfigReloadPlan(running: Self.running, loaded: loaded)
+        #expect(plan.restartKeys == ["cluster"])
+        #expect(plan.effective.cluster == nil)
+    }
+
     @Test("the same file again changes nothing and needs no restart")
     func unchanged() {
         let plan = ConfigReloadPlan(running: Self.running, loaded: Self.running)

@@ -41,7 +41,12 @@ public struct CacheStatus: Sendable, Equatable {
 
     /// e.g. `edge; fwd=miss; stored; ttl=60`, `edge; hit; ttl=42`, `edge; fwd=stale; fwd-status=304; ttl=60`.
     public var headerValue: String {
-        var value = "edge"
+        headerValue(cache: "edge")
+    }
+
+    /// The value for the cache named `cache` (`edge-10.0.0.2; hit` for a node of a cluster).
+    public func headerValue(cache: String) -> String {
+        var value = cache
         if hit { value += "; hit" }
         if stale { value += "; stale" }
         if let fwd { value += "; fwd=" + fwd.rawValue }

@@ -40,6 +40,8 @@ public struct PlainRequestHead: Sendable, Equatable {
         "cache-control", "pragma", "authorization", "if-match", "if-none-match", "if-modified-since",
         "if-unmodified-since", "if-range", "range", "expect", "upgrade", "te", "keep-alive",
         "save-data", "trailer", "http2-settings", "proxy-connection",
+        // A cluster peer gets the stored fields that the prepared ones leave out (Surrogate-Control, purge tags).
+        "edge-cluster-peer",
     ].map { Array($0.utf8) }
 
     /// Whether a request field named `name` (any case) sends its request down the full path: one of

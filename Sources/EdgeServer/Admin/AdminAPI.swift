@@ -99,6 +99,16 @@ final class AdminAPI: Sendable {
             ("degraded", .bool(isDegraded())),
             ("origins", .array(services.router.balancers.map { Self.origins($0.snapshot()) })),
             ("disk", services.disk.map(Self.disk) ?? .null),
+            ("cluster", services.cluster.map { Self.cluster($0) } ?? .null),
+        ])
+    }
+
+    /// The fleet's tallies, and the peers' health as the ring sees it.
+    private static func cluster(_ cluster: Cluster) -> JSONText {
+        .object([
+            ("self", .string(cluster.identity)),
+            ("tallies", cluster.stats.json),
+            ("nodes", origins(cluster.ring.balancer.snapshot())),
         ])
     }
 

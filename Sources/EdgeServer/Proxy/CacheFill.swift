@@ -62,15 +62,16 @@ final class CacheFill: UpstreamExchangeDelegate {
     var server: OriginServer? { exchange.server }
 
     /// `connections` are this event loop's pooled origin connections; `pool` is the site's origin pool.
+    /// `route`: the cluster's peers to ask before the origin pool, for a miss another node may own.
     init(plan: Plan, services: FillServices, connections: OriginConnectionPool, pool: Router.Pool,
-         leadership: Leadership?, clientAddress: String) {
+         leadership: Leadership?, clientAddress: String, route: OwnerFetch? = nil) {
         self.plan = plan
         self.services = services
         self.leadership = leadership
         self.epochs = services.storage.epochs
         self.exchange = UpstreamExchange(
             head: plan.head, pool: pool, balanceKey: plan.cacheKey?.description ?? plan.head.uri, clientAddress: clientAddress,
-            connections: connections, stats: services.stats, metrics: services.metrics, logger: services.logger)
+            connections: connections, stats: services.stats, metrics: services.metrics, logger: services.logger, route: route)
         exchange.delegate = self
     }
 

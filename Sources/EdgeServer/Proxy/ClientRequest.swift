@@ -16,6 +16,8 @@ final class ClientRequest {
     /// Set by the route phase.
     var site: Site?
     var cacheKey: CacheKey?
+    /// Sent by another node of the cluster (`Cluster.isPeerRequest`): its miss goes to no other peer.
+    var fromPeer = false
     var fill: CacheFill?
     /// Set while a stored body streams from its disk record.
     var bodyStream: StoredBodyStream?

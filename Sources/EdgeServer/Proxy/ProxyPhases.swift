@@ -47,6 +47,10 @@ final class ProxyPhases {
         if case .resolved(let target) = TargetPath.resolve(request.head.uri) {
             request.resolveTarget(target)
         }
+        if let cluster = services.cluster {
+            if ClusterHealth.answer(request, sink: sink) { return }
+            request.fromPeer = cluster.isPeerRequest(request.head.headers, clientAddress: request.clientAddress)
+        }
         // 2. Route.
         let host = RequestFilter.requestHost(request.head)
         guard let site = services.router.route(host: host) else {
@@ -55,7 +59,8 @@ final class ProxyPhases {
             return
         }
         request.site = site
-        request.page = PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
+        // A peer's copy is the page as stored; the node its client asked rewrites it.
+        request.page = request.fromPeer ? nil : PageDelivery.start(for: request, site: site, flags: services.flags, sink: sink)
         if request.head.method == .PURGE {
             request.discardBody = true
             TrafficPurge(request: request, sink: sink, purge: services.purge, allow: services.purgeAllow, logger: services.logger).run(host: host ?? "", stillWaiting: { [weak self] in self?.isLive ?? false })
@@ -271,7 +276,7 @@ final class ProxyPhases {
     /// stale-while-revalidate: one background fill per key refreshes the entry; clients don't wait for it.
     private func revalidateInBackground(_ key: CacheKey, stale: CachedResponse, staleBody: DiskBody? = nil) {
         // Degraded mode (or an operator) defers background revalidation: the stale copy is served meanwhile.
-        guard services.flags.isEnabled(.backgroundRevalidation), let sink, let site = request.site,
+        guard services.flags.isEnabled(.backgroundRevalidation), services.cluster?.isLoop(request.head.headers) != true, let sink, let site = request.site,
               case .leader(let leadership) = services.coalescer.join(key, on: sink.eventLoop) else { return }
         // Another revalidation may have freshened the entry between our lookup and our join.
         if case .found(let current) = services.cache.lookup(key, requestHeaders: request.head.headers), current.timing != stale.timing {
@@ -281,7 +286,8 @@ final class ProxyPhases {
         let plan = CacheFill.Plan(
             head: upstreamHead(cacheable: true, validators: Revalidation.validators(for: stale.headers)),
             clientHeaders: request.head.headers, cacheKey: key, stale: stale, staleBody: staleBody, storeAllowed: true, forward: .stale)
-        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
+                             clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.start()
         fill.exchange.sendEnd()
     }
@@ -295,7 +301,17 @@ final class ProxyPhases {
     /// Starts the fill whose response this request gets.
     func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
         guard let site = request.site else { return }
-        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership, clientAddress: request.clientAddress)
+        if let cluster = services.cluster, cluster.isLoop(request.head.headers) {
+            // RFC 8586: sent upstream once more, the request would come round again. (A stored
+            // response still answers it: a hit ends the loop.)
+            leadership?.finish(.failed)
+            cluster.stats.loopsRefused.add()
+            request.discardBody = true
+            sink?.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
+            return
+        }
+        let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
+                             clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.client = self
         request.fill = fill
         fill.start()
@@ -306,9 +322,18 @@ final class ProxyPhases {
 
     /// The upstream request filter: the request the origin sees.
     private func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
-        RequestFilter.upstreamHead(
+        var head = RequestFilter.upstreamHead(
             from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
             validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)
+        services.cluster?.markUpstream(&head)
+        return head
+    }
+
+    /// A miss that will be stored may come from the node that owns its key (`[cluster]`).
+    private func ownerRoute(_ plan: CacheFill.Plan, origin: Router.Pool) -> OwnerFetch? {
+        guard let cluster = services.cluster, let key = plan.cacheKey, plan.storeAllowed, plan.forward != .bypass,
+              plan.head.method == .GET else { return nil }
+        return cluster.route(for: key, head: plan.head, origin: origin, fromPeer: request.fromPeer, purgeIndex: services.cache.purgeIndex)
     }
 
     /// GET and HEAD without a request body go through the cache; everything else is forwarded.

@@ -32,7 +32,8 @@ enum ResponseFilterChain {
     static func apply(_ head: OutgoingHead, for request: ClientRequest, context: Context) -> Outcome {
         var headers = head.headers
         // 1.
-        if head.source == .streamed {
+        if head.source == .streamed, !request.fromPeer {
+            // (A peer negotiates codings with its own clients: it gets the body as it comes.)
             guard let negotiated = StreamedCoding.negotiate(request, status: head.status, headers: headers, compression: context.compression, site: context.site) else {
                 return .notAcceptable
             }
@@ -40,11 +41,11 @@ enum ResponseFilterChain {
         }
         // 2.
         if head.source == .stored || head.source == .streamed {
-            EdgeFields.apply(&headers, settings: context.settings)
+            EdgeFields.apply(&headers, settings: context.settings, forPeer: request.fromPeer)
         }
         // 3.
         if let cacheStatus = head.cacheStatus {
-            headers.add(name: "cache-status", value: cacheStatus.headerValue)
+            headers.add(name: "cache-status", value: cacheStatus.headerValue(cache: context.settings.cacheName))
         }
         // 4.
         if context.closeConnection {
@@ -72,7 +73,19 @@ enum ResponseFilterChain {
 
 /// The fields the edge adds to, and takes from, a response it passes on.
 enum EdgeFields {
-    static func apply(_ headers: inout HTTPHeaders, settings: ProxySettings) {
+    /// `forPeer`: the response goes to another node of the cluster, a surrogate of the same fleet that
+    /// stores it too: it keeps Surrogate-Control (for the same freshness) and the purge tags (so that
+    /// a tag purge covers its copy as well).
+    static func apply(_ headers: inout HTTPHeaders, settings: ProxySettings, forPeer: Bool = false) {
+        if !forPeer {
+            stripSurrogateFields(&headers, settings: settings)
+        } else if !settings.keepCDNCacheControl {
+            headers.remove(name: "cdn-cache-control")
+        }
+        RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
+    }
+
+    private static func stripSurrogateFields(_ headers: inout HTTPHeaders, settings: ProxySettings) {
         // Surrogate-Control is addressed to surrogates like this one and is consumed here. CDN-Cache-Control
         // is normally passed on so that CDN caches further down can use it too; RFC 9213 §3 lets a
         // CDN remove it when configured to.
@@ -86,7 +99,6 @@ enum EdgeFields {
                 headers.remove(name: name)
             }
         }
-        RequestFilter.appendVia(&headers, version: .http1_1, pseudonym: settings.viaPseudonym)
     }
 
     /// The fields a client gets for the whole of a stored response but the per-hit ones (Cache-Status,

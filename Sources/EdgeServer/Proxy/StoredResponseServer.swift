@@ -31,6 +31,12 @@ struct StoredResponseServer {
     }
 
     func serve(_ stored: CachedResponse, cacheStatus: CacheStatus) {
+        if request.fromPeer {
+            // Another node of the cluster stores this too and negotiates codings for its own clients:
+            // it gets the response as stored, with the fields the prepared ones leave out (`EdgeFields.apply`).
+            writeStored(stored, cacheStatus: cacheStatus)
+            return
+        }
         switch representation(of: stored, mayMake: true) {
         case .prepared(let hit):
             writePrepared(hit, stored: stored, cacheStatus: cacheStatus)
@@ -177,7 +183,7 @@ struct StoredResponseServer {
     private func writeStored(_ stored: CachedResponse, cacheStatus: CacheStatus) {
         let now = ProxyServices.now()
         let age = CacheLookup.age(of: stored, now: now, settings: policy)
-        if let prepared = stored.preparedClientHeaders, Self.wantsWhole(request, status: stored.status) {
+        if let prepared = stored.preparedClientHeaders, !request.fromPeer, Self.wantsWhole(request, status: stored.status) {
             write(OutgoingHead(status: HTTPResponseStatus(statusCode: stored.status), headers: prepared, source: .prepared, cacheStatus: cacheStatus, age: age), body: stored.body)
             return
         }

@@ -21,7 +21,7 @@ final class HealthChecker: Sendable {
 
     func start() {
         var started: [RepeatedTask] = []
-        for member in balancer.allMembers {
+        for member in balancer.allMembers where !check.exempt.contains(member.server) {
             let task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: check.interval) { [self] _ in
                 probe(member)
             }

@@ -192,7 +192,11 @@ final class OriginConnectionPool {
             completion(.failure(error))
             return
         }
-        let bootstrap = ClientBootstrap(group: eventLoop)
+        var bootstrap = ClientBootstrap(group: eventLoop)
+        if let source = slot.policy.sourceAddress, let address = try? SocketAddress(ipAddress: source, port: 0) {
+            bootstrap = bootstrap.bind(to: address)
+        }
+        bootstrap = bootstrap
             .connectTimeout(slot.policy.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)

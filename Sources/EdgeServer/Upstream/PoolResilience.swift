@@ -12,6 +12,8 @@ public struct PoolResilience: Sendable, Equatable {
         public var rise = 2
         public var fall = 3
         public var expectedStatus = StatusRange(lower: 200, upper: 399)
+        /// Servers not probed (a cluster node does not check itself).
+        public var exempt: Set<OriginServer> = []
         public init() {}
     }
 

@@ -32,8 +32,9 @@ final class UpstreamExchange: OriginResponseDelegate {
     private(set) var head: HTTPRequestHead
     /// This event loop's pooled origin connections.
     private let connections: OriginConnectionPool
-    /// The site's origin pool: its servers, balancer and timeouts.
-    private let pool: Router.Pool
+    /// The site's origin pool: its servers, balancer and timeouts (the cluster's ring or shield
+    /// while `route` is at a peer stage).
+    private var pool: Router.Pool
     private let stats: ProxyStats
     private let metrics: TrafficMetrics
     private let logger: Logger
@@ -41,7 +42,13 @@ final class UpstreamExchange: OriginResponseDelegate {
     private let balanceKey: String
     /// The client's address, for `ip_hash` balancing.
     private let clientAddress: String
-    private let attempts: UpstreamAttempts
+    private var attempts: UpstreamAttempts
+    /// The peers to ask before the origin (`[cluster]`); nil once the origin's turn has come.
+    private var route: OwnerFetch?
+    /// The current attempts go to a peer (ring node or shield), not to the origin pool.
+    private var atPeer = false
+    /// The final head went to the delegate: from here on nothing is tried elsewhere.
+    private var headDelivered = false
     private var connection: OriginConnection?
     private var pendingBody = CircularBuffer<ByteBuffer>()
     private var pendingBodyBytes = 0
@@ -60,8 +67,9 @@ final class UpstreamExchange: OriginResponseDelegate {
     static let uploadBufferLimit = 64 * 1024
 
     init(head: HTTPRequestHead, pool: Router.Pool, balanceKey: String, clientAddress: String,
-         connections: OriginConnectionPool, stats: ProxyStats, metrics: TrafficMetrics, logger: Logger) {
+         connections: OriginConnectionPool, stats: ProxyStats, metrics: TrafficMetrics, logger: Logger, route: OwnerFetch? = nil) {
         self.head = head
+        self.route = route
         self.connections = connections
         self.balanceKey = balanceKey
         self.clientAddress = clientAddress
@@ -78,6 +86,13 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     /// Takes a slot in the pool (or fails with `poolOverloaded`), then sends the request.
     func start() {
+        if let route, !atPeer, let stage = route.next() {
+            enter(stage)
+        }
+        admitAndAttempt()
+    }
+
+    private func admitAndAttempt() {
         attempts.admit { [self] admitted in
             guard !finished else {
                 attempts.finish()
@@ -94,7 +109,7 @@ final class UpstreamExchange: OriginResponseDelegate {
     /// Sends the request again to the same servers with `head` (a 304 that selected nothing is asked
     /// again without validators); the response is handed over like the first.
     func restart(with head: HTTPRequestHead) {
-        self.head = head
+        self.head = atPeer ? route?.cluster.peerHead(from: head) ?? head : head
         connection = nil
         if !triedServers.isEmpty {
             triedServers.removeLast()
@@ -104,8 +119,15 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     private func startAttempt() {
         guard let server = attempts.choose(key: balanceKey, client: clientAddress, excluding: triedServers) else {
+            if atPeer, nextStage() { return }
             fail(pool.servers.isEmpty ? .noServer : .poolDown(pool.name))
             return
+        }
+        if atPeer, let route, server == route.selfNode {
+            // This node owns the key (or is next after the peers that failed): the origin's turn.
+            attempts.endAttempt(.none)
+            route.ringPickedSelf()
+            if nextStage() { return }
         }
         self.server = server
         triedServers.append(server)
@@ -114,7 +136,11 @@ final class UpstreamExchange: OriginResponseDelegate {
             head.headers.add(name: "host", value: server.description)
         }
         requestTime = ProxyServices.now()
-        stats.originRequests.wrappingAdd(1, ordering: .relaxed)
+        if atPeer {
+            route?.sent()
+        } else {
+            stats.originRequests.wrappingAdd(1, ordering: .relaxed)
+        }
         let policy = pool.policy
         connections.acquire(server, pool: pool.name, policy: policy) { [self] result in
             switch result {
@@ -221,11 +247,24 @@ final class UpstreamExchange: OriginResponseDelegate {
 
     func originResponseHead(_ head: HTTPResponseHead) {
         let status = Int(head.status.code)
-        attempts.endAttempt(attempts.evidence(.response(status: status), body: requestBodySent, detail: "status \(status)"))
+        if atPeer, let route {
+            let verdict = route.verdict(status: status, headers: head.headers)
+            attempts.endAttempt(verdict == .peerFailed ? .unhealthy("status \(status)") : .healthy)
+            if verdict != .use {
+                connection?.abort()
+                connection = nil
+                if nextStage() { return }
+            }
+        } else {
+            attempts.endAttempt(attempts.evidence(.response(status: status), body: requestBodySent, detail: "status \(status)"))
+        }
+        headDelivered = true
         if UpstreamAttempts.isRetryableStatus(status), retryOnAnotherServer() {
             return
         }
-        metrics.originLatency.recordNanoseconds(Int64(max(0, ProxyServices.now() - requestTime) * 1e9))
+        if !atPeer {
+            metrics.originLatency.recordNanoseconds(Int64(max(0, ProxyServices.now() - requestTime) * 1e9))
+        }
         delegate?.exchange(self, head: head)
     }
 
@@ -266,6 +305,11 @@ final class UpstreamExchange: OriginResponseDelegate {
             return
         }
         attempts.endAttempt(attempts.evidence(error.passiveOutcome, body: requestBodySent, detail: error.description))
+        if atPeer, !headDelivered, !finished {
+            route?.peerFailed()
+            logger.debug("peer failed, trying the next", metadata: ["target": "\(head.uri)", "peer": "\(server.map { "\($0)" } ?? "-")", "error": "\(error)"])
+            if nextStage() { return }
+        }
         if error.isConnectionFailure, retryOnAnotherServer() {
             return
         }
@@ -282,6 +326,47 @@ final class UpstreamExchange: OriginResponseDelegate {
         connection = nil
         logger.debug("retrying on another server", metadata: ["target": "\(head.uri)", "after": "\(server.map { "\($0)" } ?? "-")"])
         startAttempt()
+        return true
+    }
+
+    // MARK: Stages (`[cluster]`)
+
+    /// Sends the next attempts to `stage`'s pool.
+    private func enter(_ stage: OwnerFetch.Stage) {
+        let next: Router.Pool
+        switch stage {
+        case .ring(let ring):
+            next = ring
+            head = route?.peerHead ?? head
+            atPeer = true
+        case .shield(let shield):
+            next = shield
+            head = route?.peerHead ?? head
+            atPeer = true
+        case .origin(let origin, let originHead):
+            next = origin
+            head = originHead
+            atPeer = false
+            route = nil
+        }
+        if next.name != pool.name {
+            // The nodes already tried stay excluded while the ring is walked.
+            triedServers = []
+        }
+        pool = next
+        attempts = UpstreamAttempts(
+            balancer: next.balancer, loop: connections.upstream, loopCount: connections.loopCount, requestTimeout: next.policy.firstByteTimeout)
+    }
+
+    /// Leaves a peer that failed for the route's next stage; false when there is none.
+    private func nextStage() -> Bool {
+        guard !finished, !headDelivered, let route, let stage = route.next() else { return false }
+        attempts.finish()
+        connection?.abort()
+        connection = nil
+        retriedStaleConnection = false
+        enter(stage)
+        admitAndAttempt()
         return true
     }
 

@@ -6,8 +6,9 @@ import Darwin
 
 /// Plain blocking TCP sockets to loopback, shared by the raw test clients.
 enum LoopbackSocket {
-    /// A connected socket to 127.0.0.1:`port` whose reads and writes time out after `timeoutSeconds`.
-    static func connect(port: Int, timeoutSeconds: Int) throws -> Int32 {
+    /// A connected socket to `host`:`port` (127.0.0.1, or another loopback address such as 127.0.0.2)
+    /// whose reads and writes time out after `timeoutSeconds`.
+    static func connect(host: String = "127.0.0.1", port: Int, timeoutSeconds: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPConnection.Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -16,7 +17,7 @@ enum LoopbackSocket {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

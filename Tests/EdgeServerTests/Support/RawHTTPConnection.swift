@@ -33,8 +33,8 @@ final class RawHTTPConnection {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 10) throws {
-        fd = try LoopbackSocket.connect(port: port, timeoutSeconds: timeoutSeconds)
+    init(host: String = "127.0.0.1", port: Int, timeoutSeconds: Int = 10) throws {
+        fd = try LoopbackSocket.connect(host: host, port: port, timeoutSeconds: timeoutSeconds)
     }
 
     deinit {

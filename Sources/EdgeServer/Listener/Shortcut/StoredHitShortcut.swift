@@ -193,7 +193,7 @@ final class StoredHitShortcut: ChannelInboundHandler {
             else { return false }
 
             var out = context.channel.allocator.buffer(capacity: 512)
-            hit.prepared.writeHead(into: &out, cacheStatus: hit.cacheStatus.headerValue, age: hit.age)
+            hit.prepared.writeHead(into: &out, cacheStatus: hit.cacheStatus.headerValue(cache: lookup.services.settings.cacheName), age: hit.age)
             context.write(NIOAny(out), promise: nil)
             let bodyBytes = head.method == .head ? 0 : hit.prepared.body.readableBytes
             if bodyBytes > 0 {

@@ -69,7 +69,11 @@ final class Cluster: Sendable {
     /// come round again (through a load balancer, an origin pointing back at the fleet, a
     /// misconfigured peer) and is refused rather than sent round once more.
     func isLoop(_ headers: HTTPHeaders) -> Bool {
-        let values = headers[canonicalForm: CDNLoop.fieldName].map(String.init)
+        isLoop(values: headers[canonicalForm: CDNLoop.fieldName].map(String.init))
+    }
+
+    /// `isLoop` from the request's `CDN-Loop` field lines.
+    func isLoop(values: [String]) -> Bool {
         guard !values.isEmpty else { return false }
         return CDNLoop.occurrences(of: identity, in: values) > settings.maxLoopHops
     }

@@ -49,6 +49,14 @@ final class ProxyPhases {
         }
         if let cluster = services.cluster {
             if ClusterHealth.answer(request, sink: sink) { return }
+            if cluster.isLoop(request.head.headers) {
+                // RFC 8586: the request has come round again; refused before anything (a stored copy
+                // included) answers it, so that the loop shows at once.
+                cluster.stats.loopsRefused.add()
+                request.discardBody = true
+                sink.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
+                return
+            }
             request.fromPeer = cluster.isPeerRequest(request.head.headers, clientAddress: request.clientAddress)
         }
         // 2. Route.
@@ -301,15 +309,6 @@ final class ProxyPhases {
     /// Starts the fill whose response this request gets.
     func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
         guard let site = request.site else { return }
-        if let cluster = services.cluster, cluster.isLoop(request.head.headers) {
-            // RFC 8586: sent upstream once more, the request would come round again. (A stored
-            // response still answers it: a hit ends the loop.)
-            leadership?.finish(.failed)
-            cluster.stats.loopsRefused.add()
-            request.discardBody = true
-            sink?.respondError(request, status: .loopDetected, message: "CDN-Loop names \(cluster.identity) already: the request has come round again", close: false)
-            return
-        }
         let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
                              clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
         fill.client = self

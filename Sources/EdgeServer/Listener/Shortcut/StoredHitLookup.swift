@@ -72,6 +72,8 @@ final class StoredHitLookup {
     func find(host: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer, acceptEncoding: UnsafeRawBufferPointer?,
               fieldValues: (String) -> [String]) -> Hit? {
         guard let route = route(for: host) else { return nil }
+        // A request that has come round again is refused by the full path's request filter (508).
+        if let cluster = services.cluster, cluster.isLoop(values: fieldValues(CDNLoop.fieldName)) { return nil }
         // Pages of progressive sites get Early Hints, a tier and a rewrite: the full path's work.
         if route.site.progressive != nil, PageDelivery.looksLikePage(Self.path(of: target)) {
             return nil

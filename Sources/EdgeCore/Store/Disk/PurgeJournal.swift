@@ -47,6 +47,16 @@ public struct PurgeJournal: Sendable {
         return out
     }
 
+    /// Adds what `other` knows (another node's purges read from the shared file): each rule keeps
+    /// its latest number, and the numbering goes on after both.
+    public mutating func adopt(_ other: PurgeJournal) {
+        everything = max(everything, other.everything)
+        urls.merge(other.urls, uniquingKeysWith: max)
+        tags.merge(other.tags, uniquingKeysWith: max)
+        prefixes.merge(other.prefixes, uniquingKeysWith: max)
+        next = max(next, other.next)
+    }
+
     /// The journal in `text` (a file's contents); lines that do not parse whole are skipped.
     public static func parse(_ text: String) -> PurgeJournal {
         var journal = PurgeJournal()

@@ -161,6 +161,7 @@ struct UpgradeProcessTests {
         let hitsAfter = try await hits()
         #expect(hitsAfter >= hitsBefore * 95 / 100, "\(hitsAfter) hits of \(objects) after the switch, \(hitsBefore) before")
         #expect(origin.requestCount == objects, "the new node went to the origin for objects on disk")
+        #expect(await eventually(within: 20) { (try? Self.stats(admin).contains("\"shared_with_old_node\":false")) == true })
         let stats = try Self.stats(admin)
         #expect(stats.contains("\"corrupt_records\":0"), "\(stats)")
         #expect(stats.contains("\"errors\":0"), "\(stats)")
@@ -171,7 +172,7 @@ struct UpgradeProcessTests {
         await origin.stop()
     }
 
-    @Test("an upgrade with a broken config exits 1 naming the line, and the old node serves on untouched, still named by the pid file")
+    @Test("an upgrade with a broken config exits 1 naming the line, one with an address another program holds exits 1 naming it, and the old node serves on untouched, still named by the pid file")
     func brokenConfig() async throws {
         let directory = try TemporaryDirectory()
         let origin = try await TestOrigin(Self.origin)
@@ -191,6 +192,15 @@ struct UpgradeProcessTests {
         let refused = try await EdgeProcess.run(["serve", "--config", configPath, "--upgrade"])
         #expect(refused.exitCode == 1, "\(refused)")
         #expect(refused.stderr.contains("\(configPath):6"), "\(refused)")
+
+        // A second address, held by a program that does not share it (the origin): the shared one
+        // binds, this one does not, and what was bound is let go.
+        let taken = text.replacingOccurrences(of: "listen = [\"127.0.0.1:\(old.port)\"]", with: "listen = [\"127.0.0.1:\(old.port)\", \"127.0.0.1:\(origin.port)\"]")
+        #expect(taken != text)
+        _ = try directory.write("edge.conf", taken)
+        let unbound = try await EdgeProcess.run(["serve", "--config", configPath, "--upgrade"])
+        #expect(unbound.exitCode == 1, "\(unbound)")
+        #expect(unbound.stderr.contains("cannot listen on 127.0.0.1:\(origin.port): Address already in use"), "\(unbound)")
 
         let atRefusal = load.count
         #expect(await eventually(within: 20) { load.count > atRefusal + 20 })

@@ -63,11 +63,19 @@ enum SharedListeningPort {
         var filter: UInt
     }
 
-    /// One `struct sock_filter` as a little-endian machine lays it out (code 0x06 = `BPF_RET | BPF_K`, jt 0, jf 0, k 1: "return 1", the
-    /// index of the socket that joined second), in memory that lives as long as the process.
+    /// `struct sock_filter`, field for field.
+    private struct SocketFilter {
+        var code: UInt16
+        var jumpIfTrue: UInt8
+        var jumpIfFalse: UInt8
+        var k: UInt32
+    }
+
+    /// The program's one instruction, `BPF_RET | BPF_K` with k = 1: "return 1", the index of the
+    /// socket that joined the address second. In memory that lives as long as the process.
     private static let returnSecondSocket: UInt = {
-        let instruction = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-        instruction.initialize(to: UInt64(1) << 32 | 0x06)
+        let instruction = UnsafeMutablePointer<SocketFilter>.allocate(capacity: 1)
+        instruction.initialize(to: SocketFilter(code: 0x06, jumpIfTrue: 0, jumpIfFalse: 0, k: 1))
         return UInt(bitPattern: instruction)
     }()
 }

@@ -37,9 +37,9 @@ struct Predecessor {
     }
 
     /// Tells the old node that this one serves (`SIGQUIT`): it stops accepting after a short
-    /// overlap and drains. False when it is gone already.
-    func handOver() -> Bool {
-        kill(pid, SIGQUIT) == 0
+    /// overlap and drains. Nil when told, else why not (gone already, or not this user's).
+    func handOver() -> String? {
+        kill(pid, SIGQUIT) == 0 ? nil : String(cString: strerror(errno))
     }
 
     /// Returns once the old node has exited.

@@ -86,6 +86,7 @@ struct Serve: AsyncParsableCommand {
             }
         } catch {
             let message = error is ListenError || error is CertificateError || error is AdminListenerError || error is PidFile.Failure ? "\(error)" : "cannot listen: \(error)"
+                + (predecessor != nil && error is ListenError ? " (--upgrade can share an address only with an edge node run by the same user)" : "")
             FileHandle.standardError.write(Data("edge: \(message)\n".utf8))
             await server.drainAndStop()
             for folder in folders { await folder.stop() }
@@ -123,12 +124,13 @@ struct Serve: AsyncParsableCommand {
 
     /// Tells the old node that this one serves, and takes the disk directory over once it has exited.
     private func takeOver(from predecessor: Predecessor, server: EdgeServer, logger: Logger) {
-        if predecessor.handOver() {
+        if let failure = predecessor.handOver() {
+            logger.error("the old node could not be told to drain; stop it with SIGQUIT or SIGTERM",
+                         metadata: ["old_pid": "\(predecessor.pid)", "error": "\(failure)"])
+        } else {
             print("edge: took over from process \(predecessor.pid), which drains and exits")
             fflush(nil)
             logger.notice("took over the listeners; the old node drains", metadata: ["old_pid": "\(predecessor.pid)"])
-        } else {
-            logger.notice("the old node was gone before the hand-over", metadata: ["old_pid": "\(predecessor.pid)"])
         }
         Task {
             await predecessor.exited()

@@ -25,8 +25,13 @@ extension EdgeServer {
     }
 
     /// The new node's side, once the old node has exited: the disk index takes in what the old node
-    /// wrote meanwhile, and the purges it recorded.
+    /// wrote meanwhile, and the purges it recorded (which this node's memory obeys too).
     public func predecessorExited() {
-        disk?.endSharing()
+        let cache = self.cache
+        let logger = self.logger
+        disk?.endSharing { unseen in
+            let purged = cache.purge(unseen, now: ProxyServices.now())
+            logger.notice("purges the old node took are applied", metadata: ["purged": "\(purged)"])
+        }
     }
 }

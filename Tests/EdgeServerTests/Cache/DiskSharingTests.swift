@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import Testing
 @testable import EdgeServer
 #if canImport(Glibc)
@@ -65,7 +66,7 @@ struct DiskSharingTests {
         try await group.shutdownGracefully()
     }
 
-    @Test("the old node, once handed over, starts no more writes; purges it records meanwhile reach the new node when it takes the directory over")
+    @Test("the old node, once handed over, starts no more writes; purges it records meanwhile reach the new node when it takes the directory over, for its memory tier too")
     func handedOverNodeStopsWritingAndItsPurgesCarryOver() async throws {
         let directory = try TemporaryDirectory()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -84,9 +85,12 @@ struct DiskSharingTests {
         #expect(old.stats.writes.value == 1)
         #expect(try await !Self.found(new, "/after", on: loop))
 
-        new.endSharing()
+        let learned = Mutex<PurgeSelection?>(nil)
+        new.endSharing { unseen in learned.withLock { $0 = unseen } }
         #expect(await eventually { !new.sharing.load(ordering: .relaxed) })
         #expect(try await !Self.found(new, "/tagged", on: loop), "the old node's tag purge covers the record on the new one")
+        let unseen = learned.withLock { $0 }
+        #expect(unseen?.tags == ["shelf"] && unseen?.keys.isEmpty == true && unseen?.all == false, "the memory tier is told: \(String(describing: unseen))")
         #expect(new.epoch >= 1)
         await new.shutdown()
         try await group.shutdownGracefully()

@@ -17,13 +17,18 @@ extension DiskStore {
 
     /// The new node, once the old one has exited: a last scan adds the records the old node wrote
     /// that no lookup has found yet, the purges it recorded are read from the journal, and from then
-    /// on a URL the index does not know is a miss without looking at the disk.
-    func endSharing() {
+    /// on a URL the index does not know is a miss without looking at the disk. `learned` gets the
+    /// purges this node had not seen (on the disk threads), for the memory tier.
+    func endSharing(learned: @escaping @Sendable (PurgeSelection) -> Void = { _ in }) {
         pool.submit { [self] state in
             guard case .active = state else { return }
             let found = addUnknownRecords()
             let written = PurgeJournal.parse(files.readText(Self.journalName))
-            journal.withLock { $0.adopt(written) }
+            let unseen = journal.withLock { journal in
+                defer { journal.adopt(written) }
+                return written.selection(beyond: journal)
+            }
+            if !unseen.isEmpty { learned(unseen) }
             sharing.store(false, ordering: .relaxed)
             stats.record(bytes: bytes, objects: objects)
             logger.notice("disk cache taken over from the old node", metadata: ["path": "\(settings.path)", "records": "\(found)"])

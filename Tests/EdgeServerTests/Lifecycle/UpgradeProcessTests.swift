@@ -120,6 +120,41 @@ struct UpgradeProcessTests {
         await origin.stop()
     }
 
+    @Test("a node that came by an upgrade is upgraded in turn, under load, without a failed request")
+    func upgradeTwice() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin(Self.origin)
+        let (first, _, configPath) = try await Self.startOld(directory) { port, admin in
+            Self.conf(port: port, admin: admin, directory: directory, origin: origin.url)
+        }
+        defer { first.process.send(SIGKILL) }
+        let kept = SteadyLoad(port: first.port) { client, round in round % 2 == 0 ? "/hot" : "/miss/\(client)/\(round)" }
+        let fresh = SteadyLoad(port: first.port, clients: 4, newConnections: true) { client, round in "/new/\(client)/\(round)" }
+        #expect(await eventually(within: 20) { kept.count > 40 && fresh.count > 20 })
+
+        var previous = first.process
+        var nodes: [EdgeProcess] = []
+        defer { for node in nodes { node.send(SIGKILL) } }
+        for _ in 0..<2 {
+            let next = try EdgeProcess(["serve", "--config", configPath, "--upgrade"])
+            nodes.append(next)
+            _ = try await next.waitForStdoutLine(timeoutSeconds: 20) { $0.hasPrefix("edge: took over from process \(previous.pid)") }
+            let ended = try await previous.waitForExit(timeoutSeconds: 30)
+            #expect(ended.exitCode == 0, "\(ended)")
+            #expect(await eventually(within: 20) { next.stderrText.contains("the old node has exited") })
+            #expect(Self.pidFile(directory) == next.pid)
+            let after = (kept.count, fresh.count)
+            #expect(await eventually(within: 20) { kept.count > after.0 + 40 && fresh.count > after.1 + 20 })
+            previous = next
+        }
+        let failures = await kept.stop() + fresh.stop()
+        #expect(failures.isEmpty, "\(failures.count) failed: \(failures.prefix(5))")
+
+        previous.send(SIGTERM)
+        #expect(try await previous.waitForExit().exitCode == 0)
+        await origin.stop()
+    }
+
     @Test("with a disk tier, the objects the old node stored are hits on the new node as they were before the switch, and no record is found damaged")
     func diskTierCarriesOver() async throws {
         let directory = try TemporaryDirectory()

@@ -134,16 +134,21 @@ public final class EdgeServer: Sendable {
     let disk: DiskStore?
     /// Why the disk tier could not be opened: `start()` fails with it.
     private let diskFailure: (any Error)?
+    /// Started by `edge serve --upgrade`: listeners join the old node's addresses at start.
+    let upgrading: Bool
 
-    public init(configuration: Configuration, accessLog: AccessLog, logger: Logger) {
+    /// `upgrading`: an old node still holds the listeners and the disk directory; `start()` binds
+    /// beside it (`EdgeServer+Upgrade.swift`).
+    public init(configuration: Configuration, accessLog: AccessLog, logger: Logger, upgrading: Bool = false) {
         self.logger = logger
+        self.upgrading = upgrading
         let loops = configuration.eventLoops > 0 ? configuration.eventLoops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         var disk: DiskStore?
         var diskFailure: (any Error)?
         if let settings = configuration.disk {
             do {
-                disk = try DiskStore(settings: settings, logger: logger, metrics: metrics)
+                disk = try DiskStore(settings: settings, logger: logger, metrics: metrics, shared: upgrading)
             } catch {
                 diskFailure = error
             }
@@ -187,11 +192,11 @@ public final class EdgeServer: Sendable {
             let termination = try TLSTermination(settings: settings)
             tlsTermination.withLock { $0 = termination }
         }
-        let opened = try await open(ListenerKey.all(configuration))
+        let opened = try await open(ListenerKey.all(configuration), sharing: upgrading)
         openListeners.withLock { $0 += opened }
         if let admin = configuration.admin.listen {
             adminAPI.withLock { $0 = makeAdminAPI(configuration, services: services) }
-            let opened = try await openAdmin(configuration.admin, host: admin.host, port: admin.port)
+            let opened = try await openAdmin(configuration.admin, host: admin.host, port: admin.port, sharing: upgrading)
             adminChannel.withLock { $0 = opened }
         }
         resilience.start()

@@ -12,7 +12,10 @@ struct Edge: AsyncParsableCommand {
             Serve from a config file:     edge serve --config edge.conf
             Check a config file:          edge check --config edge.conf
             Purge from the cache:         edge purge http://shop.example/a  (or --prefix, --tag, --all)
+            Reload the configuration:     edge reload --config edge.conf  (SIGHUP)
             Reopen the access log:        edge reopen-logs --config edge.conf  (after logrotate; SIGUSR1)
+            Upgrade the binary:           edge serve --config edge.conf --upgrade  (the new node binds beside
+                                          the old one, then sends it SIGQUIT: it drains and exits 0)
             """,
         subcommands: [Serve.self, Preview.self, Check.self, Purge.self, Reload.self, ReopenLogs.self, Start.self],
         defaultSubcommand: Start.self

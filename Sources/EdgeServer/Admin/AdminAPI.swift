@@ -121,6 +121,7 @@ final class AdminAPI: Sendable {
             ("capacity_bytes", .int(disk.settings.capacityBytes)),
             ("objects", .int(disk.objects)),
             ("loading", .bool(disk.isLoading)),
+            ("shared_with_old_node", .bool(disk.sharing.load(ordering: .relaxed))),
             ("hits", .int(stats.hits.value)),
             ("reads", .int(stats.reads.value)),
             ("reads_without_waiting", .int(stats.cachedReads.value)),

@@ -8,14 +8,15 @@ import Musl
 import Darwin
 #endif
 
-/// Waits for SIGTERM or SIGINT, the signals that ask the server to drain and exit.
+/// Waits for SIGTERM or SIGINT, the signals that ask the server to drain and exit, or SIGQUIT, sent
+/// by a new node that took the listeners over (`edge serve --upgrade`): drain after a short overlap.
 public enum SignalWaiter {
     /// Returns the name of the first termination signal received.
     public static func waitForTermination() async -> String {
         await install().wait()
     }
 
-    /// Starts catching SIGTERM and SIGINT and returns once the handlers are registered.
+    /// Starts catching SIGTERM, SIGINT and SIGQUIT and returns once the handlers are registered.
     ///
     /// Call it before announcing that the server is up: a signal sent after the announcement
     /// must neither kill the process (the default action) nor be ignored before a handler exists.
@@ -40,7 +41,7 @@ public final class TerminationSignals: Sendable {
     fileprivate init() {
         let queue = DispatchQueue(label: "edge.signals")
         var made: [(name: String, source: DispatchSourceSignal)] = []
-        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT"), (SIGQUIT, "SIGQUIT")] {
             // Dispatch sees the signal only when the default action (terminate) is off.
             signal(number, SIG_IGN)
             made.append((name, DispatchSource.makeSignalSource(signal: number, queue: queue)))

@@ -58,7 +58,7 @@ extension ProxyHandler: ResponseSink {
             return
         }
         request.responseEnded = true
-        let close = mustClose(request)
+        let close = closesAtEnd(request)
         // 8. Logging.
         RequestLogging(stats: services.stats, metrics: services.trafficMetrics).finished(
             cacheStatus: request.cacheStatus, bytesSent: request.bytesSent, log: loopContext.accessLog, entry: request.logEntry())
@@ -87,4 +87,11 @@ extension ProxyHandler: ResponseSink {
     func mustClose(_ request: ClientRequest) -> Bool {
         closeWhenDone || drain.isDraining || !request.head.isKeepAlive || (request.hasBody && !request.requestEnded)
     }
-}
+
+    /// `mustClose` at the response's end, but a drain that began after the head went out without
+    /// `Connection: close` does not close the connection: the client, told it stays open, may be
+    /// sending its next request into the close. That request is answered with the close (and an
+    /// idle connection is closed as draining closes idle ones; `closeIfIdle` still asks).
+    private func closesAtEnd(_ request: ClientRequest) -> Bool {
+        closeWhenDone || !request.head.isKeepAlive || (request.hasBody && !request.requestEnded)
+    }}

@@ -10,8 +10,9 @@ final class SteadyLoad: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let clients = Mutex<[Task<Void, Never>]>([])
 
-    /// Starts `clients` loops against `port`.
-    init(port: Int, clients count: Int = 4, host: String = "test.example", paths: @escaping @Sendable (_ client: Int, _ round: Int) -> String) {
+    /// Starts `clients` loops against `port`; with `newConnections`, each request on a connection of its own.
+    init(port: Int, clients count: Int = 4, host: String = "test.example", newConnections: Bool = false,
+         paths: @escaping @Sendable (_ client: Int, _ round: Int) -> String) {
         let tasks = (0..<count).map { client in
             Task {
                 _ = try? await onThread { [self] in
@@ -30,7 +31,7 @@ final class SteadyLoad: Sendable {
                             } else {
                                 failures.withLock { $0.append("\(path): status \(response.status)") }
                             }
-                            if response.header("connection")?.lowercased() == "close" { connection = nil }
+                            if newConnections || response.header("connection")?.lowercased() == "close" { connection = nil }
                         } catch {
                             failures.withLock { $0.append("\(path): \(error)") }
                             connection = nil

@@ -49,6 +49,26 @@ public struct PurgeJournal: Sendable {
         return out
     }
 
+    /// Adds what `other` knows (another node's purges read from the shared file): each rule keeps
+    /// its latest number, and the numbering goes on after both.
+    public mutating func adopt(_ other: PurgeJournal) {
+        everything = max(everything, other.everything)
+        urls.merge(other.urls, uniquingKeysWith: max)
+        tags.merge(other.tags, uniquingKeysWith: max)
+        prefixes.merge(other.prefixes, uniquingKeysWith: max)
+        next = max(next, other.next)
+    }
+
+    /// What this journal knows that `known` does not: each URL, prefix and tag whose latest purge here
+    /// is numbered above `known`'s (another node's purges, read from the shared file), as one purge.
+    public func selection(beyond known: PurgeJournal) -> PurgeSelection {
+        PurgeSelection(
+            keys: urls.filter { $0.value > known.urls[$0.key] ?? 0 }.map(\.key),
+            prefixes: prefixes.filter { $0.value > known.prefixes[$0.key] ?? 0 }.map(\.key),
+            tags: tags.filter { $0.value > known.tags[$0.key] ?? 0 }.map(\.key),
+            all: everything > known.everything)
+    }
+
     /// The journal in `text` (a file's contents); lines that do not parse whole are skipped.
     public static func parse(_ text: String) -> PurgeJournal {
         var journal = PurgeJournal()

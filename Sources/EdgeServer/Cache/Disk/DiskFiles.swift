@@ -87,7 +87,7 @@ package struct DiskFiles: Sendable {
     /// A new file in `tmp` for the record `hash`, open for writing: a record is written there whole
     /// and then renamed into place (`commit`), so that a reader sees a whole record or none.
     func createTemporary(_ hash: UInt64) throws -> (descriptor: Int32, path: String) {
-        let temporary = "\(root)/tmp/\(Self.name(hash)).\(UInt32.random(in: 0...UInt32.max))"
+        let temporary = "\(root)/tmp/\(Self.temporaryName(Self.name(hash)))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
         return (fd, temporary)
@@ -128,9 +128,20 @@ package struct DiskFiles: Sendable {
         unlink(path(hash))
     }
 
-    /// Deletes what writes cut off by a crash left in `tmp` (never a whole record: those were renamed).
+    /// A name in `tmp` for a file being written: `<pid>.<what>.<random>`. The process id tells a node
+    /// starting on the directory which files another node still running (the old one, during
+    /// `edge serve --upgrade`) is writing.
+    static func temporaryName(_ what: String) -> String {
+        "\(getpid()).\(what).\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Deletes what writes cut off by a crash left in `tmp` (never a whole record: those were
+    /// renamed): every file there but those of another process still running, which is writing them.
     func removeTemporaries() {
         for name in Self.folders("\(root)/tmp") {
+            if let writer = name.split(separator: ".", maxSplits: 1).first.flatMap({ pid_t($0) }), writer != getpid(), RunningProcess.isRunning(writer) {
+                continue
+            }
             unlink("\(root)/tmp/\(name)")
         }
     }
@@ -178,7 +189,7 @@ package struct DiskFiles: Sendable {
 
     /// Replaces the file `name` with `text`, synced before it takes the old one's place.
     func replaceDurably(_ name: String, with text: String) throws {
-        let temporaryName = "tmp/\(name).\(UInt32.random(in: 0...UInt32.max))"
+        let temporaryName = "tmp/\(Self.temporaryName(name))"
         try appendDurably(text, to: temporaryName)
         guard rename("\(root)/\(temporaryName)", "\(root)/\(name)") == 0 else {
             unlink("\(root)/\(temporaryName)")

@@ -113,8 +113,11 @@ extension DiskStore {
         }
     }
 
-    /// Counts a write as queued; false (counted and logged) when the disk is too far behind to take it.
+    /// Counts a write as queued; false (counted and logged) when the disk is too far behind to take
+    /// it, and false (not counted) once the directory was handed over.
     private func reserveWrite() -> Bool {
+        // Handed over to a new node: what it would write, that node writes.
+        guard !handedOver.load(ordering: .relaxed) else { return false }
         guard pendingWrites.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPendingWrites else {
             pendingWrites.wrappingSubtract(1, ordering: .relaxed)
             stats.shed.add()

@@ -26,11 +26,15 @@ public final class DiskStore: Sendable {
     /// The directory, open, for looking records up relative to it.
     private let root: Int32
     let index: Mutex<DiskIndex>
-    private let journal: Mutex<PurgeJournal>
+    let journal: Mutex<PurgeJournal>
     /// Held while a purge is appended and synced.
     private let appending = Mutex(())
     /// True until the background scan after a start has filled the index.
     private let loading = Atomic<Bool>(true)
+    /// True while another node (the one this one upgrades) may still write records here.
+    let sharing = Atomic<Bool>(false)
+    /// Set when this node hands the directory over to a new one: it starts no more writes.
+    let handedOver = Atomic<Bool>(false)
     let pool: NIOThreadPool
     let logger: Logger
     /// Set while writes fail (a full disk), so that each episode is logged once.
@@ -44,19 +48,23 @@ public final class DiskStore: Sendable {
 
     static let journalName = "purges.log"
 
-    /// Opens (creating if need be) the directory and reads its purge journal; the index fills in the background.
-    init(settings: DiskSettings, logger: Logger, metrics: EdgeMetrics? = nil, threads: Int = 2) throws {
+    /// Opens (creating if need be) the directory and reads its purge journal; the index fills in the
+    /// background. `shared`: an old node still runs on the directory (`beginSharing`).
+    init(settings: DiskSettings, logger: Logger, metrics: EdgeMetrics? = nil, threads: Int = 2, shared: Bool = false) throws {
         self.settings = settings
         self.logger = logger
         stats = DiskStats(metrics: metrics)
         files = DiskFiles(root: settings.path)
         try files.prepare()
         root = try files.openRoot()
-        // Before any write of this node's: what is in tmp now was cut off by a crash.
+        // Before any write of this node's: what is in tmp now was cut off by a crash (or is being
+        // written by an old node still running, and stays).
         files.removeTemporaries()
+        sharing.store(shared, ordering: .relaxed)
         index = Mutex(DiskIndex(capacityBytes: settings.capacityBytes))
         var journal = PurgeJournal.parse(files.readText(Self.journalName))
-        if journal.lines > 4096, journal.lines > 2 * journal.ruleCount {
+        // Not while an old node may append: a line it adds between the read and the rename would be lost.
+        if !shared, journal.lines > 4096, journal.lines > 2 * journal.ruleCount {
             // Mostly repeats (the same tags and URLs purged again and again): one line each will do.
             try files.replaceDurably(Self.journalName, with: journal.compacted())
         }
@@ -80,6 +88,9 @@ public final class DiskStore: Sendable {
     var bytes: Int { index.withLock { $0.bytes } }
     var objects: Int { index.withLock { $0.count } }
     var isLoading: Bool { loading.load(ordering: .relaxed) }
+    /// Whether a lookup the index does not know must look at the file: while the index loads, and
+    /// while another node may be adding records.
+    private var looksAtFiles: Bool { isLoading || sharing.load(ordering: .relaxed) }
 
     /// The number stamped on records stored from now on (purges recorded later cover them).
     var epoch: UInt64 { journal.withLock { $0.next - 1 } }
@@ -100,7 +111,7 @@ public final class DiskStore: Sendable {
             index.recordAccess(hash)
             return index.contains(hash)
         }
-        guard known || isLoading else { return eventLoop.makeSucceededFuture(nil) }
+        guard known || looksAtFiles else { return eventLoop.makeSucceededFuture(nil) }
         if case .done(let hit) = readVariant(key, requestHeaders: requestHeaders, mode: .cachedOnly) {
             stats.cachedReads.add()
             return eventLoop.makeSucceededFuture(hit)
@@ -136,7 +147,7 @@ public final class DiskStore: Sendable {
     /// as its view; any other is decoded.
     func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?, servesView: (DiskRecordView) -> Bool = { _ in false }) -> CachedRead? {
         let hash = DiskFiles.hash(key.description)
-        guard index.withLock({ $0.contains(hash) }) || isLoading else { return nil }
+        guard index.withLock({ $0.contains(hash) }) || looksAtFiles else { return nil }
         let read: CachedRead
         let outcome = withoutActuallyEscaping(servesView) { servesView in
             readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true, servesView: servesView)
@@ -353,7 +364,8 @@ public final class DiskStore: Sendable {
 
     // MARK: Start
 
-    private func loadIndex() {
+    /// Adds every record file the index does not know yet; the number of files seen.
+    func addUnknownRecords() -> Int {
         var found = 0
         files.scan { hash, size in
             found += 1
@@ -362,6 +374,11 @@ public final class DiskStore: Sendable {
             }
             for victim in victims { files.remove(victim) }
         }
+        return found
+    }
+
+    private func loadIndex() {
+        let found = addUnknownRecords()
         loading.store(false, ordering: .relaxed)
         stats.record(bytes: bytes, objects: objects)
         logger.notice("disk cache index loaded", metadata: ["path": "\(settings.path)", "records": "\(found)", "bytes": "\(bytes)"])

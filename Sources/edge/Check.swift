@@ -4,7 +4,8 @@ import EdgeServer
 import EdgeSettings
 import Foundation
 
-/// `edge check --config FILE`: validate, print the effective settings, exit 1 with file:line on error.
+/// `edge check --config FILE`: validate, print the effective settings, exit 1 with file:line on error;
+/// with a node running (found by `pid_file`), name the keys whose change would wait for a restart.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Validate a config file and print the effective settings.")
 
@@ -36,5 +37,12 @@ struct Check: ParsableCommand {
             }
         }
         print(config.rendered(), terminator: "")
+        // Beside a running node: which of the file's changes it would keep waiting for a restart.
+        if let pidFile = config.server.pidFile, let running = RunningConfigFile.read(pidFile: pidFile) {
+            let keys = ConfigReloadPlan(running: running, loaded: config).restartKeys
+            if !keys.isEmpty {
+                FileHandle.standardError.write(Data("edge: needs a restart: \(keys.joined(separator: ", ")) (the running node keeps its values on edge reload)\n".utf8))
+            }
+        }
     }
 }

@@ -73,6 +73,9 @@ struct Serve: AsyncParsableCommand {
             // (it removes only a file naming itself), and never is the file without a serving node.
             if let pidFile = config.server.pidFile {
                 try PidFile.write(pidFile)
+                if let problem = RunningConfigFile.write(config, pidFile: pidFile) {
+                    logger.warning("edge check will not see the running configuration: \(problem)")
+                }
             }
             for listener in server.listeners {
                 print("edge: serving on \(listener)")
@@ -99,7 +102,12 @@ struct Serve: AsyncParsableCommand {
             () throws(ConfigError) -> EdgeConfig in try options.resolve()
         }
         let hangup = OperatorSignal(SIGHUP) {
-            Task { await reloader.reload() }
+            Task {
+                guard await reloader.reload(), let pidFile = config.server.pidFile else { return }
+                if let problem = RunningConfigFile.write(await reloader.runningConfig, pidFile: pidFile) {
+                    logger.warning("edge check will not see the running configuration: \(problem)")
+                }
+            }
         }
         // SIGUSR1 opens the access log file again (logrotate moved the old one away).
         let reopen = OperatorSignal(SIGUSR1) {
@@ -110,6 +118,7 @@ struct Serve: AsyncParsableCommand {
         let signal = await signals.wait()
         withExtendedLifetime((hangup, reopen)) {}
         if let pidFile = config.server.pidFile {
+            RunningConfigFile.remove(pidFile: pidFile)
             PidFile.remove(pidFile)
         }
         logger.info("draining", metadata: ["signal": "\(signal)", "in_flight": "\(server.activeRequests)"])

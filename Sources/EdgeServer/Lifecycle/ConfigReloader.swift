@@ -18,6 +18,8 @@ public actor ConfigReloader {
     private let logger: Logger
     private var running: EdgeConfig
     private var folders: [StaticSiteOrigin]
+    /// The configuration in force: the last one applied, with the running values of keys that need a restart.
+    public var runningConfig: EdgeConfig { running }
     /// The access log lines go to now (`SIGUSR1` reopens this one).
     public private(set) var accessLog: AccessLog
     private let succeeded: Counter

@@ -32,7 +32,7 @@ struct ReloadedSettingsProcessTests {
         (try? String(contentsOfFile: directory.path(name), encoding: .utf8)) ?? ""
     }
 
-    @Test("a static folder site added by a reload serves its files and is gone after the next; the access log moves to the new file; a new admin token is required at once; memory_size is named as needing a restart")
+    @Test("a static folder site added by a reload serves its files and is gone after the next; the access log moves to the new file; a new admin token is required at once; memory_size is named as needing a restart, by edge check beside the node and by the reload")
     func settingsChange() async throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("site"), withIntermediateDirectories: true)
@@ -52,6 +52,9 @@ struct ReloadedSettingsProcessTests {
 
             _ = try directory.write("edge.conf", Self.conf(
                 port: port, directory: directory, origin: origin.url, log: "second.log", folder: directory.path("site"), token: "s3cret", memory: "32MiB"))
+            let check = try await EdgeProcess.run(["check", "--config", configPath])
+            #expect(check.exitCode == 0)
+            #expect(check.stderr.contains("needs a restart: cache.memory_size"), "\(check)")
             #expect(try await EdgeProcess.run(["reload", "--config", configPath]).exitCode == 0)
             #expect(await eventually(within: 20) { Self.occurrences(node.process.stderrText, "config reloaded") == 1 }, "\(node.process.stderrText)")
             let line = node.process.stderrText.split(separator: "\n").first { $0.contains("config reloaded") } ?? ""
@@ -69,8 +72,11 @@ struct ReloadedSettingsProcessTests {
             #expect(await eventually(within: 20) { Self.occurrences(node.process.stderrText, "config reloaded") == 2 }, "\(node.process.stderrText)")
             #expect(try await node.get("/index.html", host: "static.example").text == "origin /index.html")
             #expect(try await EdgeServeProcess.get(port: admin, "/metrics").status == 200)
+            let unchanged = try await EdgeProcess.run(["check", "--config", configPath])
+            #expect(unchanged.exitCode == 0 && !unchanged.stderr.contains("needs a restart"), "\(unchanged)")
             node.process.send(SIGTERM)
             _ = try await node.process.waitForExit()
+            #expect(!FileManager.default.fileExists(atPath: directory.path("edge.pid.running.toml")), "the running configuration outlived its node")
         }
     }
 

@@ -134,6 +134,7 @@ struct DiskHitHeadTests {
             #expect(response.body.count == 3000)
             #expect(response.header("cache-status")?.contains("fwd=stale") == true)
             #expect(origin.requestCount == 2)
+            #expect(edge.server.disk?.stats.headHits.value == 0, "a stale record was counted as answered from its hit head")
         }
         await origin.stop()
     }

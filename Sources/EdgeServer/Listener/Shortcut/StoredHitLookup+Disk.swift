@@ -23,9 +23,12 @@ extension StoredHitLookup {
         let epoch = services.cache.purgeIndex.currentEpoch
         let fingerprint = services.diskHitHeads.fingerprint
         let cache = services.cache
+        let now = ProxyServices.now()
         let read = disk.readWithoutWaiting(key, normalisedValue: normalisedValue) { view in
             let head = view.hitHead
-            guard head.fingerprint == fingerprint, head.coding == .asStoredForAll || !hasAcceptEncoding else { return false }
+            // Only a whole fresh hit is answered from the head; anything else is decoded as before.
+            guard head.fingerprint == fingerprint, head.coding == .asStoredForAll || !hasAcceptEncoding,
+                  Self.isFreshWholeHit(view, now: now) else { return false }
             let cost = CachedResponse.byteCost(bodyBytes: view.body.readableBytes, headerTextBytes: head.fieldLines.readableBytes)
             return !cache.wouldAdmit(key, cost: cost)
         }
@@ -33,21 +36,27 @@ extension StoredHitLookup {
         case nil:
             return nil
         case .view(let view):
-            return answer(view).map { .answered($0) }
+            return answer(view, now: now).map { .answered($0) }
         case .whole(let response):
             guard response.secondaryKey.matches(normalisedValue: normalisedValue) else { return nil }
             return .promoted(services.storage.memory.promote(response, for: key, epoch: epoch))
         }
     }
 
-    /// The whole fresh hit a record's view gives; nil when the full path must answer (stale, or
-    /// validated on every use: it revalidates).
-    private func answer(_ view: DiskRecordView) -> Hit? {
+    /// Whether the record answers a plain GET or HEAD whole and fresh at `now` (not stale, not
+    /// validated on every use, a status with a body): the lookup decision `CacheLookup.decide` takes
+    /// for such a request, from the numbers the hit head keeps.
+    private static func isFreshWholeHit(_ view: DiskRecordView, now: EpochSeconds) -> Bool {
         let head = view.hitHead
-        guard HTTPResponseStatus.mayHaveBody(view.status), !head.noCache else { return nil }
-        let now = ProxyServices.now()
+        return HTTPResponseStatus.mayHaveBody(view.status) && !head.noCache
+            && head.lifetime > head.currentAge(now: now, responseTime: view.responseTime)
+    }
+
+    /// The whole fresh hit a record's view gives; nil when the full path must answer.
+    private func answer(_ view: DiskRecordView, now: EpochSeconds) -> Hit? {
+        guard Self.isFreshWholeHit(view, now: now) else { return nil }
+        let head = view.hitHead
         let age = head.currentAge(now: now, responseTime: view.responseTime)
-        guard head.lifetime > age else { return nil }
         return Hit(
             prepared: PreparedHit(status: view.status, fieldLines: head.fieldLines, body: view.body),
             cacheStatus: .hit(ttl: Int((head.lifetime - age).rounded(.down))), age: Int(max(0, age).rounded(.down)), now: now)

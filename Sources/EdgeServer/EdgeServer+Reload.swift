@@ -86,7 +86,9 @@ extension EdgeServer {
             settings: configuration.settings, router: router, accessLog: accessLog, admin: configuration.admin)
         current.withLock { $0 = Generation(configuration: configuration, services: services) }
         adminAPI.withLock { $0 = makeAdminAPI(configuration, services: services) }
-        let slots = router.upstreamSlots
+        // The cluster is kept through a reload (`[cluster]` needs a restart): its peers' connections and health checks too.
+        let peers = services.cluster?.pools ?? []
+        let slots = router.upstreamSlots(peers: peers)
         await forEachLoop { context in
             context.services = services
             if context.accessLog.log !== accessLog {
@@ -95,7 +97,7 @@ extension EdgeServer {
             }
             context.pool.retire(keeping: slots)
         }
-        resilience.update(balancers: router.balancers, degradation: configuration.degradation)
+        resilience.update(balancers: router.balancers + peers.map(\.balancer), degradation: configuration.degradation)
 
         let closing = openListeners.withLock { listeners in
             let closing = listeners.filter { !wanted.contains($0.key) }

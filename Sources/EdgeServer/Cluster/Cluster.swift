@@ -22,6 +22,8 @@ final class Cluster: Sendable {
     let shield: Router.Pool?
     /// The peers' balancers, for the active health checker.
     var balancers: [PoolBalancer] { [ring.balancer] + (shield.map { [$0.balancer] } ?? []) }
+    /// The peers' pools: their origin connections and health checks outlive a reload (which keeps the cluster).
+    var pools: [Router.Pool] { [ring] + (shield.map { [$0] } ?? []) }
     let stats: ClusterStats
     let purgeWindow: PurgeWindow
     /// Client addresses whose peer field is obeyed: the nodes' and the shield's hosts.

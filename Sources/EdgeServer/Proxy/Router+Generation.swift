@@ -27,12 +27,13 @@ extension Router {
         })
     }
 
-    /// Every (pool, server) the routes may send a request to, with the connection policy of its pool.
-    var upstreamSlots: [OriginConnectionPool.SlotKey: UpstreamPolicy] {
+    /// Every (pool, server) the routes, and the fleet's `peers` pools, may send a request to, with
+    /// the connection policy of its pool.
+    func upstreamSlots(peers: [Pool] = []) -> [OriginConnectionPool.SlotKey: UpstreamPolicy] {
         var slots: [OriginConnectionPool.SlotKey: UpstreamPolicy] = [:]
-        for site in sites {
-            for member in site.pool.balancer.allMembers {
-                slots[OriginConnectionPool.SlotKey(pool: site.pool.name, server: member.server)] = site.pool.policy
+        for pool in sites.map(\.pool) + peers {
+            for member in pool.balancer.allMembers {
+                slots[OriginConnectionPool.SlotKey(pool: pool.name, server: member.server)] = pool.policy
             }
         }
         return slots

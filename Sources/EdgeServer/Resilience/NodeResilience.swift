@@ -37,6 +37,9 @@ final class NodeResilience: Sendable {
         }
     }
 
+    /// The pools whose servers are being probed now.
+    var checkedPools: [String] { state.withLock { $0.checkers.map(\.balancer.name) } }
+
     func start() {
         let checkers = state.withLock { state in
             state.started = true

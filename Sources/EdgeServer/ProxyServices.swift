@@ -78,12 +78,15 @@ final class ProxyServices: Sendable {
         self.purge = purge
         self.purgeAllow = purgeAllow
         self.compression = compression
-        let storage = StorageTiers(
-            memory: MemoryStorage(cache: cache, prepareForHits: { Self.prepareForHits(&$0, settings: settings, compression: compression) }),
-            disk: disk)
-        self.storage = storage
         let diskHitHeads = DiskHitHeads(settings: settings, compression: compression)
         self.diskHitHeads = diskHitHeads
+        let fingerprint = diskHitHeads.fingerprint
+        let storage = StorageTiers(
+            memory: MemoryStorage(cache: cache, fingerprint: fingerprint, prepareForHits: {
+                Self.prepareForHits(&$0, settings: settings, compression: compression, fingerprint: fingerprint)
+            }),
+            disk: disk)
+        self.storage = storage
         disk?.hitHeads.withLock { $0 = diskHitHeads }
         self.fill = FillServices(
             cache: cache, storage: storage, coalescer: coalescer, settings: settings, stats: stats, metrics: trafficMetrics, logger: logger)
@@ -102,10 +105,10 @@ final class ProxyServices: Sendable {
 
     /// Works out what every hit on `response` needs (freshness, the client's header fields) before it is stored.
     func prepareForHits(_ response: inout CachedResponse) {
-        Self.prepareForHits(&response, settings: settings, compression: compression)
+        Self.prepareForHits(&response, settings: settings, compression: compression, fingerprint: diskHitHeads.fingerprint)
     }
 
-    private static func prepareForHits(_ response: inout CachedResponse, settings: ProxySettings, compression: CompressionService) {
+    private static func prepareForHits(_ response: inout CachedResponse, settings: ProxySettings, compression: CompressionService, fingerprint: UInt64) {
         var negotiated: ContentCoding?
         response.prepare(settings: settings.policy) { stored in
             let prepared = clientFields(for: stored, bodyLength: stored.body.readableBytes, settings: settings, compression: compression)
@@ -113,6 +116,7 @@ final class ProxyServices: Sendable {
             return prepared.fields
         }
         response.encodings.negotiation = negotiated.map { .from($0) } ?? .none
+        response.preparedFingerprint = fingerprint
     }
 
     /// The fields every whole hit on `stored` (with a body of `bodyLength`) sends but the per-hit ones,

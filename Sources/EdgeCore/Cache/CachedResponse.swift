@@ -32,6 +32,9 @@ public struct CachedResponse: Sendable {
     /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones;
     /// built by the server in `prepare`, nil until then and after any change to the response.
     public private(set) var preparedClientHeaders: HTTPHeaders?
+    /// Names the settings the prepared fields were made with (the server's fingerprint of them; 0 when
+    /// not prepared): after a reload changes them, a hit prepares the response again.
+    public var preparedFingerprint: UInt64 = 0
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
         self.status = status
@@ -58,6 +61,7 @@ public struct CachedResponse: Sendable {
     }
 
     private mutating func dropPrepared() {
+        preparedFingerprint = 0
         freshness = nil
         preparedClientHeaders = nil
         encodings.dropPrepared()

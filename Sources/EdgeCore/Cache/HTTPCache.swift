@@ -113,6 +113,23 @@ public final class HTTPCache: Sendable {
         return result
     }
 
+    /// `stored` (found under `key`) with `prepare` applied, and kept so in the store if the variant
+    /// there is still the one found (nothing replaced, freshened or purged it meanwhile): after a reload
+    /// changed what hits send, each entry is prepared again once, at its next hit.
+    public func prepareAgain(_ key: CacheKey, _ stored: CachedResponse, prepare: (inout CachedResponse) -> Void) -> CachedResponse {
+        var prepared = stored
+        prepare(&prepared)
+        let result = prepared
+        store.update(key) { current in
+            guard var variants = current else { return nil }
+            _ = variants.modify(secondaryKey: stored.secondaryKey) { response in
+                if response.timing == stored.timing, response.purgeEpoch == stored.purgeEpoch { response = result }
+            }
+            return variants
+        }
+        return result
+    }
+
     /// Removes every variant stored under `key`. Returns the number of variants removed.
     @discardableResult
     public func invalidate(_ key: CacheKey) -> Int {

@@ -71,6 +71,35 @@ struct ReloadGenerationTests {
         await second.stop()
     }
 
+    @Test("responses stored before a reload are answered with the fields the reloaded settings give (Via, tag fields), on the shortcut and the full path")
+    func storedResponsesFollowReloadedSettings() async throws {
+        let origin = try await TestOrigin { request in
+            TestOrigin.Response(headers: [("Cache-Control", "max-age=600"), ("Surrogate-Key", "shelf")], body: "body \(request.uri)")
+        }
+        try await EdgeHarness.running([origin], configure: { $0.eventLoops = 1 }) { edge in
+            _ = try edge.get("/a")
+            let before = try edge.get("/a")
+            #expect(before.header("cache-status")?.hasPrefix("edge; hit") == true)
+            #expect(before.header("via")?.contains("edge") == true)
+            #expect(before.header("surrogate-key") == nil)
+
+            var configuration = edge.server.configuration
+            configuration.settings.viaPseudonym = "renamed"
+            configuration.settings.keepTagHeaders = true
+            try await edge.server.reload(to: configuration, accessLog: edge.server.services.accessLog)
+
+            let shortcut = try edge.get("/a")
+            let full = try edge.get("/a", headers: [("Pragma", "x-trace")])
+            for response in [shortcut, full] {
+                #expect(response.header("cache-status")?.hasPrefix("edge; hit") == true)
+                #expect(response.header("via")?.contains("renamed") == true, "\(response.headers)")
+                #expect(response.header("surrogate-key") == "shelf")
+            }
+            #expect(origin.requestCount == 1)
+        }
+        await origin.stop()
+    }
+
     @Test("a reload that would leave the admin API on a non-loopback address without a token is refused, and the sites stay as they were")
     func adminWithoutToken() async throws {
         let origin = try await TestOrigin { request in TestOrigin.Response(body: "origin \(request.uri)") }

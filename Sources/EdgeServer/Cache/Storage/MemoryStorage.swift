@@ -7,18 +7,28 @@ import NIOHTTP1
 final class MemoryStorage: CacheStorage {
     let cache: HTTPCache
     private let prepareForHits: @Sendable (inout CachedResponse) -> Void
+    /// The `preparedFingerprint` `prepareForHits` stamps: responses with another were prepared by
+    /// another generation's settings (before a reload).
+    private let fingerprint: UInt64
 
-    init(cache: HTTPCache, prepareForHits: @escaping @Sendable (inout CachedResponse) -> Void) {
+    init(cache: HTTPCache, fingerprint: UInt64 = 0, prepareForHits: @escaping @Sendable (inout CachedResponse) -> Void) {
         self.cache = cache
+        self.fingerprint = fingerprint
         self.prepareForHits = prepareForHits
     }
 
     func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders, on eventLoop: EventLoop) -> StorageLookup {
         switch cache.lookup(key, requestHeaders: requestHeaders) {
-        case .found(let stored): .hit(.whole(stored))
+        case .found(let stored): .hit(.whole(current(stored, for: key)))
         case .uriMiss: .miss
         case .varyMiss: .varyMiss
         }
+    }
+
+    /// `stored` as these settings prepare it: as found, or prepared again (and kept so) when a reload
+    /// changed the settings since it was stored.
+    func current(_ stored: CachedResponse, for key: CacheKey) -> CachedResponse {
+        stored.preparedFingerprint == fingerprint ? stored : cache.prepareAgain(key, stored, prepare: prepareForHits)
     }
 
     func beginFill(_ response: CachedResponse, for key: CacheKey, expectedLength: Int?, epochs: FillEpochs) -> (any StorageFill)? {

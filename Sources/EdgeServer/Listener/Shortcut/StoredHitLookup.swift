@@ -92,7 +92,7 @@ final class StoredHitLookup {
         let stored: CachedResponse
         switch found {
         case .found(let response):
-            stored = response
+            stored = services.storage.memory.current(response, for: key)
         case .uriMiss, .varyMiss:
             // A small record on disk whose bytes the page cache holds is answered here; anything else
             // is the full path's (which reads the disk off the loop).

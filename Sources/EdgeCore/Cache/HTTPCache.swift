@@ -119,15 +119,20 @@ public final class HTTPCache: Sendable {
     public func prepareAgain(_ key: CacheKey, _ stored: CachedResponse, prepare: (inout CachedResponse) -> Void) -> CachedResponse {
         var prepared = stored
         prepare(&prepared)
-        let result = prepared
+        replace(key, stored, with: prepared)
+        return prepared
+    }
+
+    /// Puts `replacement` in the place of the variant `found` under `key`, if nothing replaced,
+    /// freshened or purged that variant since it was found.
+    fileprivate func replace(_ key: CacheKey, _ found: CachedResponse, with replacement: CachedResponse) {
         store.update(key) { current in
             guard var variants = current else { return nil }
-            _ = variants.modify(secondaryKey: stored.secondaryKey) { response in
-                if response.timing == stored.timing, response.purgeEpoch == stored.purgeEpoch { response = result }
+            _ = variants.modify(secondaryKey: found.secondaryKey) { stored in
+                if stored.timing == found.timing, stored.purgeEpoch == found.purgeEpoch { stored = replacement }
             }
             return variants
         }
-        return result
     }
 
     /// Removes every variant stored under `key`. Returns the number of variants removed.
@@ -144,16 +149,8 @@ extension HTTPCache {
         var expired = response
         SoftPurge.expire(&expired, at: time)
         expired.purgeEpoch = epoch
-        let stale = expired
-        store.update(key) { current in
-            guard var variants = current else { return nil }
-            _ = variants.modify(secondaryKey: stale.secondaryKey) { stored in
-                // Only if nothing replaced it meanwhile.
-                if stored.timing == response.timing, stored.purgeEpoch == response.purgeEpoch { stored = stale }
-            }
-            return variants
-        }
-        return stale
+        replace(key, response, with: expired)
+        return expired
     }
 
     /// Variants hidden by a hard purge of everything are dropped when their key is written again.

@@ -293,6 +293,16 @@ public final class EdgeServer: Sendable {
         return total
     }
 
+    /// Open origin connections, busy or idle, over all event loops.
+    func openOriginConnections() async -> Int {
+        var total = 0
+        for loop in group.makeIterator() {
+            guard let bound = loopContexts[ObjectIdentifier(loop)] else { continue }
+            total += (try? await loop.submit { bound.value.pool.openCount }.get()) ?? 0
+        }
+        return total
+    }
+
     func forEachLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
         for loop in group.makeIterator() {
             guard let bound = loopContexts[ObjectIdentifier(loop)] else { continue }

@@ -92,6 +92,8 @@ final class OriginConnectionPool {
 
     /// Connections waiting for a request.
     var idleCount: Int { slots.values.reduce(0) { $0 + $1.idle.count } }
+    /// Open HTTP/1.1 origin connections, busy or idle.
+    var openCount: Int { connections.count }
 
     /// Closes every idle connection (used when the server drains).
     func closeIdleConnections() {
@@ -132,6 +134,18 @@ final class OriginConnectionPool {
             }
             if slot.open > 0 {
                 retiredSlots[ObjectIdentifier(slot)] = slot
+            }
+            // Requests waiting for a connection wait under the new settings, or learn that their
+            // server left the configuration (never for a connection of the retired slot's).
+            let waiters = slot.waiters
+            slot.waiters.removeAll()
+            for waiter in waiters {
+                waiter.timer?.cancel()
+                if let policy = current[key] {
+                    acquire(key.server, pool: key.pool, policy: policy, waiter.completion)
+                } else {
+                    waiter.completion(.failure(.connectFailed(key.server, "the server left the configuration in a reload")))
+                }
             }
         }
         for (key, session) in sessions where current[key] != session.policy {
@@ -275,7 +289,7 @@ final class OriginConnectionPool {
     }
 
     private func serveNextWaiter(_ slot: Slot) {
-        guard slot.open < slot.limit, let waiter = slot.waiters.popFirst() else { return }
+        guard !slot.retired, slot.open < slot.limit, let waiter = slot.waiters.popFirst() else { return }
         waiter.timer?.cancel()
         connect(slot: slot, waiter.completion)
     }

@@ -71,6 +71,44 @@ struct ReloadGenerationTests {
         await second.stop()
     }
 
+    @Test("a request waiting for a connection when a reload changes its pool's settings is answered under the new ones, and no connection is left behind")
+    func waiterCrossesReload() async throws {
+        let origin = try await TestOrigin { request in
+            TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "body \(request.uri)",
+                                delay: request.uri == "/slow" ? .milliseconds(600) : .zero)
+        }
+        try await EdgeHarness.running([origin], configure: { configuration in
+            configuration.eventLoops = 1
+            configuration.sites[0].upstream.maxConnectionsPerServer = 1
+        }) { edge in
+            let slow = try edge.connect()
+            try slow.send(EdgeHarness.request(path: "/slow"))
+            try await Task.sleep(for: .milliseconds(100))
+            // The pool's one connection is busy: this request waits for it.
+            let waiting = try edge.connect()
+            try waiting.send(EdgeHarness.request(path: "/waiting"))
+            try await Task.sleep(for: .milliseconds(100))
+
+            var configuration = edge.server.configuration
+            configuration.sites[0].upstream.firstByteTimeout = .seconds(20)
+            try await edge.server.reload(to: configuration, accessLog: edge.server.services.accessLog)
+
+            #expect(try slow.readResponse().text == "body /slow")
+            #expect(try waiting.readResponse().text == "body /waiting")
+            var open = -1
+            var idle = -2
+            for _ in 0..<250 {
+                open = await edge.server.openOriginConnections()
+                idle = await edge.server.idleOriginConnections()
+                if open == idle { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(open == idle, "\(open) origin connections open, \(idle) of them idle: the rest were left behind")
+            #expect(try edge.get("/after").text == "body /after")
+        }
+        await origin.stop()
+    }
+
     @Test("responses stored before a reload are answered with the fields the reloaded settings give (Via, tag fields), on the shortcut and the full path")
     func storedResponsesFollowReloadedSettings() async throws {
         let origin = try await TestOrigin { request in

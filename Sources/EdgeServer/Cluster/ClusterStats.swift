@@ -4,21 +4,6 @@ import Synchronization
 /// What the fleet did for and with this node, for `/stats` (`cluster`) and `/metrics`
 /// (`edge_cluster_*_total`). Relaxed tallies, never guards.
 final class ClusterStats: Sendable {
-    final class Tally: Sendable {
-        private let count = Atomic<Int>(0)
-        private let counter: CoreMetrics.Counter
-
-        init(_ counter: CoreMetrics.Counter) {
-            self.counter = counter
-        }
-
-        func add() {
-            count.wrappingAdd(1, ordering: .relaxed)
-            counter.increment()
-        }
-
-        var value: Int { count.load(ordering: .relaxed) }
-    }
 
     /// Misses this node sent to the key's owner (or the next node on the ring).
     let ownerFetches: Tally

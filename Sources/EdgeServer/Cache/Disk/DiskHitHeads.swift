@@ -37,7 +37,7 @@ struct DiskHitHeads: Sendable {
             tags: PurgeTags.parse(response.headers), fieldLines: DiskHitHead.lines(of: prepared.fields))
     }
 
-    /// FNV-1a over every setting that shapes a hit's fields or freshness, and a version of how they
+    /// A stable hash (`StableHash`) of every setting that shapes a hit's fields or freshness, and a version of how they
     /// are made: bump `formVersion` when the preparation itself changes, so that records written by
     /// an older binary are decoded again rather than answered with fields it would no longer send.
     static func fingerprint(of settings: ProxySettings) -> UInt64 {
@@ -49,11 +49,7 @@ struct DiskHitHeads: Sendable {
             "\(compression.enabled)", "\(compression.minSize)", compression.types.joined(separator: ","),
             compression.codings.map { "\($0)" }.joined(separator: ","),
         ].joined(separator: "\u{1F}")
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return hash
+        return StableHash.hash(text)
     }
 
     static let formVersion = 1

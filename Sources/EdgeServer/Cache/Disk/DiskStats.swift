@@ -3,23 +3,6 @@ import Synchronization
 
 /// The disk tier's tallies for `/stats`, mirrored in `/metrics` as `edge_disk_*`.
 final class DiskStats: Sendable {
-    /// A count kept both as a relaxed atomic (a tally, never a guard) and as a metric.
-    final class Tally: Sendable {
-        private let count = Atomic<Int>(0)
-        private let metric: CoreMetrics.Counter?
-
-        init(_ metric: CoreMetrics.Counter?) {
-            self.metric = metric
-        }
-
-        var value: Int { count.load(ordering: .relaxed) }
-
-        func add() {
-            count.wrappingAdd(1, ordering: .relaxed)
-            metric?.increment()
-        }
-    }
-
     /// Lookups that found a record and served it.
     let hits: Tally
     /// Records read from disk (hits, and records dropped on reading).

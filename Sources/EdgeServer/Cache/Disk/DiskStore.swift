@@ -325,7 +325,7 @@ public final class DiskStore: Sendable {
 
     static let allocator = ByteBufferAllocator()
 
-    private func drop(_ hash: UInt64, counting counter: DiskStats.Tally, reason: String?) {
+    private func drop(_ hash: UInt64, counting counter: Tally, reason: String?) {
         counter.add()
         files.remove(hash)
         index.withLock { _ = $0.remove(hash) }

@@ -63,11 +63,11 @@ final class ClientRequest {
         return false
     }
 
-    /// The logging phase's record of the request.
-    func logEntry() -> AccessLog.Entry {
+    /// The logging phase's record of the request; `cacheName` as its responses name this cache.
+    func logEntry(cacheName: String) -> AccessLog.Entry {
         AccessLog.Entry(
             client: clientAddress, method: head.method.token, target: clientTarget, version: clientVersion,
-            status: status, bytes: bytesSent, startedAt: startedAt, cacheStatus: cacheStatus, origin: fill?.server,
+            status: status, bytes: bytesSent, startedAt: startedAt, cacheStatus: cacheStatus, cacheName: cacheName, origin: fill?.server,
             referer: head.headers.first(name: "referer"), userAgent: head.headers.first(name: "user-agent"), time: receivedAt)
     }
 }

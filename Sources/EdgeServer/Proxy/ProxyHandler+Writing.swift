@@ -61,7 +61,7 @@ extension ProxyHandler: ResponseSink {
         let close = closesAtEnd(request)
         // 8. Logging.
         RequestLogging(stats: services.stats, metrics: services.trafficMetrics).finished(
-            cacheStatus: request.cacheStatus, bytesSent: request.bytesSent, log: loopContext.accessLog, entry: request.logEntry())
+            cacheStatus: request.cacheStatus, bytesSent: request.bytesSent, log: loopContext.accessLog, entry: request.logEntry(cacheName: services.settings.cacheName))
         // Finish this request before writing its end: NIO's pipelining handler hands over the next
         // pipelined request from inside that write, and it must find this one already done.
         finishIfDone(request)

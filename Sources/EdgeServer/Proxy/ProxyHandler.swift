@@ -141,7 +141,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             request.bodyStream = nil
             if !request.responseEnded {
                 request.status = request.status == 0 ? 499 : request.status
-                loopContext.accessLog.record(request.logEntry())
+                loopContext.accessLog.record(request.logEntry(cacheName: services.settings.cacheName))
             }
             services.stats.activeRequests.wrappingAdd(-1, ordering: .relaxed)
             current = nil

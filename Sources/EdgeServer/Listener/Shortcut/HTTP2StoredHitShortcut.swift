@@ -130,7 +130,7 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
         lookup.record(hit, entrance: .http2Shortcut, bodyBytes: bodyBytes, entry: AccessLog.Entry(
             client: lookup.clientAddress, method: request.method == .head ? "HEAD" : "GET", target: request.path,
             version: HTTPVersion(major: 2, minor: 0), status: hit.prepared.status, bytes: bodyBytes, startedAt: startedAt,
-            cacheStatus: hit.cacheStatus, origin: nil, referer: fields.first(name: "referer"), userAgent: fields.first(name: "user-agent"),
+            cacheStatus: hit.cacheStatus, cacheName: lookup.services.settings.cacheName, origin: nil, referer: fields.first(name: "referer"), userAgent: fields.first(name: "user-agent"),
             time: hit.now))
         return true
     }

@@ -202,7 +202,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
             lookup.record(hit, entrance: .http1Shortcut, bodyBytes: bodyBytes, entry: AccessLog.Entry(
                 client: lookup.clientAddress, method: head.method == .head ? "HEAD" : "GET",
                 target: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.target]), as: UTF8.self),
-                version: .http1_1, status: hit.prepared.status, bytes: bodyBytes, startedAt: readAt, cacheStatus: hit.cacheStatus, origin: nil,
+                version: .http1_1, status: hit.prepared.status, bytes: bodyBytes, startedAt: readAt, cacheStatus: hit.cacheStatus,
+                cacheName: lookup.services.settings.cacheName, origin: nil,
                 referer: PlainRequestHead.fieldValues(named: "referer", in: bytes, head: head).first,
                 userAgent: PlainRequestHead.fieldValues(named: "user-agent", in: bytes, head: head).first,
                 time: hit.now))

@@ -68,12 +68,7 @@ struct PreparedHit {
         if let fieldLines {
             buffer.writeImmutableBuffer(fieldLines)
         } else {
-            for (name, value) in fields {
-                buffer.writeString(name)
-                buffer.writeStaticString(": ")
-                buffer.writeString(value)
-                buffer.writeStaticString("\r\n")
-            }
+            DiskHitHead.writeLines(of: fields, into: &buffer)
         }
         buffer.writeStaticString("cache-status: ")
         buffer.writeString(cacheStatus)

@@ -14,11 +14,7 @@ final class GatedOrigin: Sendable {
     let body: [UInt8]
 
     init(length: Int) throws {
-        let (fd, boundPort) = try LoopbackSocket.bindAnyPort()
-        guard listen(fd, 16) == 0 else {
-            close(fd)
-            throw RawHTTPConnection.Failure(description: "listen() failed")
-        }
+        let (fd, boundPort) = try LoopbackSocket.listenAnyPort()
         listener = fd
         port = boundPort
         let body = Self.body(length: length)

@@ -49,6 +49,16 @@ enum LoopbackSocket {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// A TCP socket listening on 127.0.0.1 on a port the kernel picks, and that port.
+    static func listenAnyPort(backlog: Int32 = 16) throws -> (fd: Int32, port: Int) {
+        let (fd, port) = try bindAnyPort()
+        guard listen(fd, backlog) == 0 else {
+            close(fd)
+            throw RawHTTPConnection.Failure(description: "listen() on loopback failed")
+        }
+        return (fd, port)
+    }
+
     /// Writes all of `bytes`, or throws.
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0

@@ -10,11 +10,7 @@ final class PacedOrigin: Sendable {
     private let listener: Int32
 
     init(pieces: [(Int, String)]) throws {
-        let (fd, boundPort) = try LoopbackSocket.bindAnyPort()
-        guard listen(fd, 16) == 0 else {
-            close(fd)
-            throw RawHTTPConnection.Failure(description: "listen() failed")
-        }
+        let (fd, boundPort) = try LoopbackSocket.listenAnyPort()
         listener = fd
         port = boundPort
         let script = pieces

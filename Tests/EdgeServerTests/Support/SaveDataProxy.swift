@@ -22,11 +22,7 @@ final class SaveDataProxy: Sendable {
     }
 
     init() throws {
-        let (fd, boundPort) = try LoopbackSocket.bindAnyPort()
-        guard listen(fd, 64) == 0 else {
-            close(fd)
-            throw RawHTTPConnection.Failure(description: "the Save-Data proxy cannot listen on loopback")
-        }
+        let (fd, boundPort) = try LoopbackSocket.listenAnyPort(backlog: 64)
         listener = fd
         port = boundPort
         Thread { [self] in acceptLoop() }.start()

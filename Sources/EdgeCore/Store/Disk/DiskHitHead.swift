@@ -51,13 +51,18 @@ public struct DiskHitHead: Sendable, Equatable {
     /// Serialises `fields` as HTTP/1.1 header lines.
     public static func lines(of fields: HTTPHeaders) -> ByteBuffer {
         var out = ByteBuffer()
-        for (name, value) in fields {
-            out.writeString(name)
-            out.writeStaticString(": ")
-            out.writeString(value)
-            out.writeStaticString("\r\n")
-        }
+        writeLines(of: fields, into: &out)
         return out
+    }
+
+    /// Appends `fields` to `buffer` as HTTP/1.1 header lines (`name: value\r\n` each).
+    public static func writeLines(of fields: HTTPHeaders, into buffer: inout ByteBuffer) {
+        for (name, value) in fields {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
     }
 
     /// The fields of `lines` (as `lines(of:)` wrote them).

@@ -113,7 +113,7 @@ final class StoredHitLookup {
     }
 
     /// The request a lookup sees: the scans sent every request with directives down the full path.
-    static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
+    private static let plainRequest = CacheRequest(method: "GET", headers: HTTPHeaders())
 
     private func route(for host: UnsafeRawBufferPointer) -> HostRoute? {
         if let route, route.hostBytes.elementsEqual(host) { return route }

@@ -3,23 +3,32 @@ import NIOHTTP1
 
 /// One stored response: a variant of a URL, selected by its secondary (Vary) key.
 ///
-/// The body is kept in a single `ByteBuffer` so that a hit writes it without copying
-/// and a range is a slice of it.
+/// Its fields are kept as `FieldLines`, not as an array of strings, and once it is prepared for hits
+/// the stored fields, the client's fields and a small body share one allocation (`pack`): a stored
+/// object then costs its bytes and a few hundred more, and an HTTP/1.1 hit writes its fields with one
+/// copy. The body is a `ByteBuffer` so that a hit writes it without copying and a range is a slice of it.
 public struct CachedResponse: Sendable {
     public var status: Int { didSet { dropPrepared() } }
-    /// End-to-end header fields as stored (hop-by-hop fields already removed).
+    /// End-to-end header fields as stored (hop-by-hop fields already removed), as `FieldLines`.
+    public private(set) var fieldLines: ByteBuffer
+    /// The stored fields, decoded from `fieldLines` on every read: hits that go out as prepared never
+    /// read them.
     public var headers: HTTPHeaders {
-        didSet {
-            headers = headers.compacted()
+        get { FieldLines.fields(of: fieldLines) }
+        set {
+            fieldLines = FieldLines.lines(of: newValue)
             dropPrepared()
         }
     }
     public var body: ByteBuffer {
-        didSet {
-            preparedClientHeaders = nil
+        get { storedBody }
+        set {
+            storedBody = newValue
+            preparedLines = nil
             encodings = EncodedBodies()
         }
     }
+    private var storedBody: ByteBuffer
     /// Encoded forms of `body` the edge made (see `EncodedBodies`): kept, costed and evicted with it.
     public var encodings = EncodedBodies()
     public var timing: StoredResponseTiming { didSet { dropPrepared() } }
@@ -29,30 +38,67 @@ public struct CachedResponse: Sendable {
     public var purgeEpoch: UInt64 = 0
     /// Freshness facts worked out once by `prepare`; nil until then and after any change they depend on.
     public private(set) var freshness: FreshnessInfo?
-    /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones;
-    /// built by the server in `prepare`, nil until then and after any change to the response.
-    public private(set) var preparedClientHeaders: HTTPHeaders?
+    /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones,
+    /// as `FieldLines`; built by the server in `prepare`, nil until then and after any change to the response.
+    public private(set) var preparedLines: ByteBuffer?
     /// Names the settings the prepared fields were made with (the server's fingerprint of them; 0 when
     /// not prepared): after a reload changes them, a hit prepares the response again.
     public var preparedFingerprint: UInt64 = 0
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
         self.status = status
-        self.headers = headers.compacted()
-        self.body = body
+        self.fieldLines = FieldLines.lines(of: headers)
+        self.storedBody = body
         self.timing = timing
         self.secondaryKey = secondaryKey
+    }
+
+    /// `preparedLines` decoded into fields (for the full response path; the shortcuts write the lines).
+    public var preparedClientHeaders: HTTPHeaders? {
+        preparedLines.map(FieldLines.fields(of:))
     }
 
     /// Works out once what every hit needs: freshness for `settings`, and the client's header fields
     /// as `clientHeaders` builds them from this response.
     public mutating func prepare(settings: CachePolicySettings, clientHeaders: (CachedResponse) -> HTTPHeaders) {
-        freshness = FreshnessInfo(status: status, headers: headers, timing: timing, settings: settings)
-        preparedClientHeaders = clientHeaders(self).compacted()
-        if let preparedClientHeaders {
-            encodings.prepare(from: preparedClientHeaders, storedHeaders: headers)
-        }
+        let stored = headers
+        freshness = FreshnessInfo(status: status, headers: stored, timing: timing, settings: settings)
+        let client = clientHeaders(self)
+        pack(clientLines: FieldLines.lines(of: client))
+        encodings.prepare(from: client, storedHeaders: stored)
     }
+
+    /// Puts the stored lines, the client's lines and (when small) the body in one allocation, the
+    /// client's lines sharing the stored ones when they begin with them (the usual case: the edge
+    /// adds fields at the end).
+    private mutating func pack(clientLines: ByteBuffer) {
+        let storedLength = fieldLines.readableBytes
+        let sharesStored = clientLines.readableBytes >= storedLength
+            && clientLines.readableBytesView.prefix(storedLength).elementsEqual(fieldLines.readableBytesView)
+        let packsBody = storedBody.readableBytes <= Self.packedBodyLimit
+        let clientBytes = sharesStored ? clientLines.readableBytes - storedLength : clientLines.readableBytes
+        var packed = ByteBufferAllocator().buffer(capacity: storedLength + clientBytes + (packsBody ? storedBody.readableBytes : 0))
+        packed.writeImmutableBuffer(fieldLines)
+        let clientStart: Int
+        if sharesStored {
+            clientStart = 0
+            packed.writeBytes(clientLines.readableBytesView.dropFirst(storedLength))
+        } else {
+            clientStart = storedLength
+            packed.writeImmutableBuffer(clientLines)
+        }
+        let clientEnd = packed.writerIndex
+        if packsBody {
+            packed.writeImmutableBuffer(storedBody)
+            storedBody = packed.getSlice(at: clientEnd, length: storedBody.readableBytes) ?? storedBody
+        }
+        fieldLines = packed.getSlice(at: 0, length: storedLength) ?? fieldLines
+        preparedLines = packed.getSlice(at: clientStart, length: clientEnd - clientStart)
+    }
+
+    /// Bodies up to this size share their allocation with the fields; a larger one keeps its own
+    /// (the fields are then a small part of what it costs), so preparing never copies a large body.
+    static let packedBodyLimit = 64 * 1024
 
     /// The precomputed freshness when it was made for `settings`.
     public func freshness(for settings: CachePolicySettings) -> FreshnessInfo? {
@@ -63,31 +109,42 @@ public struct CachedResponse: Sendable {
     private mutating func dropPrepared() {
         preparedFingerprint = 0
         freshness = nil
-        preparedClientHeaders = nil
+        preparedLines = nil
         encodings.dropPrepared()
     }
 
-    /// Bytes this response holds: body, header text and a fixed allowance for the bookkeeping around it.
+    /// Bytes this response holds: body, field text and a fixed allowance for the bookkeeping around it.
     public var byteCost: Int {
-        Self.byteCost(bodyBytes: body.readableBytes, headers: headers) + encodings.byteCost
-    }
-
-    /// What a response with these headers and a body of `bodyBytes` costs the store. The header text
-    /// counts twice: once as stored, once as the hit-ready copy `prepare` keeps (about the same size).
-    public static func byteCost(bodyBytes: Int, headers: HTTPHeaders) -> Int {
-        var headerBytes = 0
-        for (name, value) in headers {
-            headerBytes += name.utf8.count + value.utf8.count + 4
+        let clientOnly = preparedLines.map { lines in
+            Self.startsWith(lines, fieldLines) ? lines.readableBytes - fieldLines.readableBytes : lines.readableBytes
         }
-        return byteCost(bodyBytes: bodyBytes, headerTextBytes: headerBytes)
+        return Self.byteCost(bodyBytes: body.readableBytes, headerTextBytes: fieldLines.readableBytes)
+            + (clientOnly ?? Self.preparedAllowance) + encodings.byteCost
     }
 
-    /// `byteCost` from the length of the header text (`name: value\r\n` lines).
+    /// Whether `lines` begins at the very bytes of `prefix` (the client's lines sharing the stored ones).
+    static func startsWith(_ lines: ByteBuffer, _ prefix: ByteBuffer) -> Bool {
+        lines.withUnsafeReadableBytes { a in prefix.withUnsafeReadableBytes { b in a.baseAddress == b.baseAddress } }
+    }
+
+    /// What a response with these headers and a body of `bodyBytes` costs the store once prepared.
+    public static func byteCost(bodyBytes: Int, headers: HTTPHeaders) -> Int {
+        let text = FieldLines.textLength(of: headers)
+        return byteCost(bodyBytes: bodyBytes, headerTextBytes: text) + preparedAllowance
+    }
+
+    /// `byteCost` from the length of the stored field text, before the client's fields are known.
     public static func byteCost(bodyBytes: Int, headerTextBytes: Int) -> Int {
-        bodyBytes + 2 * headerTextBytes + overheadAllowance
+        bodyBytes + headerTextBytes + overheadAllowance
     }
 
-    static let overheadAllowance = 256
+    /// The client's fields beyond the stored ones, before they are made (the edge's Via and
+    /// Accept-Ranges, a Vary).
+    static let preparedAllowance = 48
+
+    /// What a stored object costs beyond its field text and body (measured with MemoryProbe: the entry
+    /// in the store, its variant list, the purge index, the buffer's own bookkeeping).
+    static let overheadAllowance = 512
 }
 
 /// Every stored variant of one URL (one primary cache key), most recently stored first.

@@ -6,12 +6,35 @@ import NIOHTTP1
 public struct EncodedBody: Sendable {
     public var coding: ContentCoding
     public var body: ByteBuffer
-    /// The client's header fields for a whole-body hit on this form (like `CachedResponse.preparedClientHeaders`).
-    public var preparedClientHeaders: HTTPHeaders?
+    /// The client's header fields for a whole-body hit on this form, as `FieldLines` (like
+    /// `CachedResponse.preparedLines`); a small body shares their allocation.
+    public private(set) var preparedLines: ByteBuffer?
 
     public init(coding: ContentCoding, body: ByteBuffer) {
         self.coding = coding
         self.body = body
+    }
+
+    /// `preparedLines` decoded into fields.
+    public var preparedClientHeaders: HTTPHeaders? {
+        preparedLines.map(FieldLines.fields(of:))
+    }
+
+    mutating func prepare(_ fields: HTTPHeaders?) {
+        guard let fields else {
+            preparedLines = nil
+            return
+        }
+        let length = FieldLines.textLength(of: fields)
+        guard body.readableBytes <= CachedResponse.packedBodyLimit else {
+            preparedLines = FieldLines.lines(of: fields)
+            return
+        }
+        var packed = ByteBufferAllocator().buffer(capacity: length + body.readableBytes)
+        FieldLines.write(fields, into: &packed)
+        packed.writeImmutableBuffer(body)
+        preparedLines = packed.getSlice(at: 0, length: length)
+        body = packed.getSlice(at: length, length: body.readableBytes) ?? body
     }
 
     /// The response's fields (`headers`, as stored or as prepared for clients) rewritten for this form:
@@ -61,31 +84,31 @@ public struct EncodedBodies: Sendable {
 
     public var codings: [ContentCoding] { items.map(\.coding) }
 
-    /// Body bytes plus an allowance for the prepared header copy.
+    /// Body bytes, the prepared field text and an allowance for the bookkeeping.
     public var byteCost: Int {
-        items.reduce(0) { $0 + $1.body.readableBytes + Self.allowance }
+        items.reduce(0) { $0 + $1.body.readableBytes + ($1.preparedLines?.readableBytes ?? 0) + Self.allowance }
     }
 
     /// Adds (or replaces) a form; its prepared fields are made from `prepared` when given.
     public mutating func set(_ encoded: EncodedBody, prepared: HTTPHeaders?, storedHeaders: HTTPHeaders) {
         var encoded = encoded
-        encoded.preparedClientHeaders = prepared.map { encoded.headers(from: $0, storedHeaders: storedHeaders).compacted() }
+        encoded.prepare(prepared.map { encoded.headers(from: $0, storedHeaders: storedHeaders) })
         items.removeAll { $0.coding == encoded.coding }
         items.append(encoded)
     }
 
     mutating func prepare(from prepared: HTTPHeaders, storedHeaders: HTTPHeaders) {
         for index in items.indices {
-            items[index].preparedClientHeaders = items[index].headers(from: prepared, storedHeaders: storedHeaders).compacted()
+            items[index].prepare(items[index].headers(from: prepared, storedHeaders: storedHeaders))
         }
     }
 
     mutating func dropPrepared() {
         negotiation = .unknown
         for index in items.indices {
-            items[index].preparedClientHeaders = nil
+            items[index].prepare(nil)
         }
     }
 
-    static let allowance = 512
+    static let allowance = 256
 }

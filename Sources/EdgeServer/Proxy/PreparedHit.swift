@@ -10,31 +10,19 @@ import NIOHTTP1
 /// `http2Fields`.
 struct PreparedHit {
     var status: Int
-    var fields: HTTPHeaders
+    /// The fields as `FieldLines` (a stored response's `preparedLines`, or a disk record's hit head).
+    var fieldLines: ByteBuffer
     var body: ByteBuffer
-    /// The same fields already serialised as HTTP/1.1 lines (a disk record's hit head); `fields` is
-    /// then empty. Only the stored-hit shortcuts make such hits.
-    var fieldLines: ByteBuffer?
 
-    init(status: Int, fields: HTTPHeaders, body: ByteBuffer) {
-        self.status = status
-        self.fields = fields
-        self.body = body
-    }
-
-    init(status: Int, fieldLines: ByteBuffer, body: ByteBuffer) {
-        self.status = status
-        self.fields = HTTPHeaders()
-        self.body = body
-        self.fieldLines = fieldLines
-    }
+    /// The fields decoded, for the full path's response filter chain.
+    var fields: HTTPHeaders { FieldLines.fields(of: fieldLines) }
 
     /// nil when the hit needs the full response path: its coding is not worked out yet, must be
     /// made, is refused (406), or goes out without prepared fields.
     /// `accept` is the request's Accept-Encoding, nil when it has none.
     static func choose(_ stored: CachedResponse, accept: () -> AcceptEncoding?, site: Site?, compression: CompressionService) -> PreparedHit? {
-        guard let prepared = stored.preparedClientHeaders else { return nil }
-        let identity = PreparedHit(status: stored.status, fields: prepared, body: stored.body)
+        guard let prepared = stored.preparedLines else { return nil }
+        let identity = PreparedHit(status: stored.status, fieldLines: prepared, body: stored.body)
         let storedCoding: ContentCoding
         switch stored.encodings.negotiation {
         case .none: return identity
@@ -49,8 +37,8 @@ struct PreparedHit {
         if chosen == storedCoding {
             return storedCoding == .identity ? identity : nil
         }
-        guard let encoded = stored.encodings.body(for: chosen), let fields = encoded.preparedClientHeaders else { return nil }
-        return PreparedHit(status: 200, fields: fields, body: encoded.body)
+        guard let encoded = stored.encodings.body(for: chosen), let lines = encoded.preparedLines else { return nil }
+        return PreparedHit(status: 200, fieldLines: lines, body: encoded.body)
     }
 
     /// Writes the HTTP/1.1 head: status line, prepared fields, then Cache-Status and Age, in the order
@@ -65,11 +53,7 @@ struct PreparedHit {
             buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        if let fieldLines {
-            buffer.writeImmutableBuffer(fieldLines)
-        } else {
-            DiskHitHead.writeLines(of: fields, into: &buffer)
-        }
+        buffer.writeImmutableBuffer(fieldLines)
         buffer.writeStaticString("cache-status: ")
         buffer.writeString(cacheStatus)
         buffer.writeStaticString("\r\nage: ")
@@ -79,10 +63,38 @@ struct PreparedHit {
 
     /// The HTTP/2 header block: the head `writeHead` gives, as NIO's HTTP/2-to-HTTP/1 codec turns the full
     /// path's head into HTTP/2 (`:status` first, names lowercased, connection-specific fields dropped).
+    /// Built from the lines without decoding them into `HTTPHeaders` first; prepared lines hold no
+    /// connection-specific field (hop-by-hop fields are not stored), and any that did would still be
+    /// dropped here as NIO's normalisation drops it.
     func http2Fields(cacheStatus: String, age: Int) -> HPACKHeaders {
-        let fields = fieldLines.map(DiskHitHead.fields(of:)) ?? fields
+        var head = HPACKHeaders()
+        head.reserveCapacity(FieldLines.count(of: fieldLines) + 3)
+        head.add(name: ":status", value: String(status))
+        var listsConnectionOptions = false
+        FieldLines.forEach(in: fieldLines) { name, value in
+            let lowercased = String(unsafeUninitializedCapacity: name.count) { out in
+                for (i, byte) in name.enumerated() {
+                    out[i] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                }
+                return name.count
+            }
+            switch lowercased {
+            case "connection":
+                listsConnectionOptions = true
+            case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+                return
+            default:
+                head.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
+            }
+        }
+        head.add(name: "cache-status", value: cacheStatus)
+        head.add(name: "age", value: String(age))
+        // Fields named by Connection go too in NIO's normalisation: let it do that rare case.
+        return listsConnectionOptions ? normalisedFields(cacheStatus: cacheStatus, age: age) : head
+    }
+
+    private func normalisedFields(cacheStatus: String, age: Int) -> HPACKHeaders {
         var head = HTTPHeaders()
-        head.reserveCapacity(fields.count + 3)
         head.add(name: ":status", value: String(status))
         head.add(contentsOf: fields)
         head.add(name: "cache-status", value: cacheStatus)

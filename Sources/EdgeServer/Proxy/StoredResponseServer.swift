@@ -85,16 +85,16 @@ struct StoredResponseServer {
             chosen = .identity
         }
         if chosen == storedCoding {
-            if storedCoding == .identity, whole, let prepared = stored.preparedClientHeaders {
-                return .prepared(PreparedHit(status: stored.status, fields: prepared, body: stored.body))
+            if storedCoding == .identity, whole, let prepared = stored.preparedLines {
+                return .prepared(PreparedHit(status: stored.status, fieldLines: prepared, body: stored.body))
             }
             var headers = stored.headers
             CompressionRules.addVary(&headers)
             return .view(Self.view(of: stored, headers: headers, body: stored.body))
         }
         if let encoded = stored.encodings.body(for: chosen) {
-            if whole, let prepared = encoded.preparedClientHeaders {
-                return .prepared(PreparedHit(status: 200, fields: prepared, body: encoded.body))
+            if whole, let prepared = encoded.preparedLines {
+                return .prepared(PreparedHit(status: 200, fieldLines: prepared, body: encoded.body))
             }
             return .view(Self.view(of: stored, headers: encoded.headers(from: stored.headers, storedHeaders: stored.headers), body: encoded.body))
         }

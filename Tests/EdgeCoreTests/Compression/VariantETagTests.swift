@@ -34,8 +34,7 @@ struct VariantETagTests {
 
     @Test("an encoded form's fields carry its coding, length, tag and Vary")
     func encodedHeaders() {
-        var body = EncodedBody(coding: .br, body: .init(string: "12345"))
-        body.preparedClientHeaders = nil
+        let body = EncodedBody(coding: .br, body: .init(string: "12345"))
         let stored = HTTPHeaders([("etag", "\"abc\""), ("content-length", "100"), ("vary", "Origin")])
         let headers = body.headers(from: stored, storedHeaders: stored)
         #expect(headers.first(name: "content-encoding") == "br")

@@ -48,35 +48,6 @@ public struct DiskHitHead: Sendable, Equatable {
         self.fieldLines = fieldLines
     }
 
-    /// Serialises `fields` as HTTP/1.1 header lines.
-    public static func lines(of fields: HTTPHeaders) -> ByteBuffer {
-        var out = ByteBuffer()
-        writeLines(of: fields, into: &out)
-        return out
-    }
-
-    /// Appends `fields` to `buffer` as HTTP/1.1 header lines (`name: value\r\n` each).
-    public static func writeLines(of fields: HTTPHeaders, into buffer: inout ByteBuffer) {
-        for (name, value) in fields {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
-    }
-
-    /// The fields of `lines` (as `lines(of:)` wrote them).
-    public static func fields(of lines: ByteBuffer) -> HTTPHeaders {
-        var fields = HTTPHeaders()
-        let text = String(buffer: lines)
-        for line in text.split(separator: "\r\n", omittingEmptySubsequences: true) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].drop { $0 == " " }
-            fields.add(name: String(line[..<colon]), value: String(value))
-        }
-        return fields
-    }
-
     /// This cache's current age of the response at `now` (§4.2.3).
     public func currentAge(now: EpochSeconds, responseTime: EpochSeconds) -> Double {
         correctedInitialAge + max(0, now - responseTime)

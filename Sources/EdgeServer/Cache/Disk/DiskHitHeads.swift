@@ -34,7 +34,7 @@ struct DiskHitHeads: Sendable {
         return DiskHitHead(
             fingerprint: fingerprint, bodyLength: bodyLength, correctedInitialAge: freshness.correctedInitialAge,
             lifetime: freshness.lifetime, noCache: freshness.noCache, coding: coding,
-            tags: PurgeTags.parse(response.headers), fieldLines: DiskHitHead.lines(of: prepared.fields))
+            tags: PurgeTags.parse(response.headers), fieldLines: FieldLines.lines(of: prepared.fields))
     }
 
     /// A stable hash (`StableHash`) of every setting that shapes a hit's fields or freshness, and a version of how they

@@ -8,7 +8,7 @@ import Testing
 struct DiskRecordViewTests {
     static let hitHead = DiskHitHead(
         fingerprint: 0xABCD, bodyLength: 8, correctedInitialAge: 3, lifetime: 600, noCache: false, coding: .asStoredForAll,
-        tags: ["pics", "home"], fieldLines: DiskHitHead.lines(of: HTTPHeaders([("content-type", "image/png"), ("content-length", "8")])))
+        tags: ["pics", "home"], fieldLines: FieldLines.lines(of: HTTPHeaders([("content-type", "image/png"), ("content-length", "8")])))
 
     static func record(name: String = "shop.example/a.png", varying: Bool = false, hitHead: DiskHitHead? = hitHead) -> ByteBuffer {
         DiskRecord(
@@ -32,7 +32,7 @@ struct DiskRecordViewTests {
         #expect(view.recordLength == bytes.readableBytes)
         #expect(view.bodyChecksum == ByteBuffer(string: "the body").withUnsafeReadableBytes { CRC32C.checksum($0) })
         #expect(try DiskRecord.decode(bytes).hitHead == Self.hitHead)
-        #expect(DiskHitHead.fields(of: view.hitHead.fieldLines) == HTTPHeaders([("content-type", "image/png"), ("content-length", "8")]))
+        #expect(FieldLines.fields(of: view.hitHead.fieldLines) == HTTPHeaders([("content-type", "image/png"), ("content-length", "8")]))
     }
 
     @Test("another name's record, a varying response and a record without a hit head give no view")

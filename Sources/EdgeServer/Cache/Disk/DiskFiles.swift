@@ -39,8 +39,22 @@ package struct DiskFiles: Sendable {
 
     /// The record's path under the root.
     static func relativePath(_ hash: UInt64) -> String {
-        let name = Self.name(hash)
-        return "\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)"
+        // `name`'s last digit, the two before it, then `name`: written digit by digit, as every disk
+        // lookup asks for it.
+        String(unsafeUninitializedCapacity: 21) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { hex in
+                for i in 0..<16 {
+                    out[5 + i] = hex[Int((hash >> UInt64(60 - 4 * i)) & 0xF)]
+                }
+            }
+            out[0] = out[20]
+            out[1] = UInt8(ascii: "/")
+            out[2] = out[18]
+            out[3] = out[19]
+            out[4] = UInt8(ascii: "/")
+            return 21
+        }
     }
 
     /// The root, opened for looking records up relative to it (`DiskRecordFile`).

@@ -146,11 +146,12 @@ public final class DiskStore: Sendable {
     /// (`SecondaryKey.normalisedValue`). A record with a hit head that `servesView` takes is returned
     /// as its view; any other is decoded.
     func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?, servesView: (DiskRecordView) -> Bool = { _ in false }) -> CachedRead? {
-        let hash = DiskFiles.hash(key.description)
+        let name = key.description
+        let hash = DiskFiles.hash(name)
         guard index.withLock({ $0.contains(hash) }) || looksAtFiles else { return nil }
         let read: CachedRead
         let outcome = withoutActuallyEscaping(servesView) { servesView in
-            readVariant(key, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true, servesView: servesView)
+            readVariant(key, name: name, hash: hash, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true, servesView: servesView)
         }
         switch outcome {
         case .viewed(let view): read = .view(view)
@@ -165,16 +166,19 @@ public final class DiskStore: Sendable {
 
     /// The URL's record; when its responses vary, the record of this request's variant.
     private func readVariant(_ key: CacheKey, requestHeaders: HTTPHeaders, mode: DiskRecordFile.Mode) -> ReadOutcome {
-        readVariant(key, normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil }, mode: mode, wholeOnly: false, servesView: nil)
+        let name = key.description
+        return readVariant(key, name: name, hash: DiskFiles.hash(name), normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil },
+                           mode: mode, wholeOnly: false, servesView: nil)
     }
 
+    /// `name` and `hash`: the URL's record (`key.description` and its hash).
     /// `wholeOnly`: a record whose body would stream from its file is left alone (`.wouldBlock`), uncounted.
-    private func readVariant(_ key: CacheKey, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool,
+    private func readVariant(_ key: CacheKey, name: String, hash: UInt64, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool,
                              servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
-        let first = readNow(key, name: key.description, mode: mode, wholeOnly: wholeOnly, servesView: servesView)
+        let first = readNow(key, name: name, hash: hash, mode: mode, wholeOnly: wholeOnly, servesView: servesView)
         guard case .variants(let names) = first else { return first }
-        let name = Self.variantName(key, SecondaryKey(varyNames: names, values: names.map(normalisedValue)))
-        let variant = readNow(key, name: name, mode: mode, wholeOnly: wholeOnly, servesView: nil)
+        let variantName = Self.variantName(key, SecondaryKey(varyNames: names, values: names.map(normalisedValue)))
+        let variant = readNow(key, name: variantName, hash: DiskFiles.hash(variantName), mode: mode, wholeOnly: wholeOnly, servesView: nil)
         if case .variants = variant { return .done(nil) }
         return variant
     }
@@ -186,8 +190,7 @@ public final class DiskStore: Sendable {
         secondaryKey.varyNames.isEmpty ? key.description : key.description + "\n" + secondaryKey.identity
     }
 
-    private func readNow(_ key: CacheKey, name: String, mode: DiskRecordFile.Mode, wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
-        let hash = DiskFiles.hash(name)
+    private func readNow(_ key: CacheKey, name: String, hash: UInt64, mode: DiskRecordFile.Mode, wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
         let opened: DiskRecordFile.Opened
         do {
             opened = try DiskRecordFile.open(DiskFiles.relativePath(hash), in: root, root: settings.path, mode: mode, wholeLimit: Self.wholeReadLimit, allocator: Self.allocator)

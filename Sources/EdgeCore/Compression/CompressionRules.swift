@@ -7,20 +7,22 @@ public enum CompressionRules {
     static func isNeverCompressed(_ mediaType: String) -> Bool {
         if mediaType == "image/svg+xml" { return false }
         for prefix in ["image/", "video/", "audio/"] where mediaType.hasPrefix(prefix) { return true }
-        return [
-            "font/woff", "font/woff2", "application/font-woff", "application/font-woff2",
-            "application/zip", "application/gzip", "application/x-gzip", "application/zstd",
-            "application/x-brotli", "application/x-bzip2", "application/x-xz", "application/x-7z-compressed",
-            "application/x-rar-compressed", "application/vnd.rar", "application/x-tar", "application/pdf",
-            "application/octet-stream", "text/event-stream",
-        ].contains(mediaType)
+        return neverCompressed.contains(mediaType)
     }
+
+    private static let neverCompressed: Set<String> = [
+        "font/woff", "font/woff2", "application/font-woff", "application/font-woff2",
+        "application/zip", "application/gzip", "application/x-gzip", "application/zstd",
+        "application/x-brotli", "application/x-bzip2", "application/x-xz", "application/x-7z-compressed",
+        "application/x-rar-compressed", "application/vnd.rar", "application/x-tar", "application/pdf",
+        "application/octet-stream", "text/event-stream",
+    ]
 
     /// The `type/subtype` of a `Content-Type` value, lowercased, parameters dropped.
     public static func mediaType(_ contentType: String?) -> String? {
         guard let contentType else { return nil }
         let essence = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingHTTPWhitespace().lowercased() } ?? ""
-        return essence.contains("/") ? essence : nil
+        return essence.utf8.contains(UInt8(ascii: "/")) ? essence : nil
     }
 
     /// Whether `mediaType` is on `types` and not on the never-compressed list.
@@ -30,7 +32,8 @@ public enum CompressionRules {
         let top = mediaType[..<slash]
         let sub = mediaType[mediaType.index(after: slash)...]
         for pattern in types {
-            let pattern = pattern.lowercased()
+            // Config types are usually lowercase already: no new string for those.
+            let pattern = pattern.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? pattern.lowercased() : pattern
             if pattern == mediaType { return true }
             guard let patternSlash = pattern.firstIndex(of: "/"), pattern[..<patternSlash] == top else { continue }
             let patternSub = pattern[pattern.index(after: patternSlash)...]
@@ -55,12 +58,33 @@ public enum CompressionRules {
 
     /// False when `Cache-Control: no-transform` forbids changing the content (RFC 9110 §7.7).
     public static func isTransformable(_ headers: HTTPHeaders) -> Bool {
+        // Asked several times per response: most Cache-Control values do not hold the word at all.
+        guard headers["cache-control"].contains(where: mentionsNoTransform) else { return true }
         for value in headers[canonicalForm: "cache-control"] {
             for directive in value.split(separator: ",") where directive.trimmingHTTPWhitespace().lowercased() == "no-transform" {
                 return false
             }
         }
         return true
+    }
+
+    /// Whether `value` holds `no-transform` in any case, anywhere.
+    private static func mentionsNoTransform(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            let word: StaticString = "no-transform"
+            return word.withUTF8Buffer { word in
+                guard bytes.count >= word.count else { return false }
+                for start in 0...(bytes.count - word.count) {
+                    var offset = 0
+                    while offset < word.count, bytes[start + offset] | 0x20 == word[offset] | 0x20 {
+                        offset += 1
+                    }
+                    if offset == word.count { return true }
+                }
+                return false
+            }
+        }
     }
 
     /// The `Vary` value with `Accept-Encoding` added when it is not already there (or `*`).

@@ -62,7 +62,7 @@ enum RequestFilter {
 
     /// One `Forwarded` element (RFC 7239): `for=192.0.2.1;proto=https`, IPv6 quoted in brackets.
     static func forwardedElement(for clientAddress: String, proto: String) -> String {
-        let node = clientAddress == "-" ? "unknown" : clientAddress.contains(":") ? "\"[\(clientAddress)]\"" : clientAddress
+        let node = clientAddress == "-" ? "unknown" : clientAddress.utf8.contains(UInt8(ascii: ":")) ? "\"[\(clientAddress)]\"" : clientAddress
         return "for=\(node);proto=\(proto)"
     }
 

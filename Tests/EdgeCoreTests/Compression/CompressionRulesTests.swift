@@ -38,6 +38,9 @@ struct CompressionRulesTests {
         #expect(!may([js, ("content-encoding", "compress")]))
         #expect(may([js, ("content-encoding", "identity")]))
         #expect(!may([js, ("cache-control", "public, No-Transform")]))
+        #expect(!may([js, ("cache-control", "max-age=60"), ("cache-control", "no-transform")]))
+        #expect(may([js, ("cache-control", "max-age=60, no-transformation")]))
+        #expect(may([js, ("cache-control", "no-transfor")]))
         #expect(!may([js, ("content-range", "bytes 0-1/2")]))
         #expect(!may([js], status: 206))
         #expect(!may([js], status: 404))
@@ -46,6 +49,7 @@ struct CompressionRulesTests {
     @Test("the type list accepts exact types, type/* and type/*+suffix")
     func typePatterns() {
         #expect(CompressionRules.isCompressible(mediaType: "application/vnd.api+json", types: ["application/*+json"]))
+        #expect(CompressionRules.isCompressible(mediaType: "text/css", types: ["Text/CSS"]))
         #expect(!CompressionRules.isCompressible(mediaType: "application/vnd.api+json", types: ["application/json"]))
         #expect(CompressionRules.isCompressible(mediaType: "text/x-anything", types: ["text/*"]))
         #expect(!CompressionRules.isCompressible(mediaType: "text/css", types: []))

@@ -106,6 +106,6 @@ public enum CompressionRules {
     /// Adds `Accept-Encoding` to the `Vary` of `headers`.
     public static func addVary(_ headers: inout HTTPHeaders) {
         let merged = varyWithAcceptEncoding(headers[canonicalForm: "vary"].map(String.init))
-        headers.replaceOrAdd(name: "vary", value: merged)
+        headers.replaceOrAddKeepingPlace(name: "vary", value: merged)
     }
 }

@@ -107,10 +107,10 @@ enum EdgeFields {
     static func prepared(for stored: CachedResponse, bodyLength: Int, settings: ProxySettings) -> HTTPHeaders {
         var headers = stored.headers
         if stored.status == 200 {
-            headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
+            headers.replaceOrAddKeepingPlace(name: "accept-ranges", value: "bytes")
         }
         if HTTPResponseStatus.mayHaveBody(stored.status) {
-            headers.replaceOrAdd(name: "content-length", value: String(bodyLength))
+            headers.replaceOrAddKeepingPlace(name: "content-length", value: String(bodyLength))
         }
         apply(&headers, settings: settings)
         // The stored Age is replaced by this cache's own on every hit.

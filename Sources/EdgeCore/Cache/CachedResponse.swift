@@ -102,7 +102,7 @@ public struct CachedResponse: Sendable {
 
     /// The precomputed freshness when it was made for `settings`.
     public func freshness(for settings: CachePolicySettings) -> FreshnessInfo? {
-        guard let freshness, freshness.settings == settings else { return nil }
+        guard let freshness, freshness.settingsFingerprint == settings.fingerprint else { return nil }
         return freshness
     }
 

@@ -8,8 +8,9 @@ import NIOHTTP1
 /// only for the status, headers, timing and settings it was made from, which is why
 /// `CachedResponse` drops it when any of them changes and `LookupPolicy` checks the settings.
 public struct FreshnessInfo: Sendable {
-    /// The settings the values were computed with.
-    public let settings: CachePolicySettings
+    /// Names the settings the values were computed with (`CachePolicySettings.fingerprint`): a
+    /// copy of them would cost every stored object another 40 bytes.
+    public let settingsFingerprint: UInt64
     /// §4.2.3 corrected_initial_age; current_age is this plus the resident time.
     public let correctedInitialAge: Double
     public let responseTime: EpochSeconds
@@ -22,7 +23,7 @@ public struct FreshnessInfo: Sendable {
     public let staleWhileRevalidate: Int?
 
     public init(status: Int, headers: HTTPHeaders, timing: StoredResponseTiming, settings: CachePolicySettings) {
-        self.settings = settings
+        settingsFingerprint = settings.fingerprint
         let directives = CacheControl.effective(for: headers, settings: settings)
         let ageValue = Double(Freshness.ageHeaderValue(headers) ?? 0)
         let dateValue = Freshness.date(headers) ?? timing.responseTime

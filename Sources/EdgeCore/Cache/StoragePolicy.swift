@@ -43,6 +43,14 @@ public struct CachePolicySettings: Sendable, Equatable {
         self.honorCDNCacheControl = honorCDNCacheControl
         self.surrogateDeviceToken = surrogateDeviceToken
     }
+
+    /// Names these settings, the same in every process (what `FreshnessInfo` keeps of them).
+    public var fingerprint: UInt64 {
+        var value = StableHash.mix(heuristicFraction.bitPattern)
+        value = StableHash.mix(value ^ heuristicMaxLifetime.bitPattern)
+        value = StableHash.mix(value ^ (honorCDNCacheControl ? 1 : 2))
+        return StableHash.mix(value ^ StableHash.hash(surrogateDeviceToken))
+    }
 }
 
 extension CacheControl {

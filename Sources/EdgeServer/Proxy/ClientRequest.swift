@@ -51,6 +51,11 @@ final class ClientRequest {
 
     var isHead: Bool { head.method == .HEAD }
 
+    /// The request has none of the conditionals of RFC 9110 §13.1.1–13.1.4.
+    var isPlainlyUnconditional: Bool {
+        !["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"].contains(where: head.headers.contains(name:))
+    }
+
     /// Keys, routes and forwards the request by `target` from here on.
     func resolveTarget(_ target: String) {
         head.uri = target

@@ -87,6 +87,11 @@ final class ProxyPhases {
                                    stale: nil, storeAllowed: request.head.method == .POST, forward: .bypass))
             return
         }
+        if let slices = site.slices {
+            // 4–6 for a site whose objects are stored as slices.
+            SliceFetch(phases: self, slices: slices, key: key).start()
+            return
+        }
         lookup(key, coalesce: true, collapsed: false)
     }
 
@@ -348,7 +353,7 @@ final class ProxyPhases {
     }
 
     /// The upstream request filter: the request the origin sees.
-    private func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
+    func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
         var head = RequestFilter.upstreamHead(
             from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
             validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)

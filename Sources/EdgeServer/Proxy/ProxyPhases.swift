@@ -11,7 +11,8 @@ import NIOHTTP1
 ///  3. cache key         `CacheKey` (primary); the Vary secondary key is the cache's, at lookup and fill
 ///  4. cache lookup      each `CacheStorage` tier in turn (`MemoryStorage`, then `DiskStore` for a URL
 ///                       memory has nothing of), then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
-///  5. hit               `StoredResponseServer` (coding, conditionals, ranges)
+///  5. hit               `StoredResponseServer` (coding, conditionals, ranges); `PartialHit` (a stored 206 piece)
+///  4–6 for a site with `slice_size`: `SliceFetch` (the object's head, then its slices)
 ///  6. miss              `RequestCoalescer` → `CacheFill` → `UpstreamExchange` (upstream peer by `PoolBalancer`,
 ///                       upstream request filter `RequestFilter`, pooled connection, retries)
 ///                       → `FillPolicy` (store in each tier's `StorageFill`, freshen, stale on error, invalidate)

@@ -251,6 +251,8 @@ final class SliceFetch {
         guard let site = request.site else { return }
         var head = phases.upstreamHead(cacheable: true, validators: validators)
         head.headers.replaceOrAdd(name: "range", value: slices.requestRange(index))
+        // Slices are ranges of the identity body: a range of a coded one could not be combined with another's.
+        head.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
         services.stats.sliceFetches.wrappingAdd(1, ordering: .relaxed)
         services.fill.metrics.sliceFetches.increment()
         var exchange: SliceExchange?

@@ -169,7 +169,7 @@ extension SliceFetch: BodyPump {
 
     /// Slice `index` from the origin; one fetch per slice across clients (the coalescer's leader
     /// fetches, followers read what it stored).
-    private func fetchSlice(_ index: Int, on eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer> {
+    func fetchSlice(_ index: Int, on eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer> {
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
         switch services.coalescer.join(slices.key(index, of: key), on: eventLoop) {
         case .leader(let leadership):

@@ -80,7 +80,9 @@ final class SliceFetch {
     }
 
     /// A fresh head: the first slice needed is looked up; `Cache-Status` is a hit when it is stored
-    /// (later slices are fetched as the body goes, if need be), `fwd=partial` when it is not.
+    /// (later slices are fetched as the body goes, if need be), `fwd=partial` when it is not. A missing
+    /// first slice is fetched before the head goes out, so that a changed representation can still
+    /// start the request again.
     private func answerFromStore(_ hit: CacheStatus) {
         guard let sink = phases.sink, let head else { return }
         let answer = SliceAnswer.make(for: request, head: head, slices: slices)
@@ -91,15 +93,25 @@ final class SliceFetch {
         }
         obtainStored(index, on: sink.eventLoop).assumeIsolated().whenComplete { [self] result in
             guard phases.isLive else { return }
-            var status = hit
             if case .success(let bytes?) = result {
                 services.stats.countHit(stale: false)
                 body.inHand = (index, bytes)
-            } else {
-                services.stats.misses.wrappingAdd(1, ordering: .relaxed)
-                status = CacheStatus(fwd: .partial, fwdStatus: 206, ttl: hit.ttl)
+                respond(.body(plan), cacheStatus: hit)
+                return
             }
-            respond(.body(plan), cacheStatus: status)
+            services.stats.misses.wrappingAdd(1, ordering: .relaxed)
+            fetchSlice(index, on: sink.eventLoop).assumeIsolated().whenComplete { [self] fetched in
+                guard phases.isLive else { return }
+                switch fetched {
+                case .success(let bytes):
+                    body.inHand = (index, bytes)
+                    respond(.body(plan), cacheStatus: CacheStatus(fwd: .partial, fwdStatus: 206, ttl: hit.ttl))
+                case .failure(SliceFailure.changed):
+                    restart()
+                case .failure:
+                    sink.respondError(request, status: .badGateway, message: "the origin gave no usable slice", close: false)
+                }
+            }
         }
     }
 
@@ -159,6 +171,9 @@ final class SliceFetch {
                 cutter.epochs = epochs
                 if let head { storeHead(head, epochs: epochs) }
                 answerFetched(stale == nil ? .uriMiss : .stale, status: 200)
+            case .unsatisfiable where !request.head.headers.contains(name: "range"):
+                // An empty object (no byte for slice 0): the ordinary path takes it.
+                phases.fetchWhole(key)
             case .unsatisfiable(let fields):
                 var headers = HTTPHeaders([("content-length", "0"), ("date", HTTPDate.format(ProxyServices.now()))])
                 if let range = fields.first(name: "content-range") { headers.add(name: "content-range", value: range) }

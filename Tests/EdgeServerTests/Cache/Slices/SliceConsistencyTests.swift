@@ -38,6 +38,23 @@ struct SliceConsistencyTests {
         await origin.stop()
     }
 
+    @Test("a changed file found before the response's head goes out starts the request again on the new file")
+    func changedFileBeforeHeadStartsAgain() async throws {
+        let origin = try await RangeFileOrigin(length: Self.length, seed: 1)
+        try await SliceEndToEndTests.withSlicedEdge(origin, slice: Self.slice, disk: false) { edge in
+            _ = try await onThread { try edge.get("/v", headers: [("Range", "bytes=0-99")]) }
+            origin.replace(seed: 2)
+            let second = origin.file
+            // The head (first file) is fresh, the slice asked for is not stored: fetched first, it shows the change.
+            let seek = try await onThread { try edge.get("/v", headers: [("Range", "bytes=600000-600099")]) }
+            #expect(seek.status == 206)
+            #expect(seek.body == Array(second[600_000...600_099]))
+            let start = try await onThread { try edge.get("/v", headers: [("Range", "bytes=0-99")]) }
+            #expect(start.body == Array(second[0...99]))
+        }
+        await origin.stop()
+    }
+
     @Test("an origin that ignores Range has its 200 cut into slices as it streams, and later ranges are hits", arguments: [false, true])
     func originIgnoringRange(disk: Bool) async throws {
         let origin = try await RangeFileOrigin(length: Self.length, ignoresRange: true)

@@ -28,6 +28,11 @@ final class SliceExchange: UpstreamExchangeDelegate {
     var cut: ((Int, ByteBuffer) -> Void)?
     /// `complete`: every byte announced arrived.
     var cutEnded: ((_ complete: Bool) -> Void)?
+    /// For a 206, before its whole answer: its head (false stops the exchange, and no answer follows),
+    /// then its bytes as they arrive, so that the first slice of a cold object reaches the client as
+    /// it streams.
+    var partialHead: ((HTTPHeaders, ContentRange) -> Bool)?
+    var partialBytes: ((ByteBuffer) -> Void)?
     /// Reads of a 200 wait while this says so (a slice is held for a client that has not taken it).
     var paused = false
     private var status = 0
@@ -83,6 +88,10 @@ final class SliceExchange: UpstreamExchangeDelegate {
             }
             self.range = range
             body = ByteBufferAllocator().buffer(capacity: range.count)
+            if let partialHead, !partialHead(headers, range) {
+                answered = nil
+                exchange.abort()
+            }
         case 200:
             guard let length = headers.first(name: "content-length").flatMap(Int.init) else {
                 abort(.other(status))
@@ -105,7 +114,9 @@ final class SliceExchange: UpstreamExchangeDelegate {
         received += buffer.readableBytes
         switch status {
         case 206:
+            let piece = buffer
             body.writeBuffer(&buffer)
+            partialBytes?(piece)
         case 200:
             // Cut at each slice's end as the bytes pass.
             while buffer.readableBytes > 0 {

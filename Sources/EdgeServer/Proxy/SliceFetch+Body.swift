@@ -13,6 +13,10 @@ struct SliceBodyState {
     var firstSlice = 0
     var lastSlice = -1
     var inHand: (index: Int, bytes: ByteBuffer)?
+    /// The first slice while it streams from the origin: the bytes so far.
+    var growing: (index: Int, bytes: ByteBuffer)?
+    /// Writing waits for more of `growing`.
+    var awaitingGrowth = false
     var ahead: (index: Int, bytes: EventLoopFuture<ByteBuffer>)?
     /// A slice is being obtained: writing waits for it.
     var waiting = false
@@ -99,6 +103,24 @@ extension SliceFetch: BodyPump {
                     continue
                 }
                 let index = slices.index(of: position)
+                if body.inHand?.index != index, let growing = body.growing, growing.index == index {
+                    // The slice is still arriving: what is here goes out, then writing waits for more.
+                    let sliceStart = index * slices.size
+                    let available = sliceStart + growing.bytes.readableBytes - 1
+                    guard position <= available else {
+                        body.waiting = true
+                        body.awaitingGrowth = true
+                        return
+                    }
+                    let end = min(range.upperBound, available)
+                    guard let piece = growing.bytes.getSlice(at: growing.bytes.readerIndex + position - sliceStart, length: end - position + 1) else {
+                        fail(.origin)
+                        return
+                    }
+                    body.offset = end + 1
+                    sink.writeBody(piece, for: request, flush: true)
+                    continue
+                }
                 guard let held = body.inHand, held.index == index else {
                     body.inHand = nil
                     obtainAndPump(index, on: sink.eventLoop)
@@ -117,6 +139,34 @@ extension SliceFetch: BodyPump {
                 sink.writeBody(piece, for: request, flush: true)
             }
         }
+    }
+
+    /// More of the first slice arrived.
+    func grow(_ piece: ByteBuffer) {
+        guard body.growing != nil else { return }
+        body.growing?.bytes.writeImmutableBuffer(piece)
+        wakeForGrowth()
+    }
+
+    /// The first slice is whole: from here it is a slice in hand like any other.
+    func grown(_ index: Int, _ bytes: ByteBuffer) {
+        guard body.growing?.index == index else { return }
+        body.growing = nil
+        body.inHand = (index, bytes)
+        wakeForGrowth()
+    }
+
+    /// The first slice will not be whole: its head is out, so only closing says so.
+    func failGrowing() {
+        guard body.growing != nil || request.bodyStream === self else { return }
+        fail(.origin)
+    }
+
+    private func wakeForGrowth() {
+        guard body.awaitingGrowth else { return }
+        body.awaitingGrowth = false
+        body.waiting = false
+        pump()
     }
 
     private func obtainAndPump(_ index: Int, on eventLoop: EventLoop) {

@@ -116,31 +116,29 @@ final class SliceFetch {
     }
 
     /// 6. The slice holding the first byte asked for, from the origin: it makes (or, with
-    /// `revalidating`, confirms) the head.
+    /// `revalidating`, confirms) the head. Its 206 goes out as it streams: the head as soon as the
+    /// origin's head is here, the bytes as they arrive (`SliceBodyState.growing`).
     private func fetchFirst(revalidating stale: CachedResponse?) {
         let index = firstIndex
         let epochs = services.storage.epochs
-        fetch(index, validators: stale.map { Revalidation.validators(for: $0.headers) }) { [self] answer, requestTime in
-            guard phases.isLive else { return }
-            switch answer {
-            case .partial(let fields, let range, let bytes):
-                guard range.first == index * slices.size, range.count == slices.bytes(of: index, total: range.total)?.count else {
-                    phases.fetchWhole(key)
-                    return
-                }
-                let made = makeHead(fields, total: range.total, requestTime: requestTime)
-                guard let made else {
-                    phases.fetchWhole(key)
-                    return
-                }
-                if let stale, RepresentationValidator(stale.headers, total: range.total) != validator {
-                    restart()
-                    return
-                }
-                storeHead(made, epochs: epochs)
+        var streaming = false
+        let exchange = fetch(index, validators: stale.map { Revalidation.validators(for: $0.headers) }) { [self] answer, requestTime in
+            if streaming, case .partial(let fields, let range, let bytes) = answer {
+                // Stored whether or not the client is still there (it may have had its bytes already).
                 storeSlice(index, fields: fields, range: range, bytes: bytes, epochs: epochs)
-                body.inHand = (index, bytes)
-                answerFetched(stale == nil ? .uriMiss : .stale, status: 206)
+                grown(index, bytes)
+                return
+            }
+            guard phases.isLive else {
+                if case .whole = answer { cutter?.stop() }
+                return
+            }
+            switch answer {
+            case .partial:
+                // Only after a head `partialHead` turned away, which stopped the exchange.
+                break
+            case .failed where streaming:
+                failGrowing()
             case .notModified(let fields):
                 guard let stale, let total = stale.headers.first(name: "content-length").flatMap(Int.init),
                       let validator = RepresentationValidator(stale.headers, total: total) else {
@@ -185,6 +183,32 @@ final class SliceFetch {
                 phases.sink?.respondError(request, status: .badGateway, message: reason, close: false)
             }
         }
+        exchange?.partialHead = { [self, weak exchange] fields, range in
+            let requestTime = exchange?.requestTime ?? ProxyServices.now()
+            guard phases.isLive, adoptFirst(index, fields: fields, range: range, requestTime: requestTime, stale: stale, epochs: epochs) else { return false }
+            streaming = true
+            body.growing = (index, ByteBufferAllocator().buffer(capacity: range.count))
+            answerFetched(stale == nil ? .uriMiss : .stale, status: 206)
+            return true
+        }
+        exchange?.partialBytes = { [self] piece in grow(piece) }
+    }
+
+    /// The head made from the first slice's 206; false when the request took another way (a slice
+    /// not where it was asked for, no validator: the ordinary path; a changed representation under a
+    /// stale head: a new start).
+    private func adoptFirst(_ index: Int, fields: HTTPHeaders, range: ContentRange, requestTime: EpochSeconds, stale: CachedResponse?, epochs: FillEpochs) -> Bool {
+        guard range.first == index * slices.size, range.count == slices.bytes(of: index, total: range.total)?.count,
+              let made = makeHead(fields, total: range.total, requestTime: requestTime) else {
+            phases.fetchWhole(key)
+            return false
+        }
+        if let stale, RepresentationValidator(stale.headers, total: range.total) != validator {
+            restart()
+            return false
+        }
+        storeHead(made, epochs: epochs)
+        return true
     }
 
     /// The head made from a slice's (or a 200's) fields; nil when slices of it cannot be trusted to
@@ -262,8 +286,9 @@ final class SliceFetch {
     }
 
     /// One slice-aligned request to the origin (`SliceExchange`); `done` gets its answer and the time it was sent.
-    func fetch(_ index: Int, validators: HTTPHeaders?, done: @escaping (SliceExchange.Answer, EpochSeconds) -> Void) {
-        guard let site = request.site else { return }
+    @discardableResult
+    func fetch(_ index: Int, validators: HTTPHeaders?, done: @escaping (SliceExchange.Answer, EpochSeconds) -> Void) -> SliceExchange? {
+        guard let site = request.site else { return nil }
         var head = phases.upstreamHead(cacheable: true, validators: validators)
         head.headers.replaceOrAdd(name: "range", value: slices.requestRange(index))
         // Slices are ranges of the identity body: a range of a coded one could not be combined with another's.
@@ -279,5 +304,6 @@ final class SliceFetch {
             done(answer, exchange?.requestTime ?? ProxyServices.now())
         }
         exchange?.start()
+        return exchange
     }
 }

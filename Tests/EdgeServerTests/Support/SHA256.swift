@@ -21,29 +21,19 @@ enum SHA256 {
         let bits = UInt64(bytes.count) * 8
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
         var w = [UInt32](repeating: 0, count: 64)
+        let wholeBlocks = bytes.count / 64
+        // Raw pointers throughout: a debug build checks every array subscript, and this runs over tens of MiB.
         bytes.withUnsafeBufferPointer { whole in
             tail.withUnsafeBufferPointer { end in
-                let blocks = whole.count / 64 + end.count / 64
-                for block in 0..<blocks {
-                    let fromWhole = block < whole.count / 64
-                    let base = fromWhole ? block * 64 : (block - whole.count / 64) * 64
-                    let source = fromWhole ? whole : end
-                    for i in 0..<16 {
-                        let j = base + i * 4
-                        w[i] = UInt32(source[j]) << 24 | UInt32(source[j + 1]) << 16 | UInt32(source[j + 2]) << 8 | UInt32(source[j + 3])
+                k.withUnsafeBufferPointer { k in
+                    w.withUnsafeMutableBufferPointer { w in
+                        h.withUnsafeMutableBufferPointer { h in
+                            for block in 0..<(wholeBlocks + end.count / 64) {
+                                let source = block < wholeBlocks ? whole.baseAddress! + block * 64 : end.baseAddress! + (block - wholeBlocks) * 64
+                                compress(source, w.baseAddress!, h.baseAddress!, k.baseAddress!)
+                            }
+                        }
                     }
-                    for i in 16..<64 {
-                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                    }
-                    var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-                    for i in 0..<64 {
-                        let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
-                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-                    }
-                    h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
                 }
             }
         }
@@ -53,5 +43,25 @@ enum SHA256 {
         }.joined()
     }
 
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+    private static func compress(_ source: UnsafePointer<UInt8>, _ w: UnsafeMutablePointer<UInt32>, _ h: UnsafeMutablePointer<UInt32>,
+                                 _ k: UnsafePointer<UInt32>) {
+        for i in 0..<16 {
+            let j = i &* 4
+            w[i] = UInt32(source[j]) << 24 | UInt32(source[j &+ 1]) << 16 | UInt32(source[j &+ 2]) << 8 | UInt32(source[j &+ 3])
+        }
+        for i in 16..<64 {
+            let s0 = rotr(w[i &- 15], 7) ^ rotr(w[i &- 15], 18) ^ (w[i &- 15] >> 3)
+            let s1 = rotr(w[i &- 2], 17) ^ rotr(w[i &- 2], 19) ^ (w[i &- 2] >> 10)
+            w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+        for i in 0..<64 {
+            let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        }
+        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+    }
+
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 &- n) }
 }

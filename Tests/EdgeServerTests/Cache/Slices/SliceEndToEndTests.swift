@@ -62,8 +62,34 @@ struct SliceEndToEndTests {
         await origin.stop()
     }
 
+    @Test("a seek into a cold object gets its first bytes while the slice is still arriving from the origin")
+    func firstSliceStreams() async throws {
+        // The origin sends the slice's head and its first 1000 bytes, then nothing more.
+        let head = "HTTP/1.1 206 Partial Content\r\nCache-Control: max-age=600\r\nETag: \"s\"\r\n"
+            + "Content-Range: bytes 0-262143/4194304\r\nContent-Length: 262144\r\n\r\n"
+        let origin = try await ScriptedOrigin(.respond(ScriptedOrigin.text(head) + [UInt8](repeating: UInt8(ascii: "x"), count: 1000), close: false))
+        try await withEdge(originPort: origin.port, configure: { $0.sites[0].sliceSize = 256 << 10 }) { edge in
+            let seek = try await onThread { try edge.get("/stalled.mp4", headers: [("Range", "bytes=0-99")]) }
+            #expect(seek.status == 206)
+            #expect(seek.header("content-range") == "bytes 0-99/4194304")
+            #expect(seek.body == [UInt8](repeating: UInt8(ascii: "x"), count: 100))
+        }
+        await origin.stop()
+    }
+
     static func isSliceAligned(_ range: String, slice: Int) -> Bool {
         let bounds = range.dropFirst(6).split(separator: "-").compactMap { Int($0) }
         return range.hasPrefix("bytes=") && bounds.count == 2 && bounds[0] % slice == 0 && bounds[1] == bounds[0] + slice - 1
+    }
+}
+
+@Suite("SHA-256 of the test support")
+struct SHA256Tests {
+    @Test("digests match the FIPS 180-4 examples")
+    func knownDigests() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 }

@@ -45,6 +45,7 @@ extension EdgeServer.Configuration {
             let servers = pool.servers.filter { !$0.backup }.map { OriginServer(host: $0.host, port: $0.port) }
             var route = EdgeServer.SiteRoute(hosts: site.hosts, poolName: name, servers: servers, upstream: upstream, resilience: PoolResilience(pool))
             route.compression = site.compression != false
+            route.sliceSize = site.sliceSize?.bytes ?? 0
             sites.append(route)
         }
 

@@ -27,6 +27,8 @@ public final class EdgeServer: Sendable {
         public var resilience: PoolResilience
         /// False for `compression = false`: no new codings are made for the site's responses.
         public var compression = true
+        /// `slice_size`: large objects are fetched and stored as aligned slices of this many bytes; 0 = off.
+        public var sliceSize = 0
 
         public init(hosts: [String], poolName: String, servers: [OriginServer], upstream: UpstreamPolicy = UpstreamPolicy(),
                     resilience: PoolResilience = PoolResilience()) {
@@ -270,6 +272,7 @@ public final class EdgeServer: Sendable {
             "misses": s.misses.load(ordering: .relaxed), "stale_served": s.staleServed.load(ordering: .relaxed),
             "revalidations": s.revalidations.load(ordering: .relaxed), "origin_requests": s.originRequests.load(ordering: .relaxed),
             "coalesced": s.coalesced.load(ordering: .relaxed),
+            "slice_fetches": s.sliceFetches.load(ordering: .relaxed), "slice_hits": s.sliceHits.load(ordering: .relaxed),
         ]
     }
 

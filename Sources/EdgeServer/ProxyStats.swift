@@ -13,6 +13,9 @@ final class ProxyStats: Sendable {
     let revalidations = Atomic<Int>(0)
     let originRequests = Atomic<Int>(0)
     let coalesced = Atomic<Int>(0)
+    /// Slices of sliced sites (`slice_size`) asked of the origin, and served from the store.
+    let sliceFetches = Atomic<Int>(0)
+    let sliceHits = Atomic<Int>(0)
     let activeRequests = Atomic<Int>(0)
 
     /// Which way a request came in: the full path, or a stored-hit shortcut in front of it.

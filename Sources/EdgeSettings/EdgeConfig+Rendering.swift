@@ -100,6 +100,7 @@ extension EdgeConfig {
             }
             if let compression = site.compression { out.set("compression", .bool(compression)) }
             if let progressive = site.progressive { out.set("progressive", .string(progressive)) }
+            if let sliceSize = site.sliceSize, sliceSize.bytes > 0 { out.set("slice_size", .string(sliceSize.description)) }
         }
 
         out.table("admin")

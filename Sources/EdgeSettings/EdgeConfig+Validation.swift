@@ -102,6 +102,16 @@ extension EdgeConfig {
                 if site.progressive != nil {
                     throw invalid("\(key).progressive", "a static folder's manifest is its own progressive.json; progressive = \"…\" is for proxied sites")
                 }
+                if let slice = site.sliceSize, slice.bytes > 0 {
+                    throw invalid("\(key).slice_size", "slices are for proxied sites; a static folder's files are read whole")
+                }
+            }
+            if let slice = site.sliceSize, slice.bytes > 0 {
+                // A slice is stored whole in one tier: on disk with a disk tier, else in memory.
+                let largest = cache.disk?.maxObjectSize ?? cache.maxObjectSize
+                if slice > largest {
+                    throw invalid("\(key).slice_size", "\(slice) is larger than the largest object the cache stores (\(largest)): no slice would be stored")
+                }
             }
         }
     }

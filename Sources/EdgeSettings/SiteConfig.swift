@@ -10,6 +10,9 @@ public struct SiteConfig: Sendable, Codable, Equatable {
     /// enhancement bundles, for Early Hints and deferred tags. A static folder's own
     /// `progressive.json` is found without this.
     public var progressive: String?
+    /// `slice_size = "1MiB"`: objects of a proxied site are fetched and stored as aligned slices of
+    /// this size; nil or 0 = off.
+    public var sliceSize: ByteSize?
 
     public init(hosts: [String] = ["*"], target: SiteTarget = .pool("default"), compression: Bool? = nil) {
         self.hosts = hosts
@@ -23,6 +26,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         case root
         case compression
         case progressive
+        case sliceSize = "slice_size"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +36,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         let root: String? = try c.optionalField(.root)
         compression = try c.optionalField(.compression)
         progressive = try c.optionalField(.progressive)
+        sliceSize = try c.field(.sliceSize, default: nil)
         switch (pool, root) {
         case (let pool?, nil): target = .pool(pool)
         case (nil, let root?): target = .staticRoot(root)
@@ -54,6 +59,7 @@ public struct SiteConfig: Sendable, Codable, Equatable {
         }
         try c.encodeIfPresent(compression, forKey: .compression)
         try c.encodeIfPresent(progressive, forKey: .progressive)
+        try c.encodeIfPresent(sliceSize, forKey: .sliceSize)
     }
 }
 

@@ -54,7 +54,10 @@ struct EdgeConfigRenderingTests {
         web.queueTimeout = .milliseconds(50)
         let api = PoolConfig(name: "api \"v2\"", servers: [OriginServerConfig(host: "api.internal", port: 80)])
         c.pools = [web, api]
+        var video = SiteConfig(hosts: ["video.example"], target: .pool("web"))
+        video.sliceSize = .mebibytes(1)
         c.sites = [
+            video,
             SiteConfig(hosts: ["shop.example", "*.shop.example"], target: .pool("web")),
             SiteConfig(hosts: ["api.example"], target: .pool("api \"v2\"")),
             SiteConfig(hosts: ["*"], target: .staticRoot("Sites/demo")),

@@ -48,6 +48,29 @@ struct EdgeConfigValidationTests {
         #expect(problem { $0.server.maxHeaderCount = 0 } == "server.max_header_count: must be at least 1, got 0")
     }
 
+    @Test("slice_size is parsed like the other sizes, 0 is off, and a slice larger than the cache stores is refused")
+    func sliceSize() throws {
+        let config = try EdgeConfig.parse("""
+            [[pools]]
+            name = "web"
+            servers = [{ url = "http://127.0.0.1:9000" }]
+            [[sites]]
+            hosts = ["*"]
+            pool = "web"
+            slice_size = "1MiB"
+            """, fileName: "edge.conf")
+        #expect(config.sites[0].sliceSize == .mebibytes(1))
+        #expect(config.rendered().contains("slice_size = \"1MiB\""))
+        #expect(problem { $0.sites[0].sliceSize = ByteSize(bytes: 0) } == nil)
+        #expect(problem { $0.sites[0].sliceSize = .gibibytes(1) }?.contains("sites[0].slice_size") == true)
+        #expect(problem {
+            $0.cache.disk = DiskConfig(path: "/tmp/edge-cache", size: .gibibytes(4), maxObjectSize: .gibibytes(2))
+            $0.sites[0].sliceSize = .gibibytes(1)
+        } == nil)
+        #expect(problem { $0.sites = [SiteConfig(hosts: ["*"], target: .staticRoot("Sites/demo"))]; $0.sites[0].sliceSize = .mebibytes(1) }?
+            .contains("slices are for proxied sites") == true)
+    }
+
     @Test("a site may serve a static folder without any pool")
     func staticSite() throws {
         var config = EdgeConfig.defaults

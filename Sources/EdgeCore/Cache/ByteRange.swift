@@ -59,6 +59,20 @@ public enum ByteRange {
         return .partial(ranges)
     }
 
+    /// The first byte a request's `Range` asks for before the representation's length is known: the
+    /// lowest first-byte-pos; nil without a valid bytes range, or when a suffix range is asked for
+    /// (its place depends on the length).
+    public static func lowestFirstByte(_ requestHeaders: HTTPHeaders) -> Int? {
+        let lines = requestHeaders["range"]
+        guard !lines.isEmpty, let specs = parse(lines.joined(separator: ",")) else { return nil }
+        var lowest = Int.max
+        for spec in specs {
+            guard case .from(let first, _) = spec else { return nil }
+            lowest = min(lowest, first)
+        }
+        return lowest
+    }
+
     /// The `Content-Range` value for one range: `bytes 0-99/1000`.
     public static func contentRange(_ r: ClosedRange<Int>, length: Int) -> String {
         "bytes \(r.lowerBound)-\(r.upperBound)/\(length)"
@@ -74,28 +88,45 @@ public enum ByteRange {
     /// carries `Content-Type: contentType` (when given) and its `Content-Range`. A range that
     /// lies outside `body` is left out. Returns the response's `Content-Type` (with the
     /// boundary) and the body.
+    /// `bodyOffset`: the representation's byte that `body` starts with (a stored piece's first byte).
     public static func multipartBody(
         ranges: [ClosedRange<Int>],
         body: ByteBuffer,
         length: Int,
         contentType: String?,
-        boundary: String
+        boundary: String,
+        bodyOffset: Int = 0
     ) -> (contentType: String, body: ByteBuffer) {
         var out = ByteBuffer()
         for range in ranges {
-            guard range.lowerBound >= 0,
-                let part = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+            guard range.lowerBound >= bodyOffset,
+                let part = body.getSlice(at: body.readerIndex + range.lowerBound - bodyOffset, length: range.count)
             else { continue }
-            out.writeString("--\(boundary)\r\n")
-            if let contentType {
-                out.writeString("Content-Type: \(contentType)\r\n")
-            }
-            out.writeString("Content-Range: \(contentRange(range, length: length))\r\n\r\n")
+            out.writeString(partHead(range, length: length, contentType: contentType, boundary: boundary))
             out.writeImmutableBuffer(part)
             out.writeString("\r\n")
         }
-        out.writeString("--\(boundary)--\r\n")
-        return ("multipart/byteranges; boundary=\(quotedIfNeeded(boundary))", out)
+        out.writeString(closingDelimiter(boundary))
+        return (multipartContentType(boundary), out)
+    }
+
+    /// What goes before one part's bytes in a `multipart/byteranges` body (each part's bytes are
+    /// followed by CRLF, the last by ``closingDelimiter(_:)``): for bodies written a part at a time.
+    public static func partHead(_ range: ClosedRange<Int>, length: Int, contentType: String?, boundary: String) -> String {
+        var head = "--\(boundary)\r\n"
+        if let contentType {
+            head += "Content-Type: \(contentType)\r\n"
+        }
+        return head + "Content-Range: \(contentRange(range, length: length))\r\n\r\n"
+    }
+
+    public static func closingDelimiter(_ boundary: String) -> String {
+        "--\(boundary)--\r\n"
+    }
+
+    /// The response's `Content-Type` for a multipart body with `boundary`.
+    public static func multipartContentType(_ boundary: String) -> String {
+        "multipart/byteranges; boundary=\(quotedIfNeeded(boundary))"
     }
 
     /// A fresh boundary for ``multipartBody(ranges:body:length:contentType:boundary:)``:

@@ -8,6 +8,8 @@ public struct CacheStatus: Sendable, Equatable {
     /// Why the request went forward (RFC 9211 §2.2).
     public enum Forward: String, Sendable {
         case miss, stale, request, uriMiss = "uri-miss", varyMiss = "vary-miss", bypass
+        /// Part of the response was stored; the rest was fetched.
+        case partial
     }
 
     public var hit: Bool

@@ -87,12 +87,13 @@ public enum StoragePolicy {
     public static let heuristicallyCacheableStatuses: Set<Int> = [200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]
 
     /// Final statuses whose caching requirements Edge implements: those RFC 9110 §15 defines, less
-    /// 206 and 304, which Edge never stores. `must-understand` lets only these be stored.
-    public static let understoodStatuses: Set<Int> = Set([200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 305, 307, 308])
+    /// 304, which Edge never stores. `must-understand` lets only these be stored.
+    public static let understoodStatuses: Set<Int> = Set([200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 305, 307, 308])
         .union(400...417).union([421, 422, 426]).union(500...505)
 
     /// RFC 9111 §3 for a *shared* cache. Returns nil when storable, or the reason it is not.
-    /// Only GET responses are stored (HEAD is answered from the stored GET); 206 and 304 are not stored.
+    /// Only GET responses are stored (HEAD is answered from the stored GET); a 206 only as a piece
+    /// `PartialContent` can place (one range, known length); 304 is not stored.
     public static func unstorableReason(
         request: CacheRequest,
         status: Int,
@@ -102,7 +103,9 @@ public enum StoragePolicy {
         guard request.method.uppercased() == "GET" else { return "method \(request.method) is not stored" }
         if request.cacheControl.noStore { return "request no-store" }
         guard (200...599).contains(status) else { return "status \(status) is not a final response" }
-        if status == 206 { return "partial content is not stored" }
+        if status == 206, PartialContent.storableRange(status: status, headers: responseHeaders) == nil {
+            return "partial content without one range of a known length is not stored"
+        }
         if status == 304 { return "304 is not stored" }
         let directives = CacheControl.effective(for: responseHeaders, settings: settings)
         if directives.mustUnderstand {

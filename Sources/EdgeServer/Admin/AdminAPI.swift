@@ -92,6 +92,8 @@ final class AdminAPI: Sendable {
             ("revalidations", .int(s.revalidations.load(ordering: .relaxed))),
             ("origin_requests", .int(s.originRequests.load(ordering: .relaxed))),
             ("coalesced", .int(s.coalesced.load(ordering: .relaxed))),
+            ("slice_fetches", .int(s.sliceFetches.load(ordering: .relaxed))),
+            ("slice_hits", .int(s.sliceHits.load(ordering: .relaxed))),
             ("evictions", .int(store.evictions)),
             ("purges", .int(services.purge.purgeCount.load(ordering: .relaxed))),
             ("purged_entries", .int(services.purge.purgedEntries.load(ordering: .relaxed))),

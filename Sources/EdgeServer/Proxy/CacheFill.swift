@@ -48,9 +48,10 @@ final class CacheFill: UpstreamExchangeDelegate {
     /// The purge epochs when this fill began: a purge since then that covers the response wins.
     private let epochs: FillEpochs
     private var purgeEpoch: UInt64 { epochs.memory }
-    /// The response on its way into memory, and into the disk tier's record.
+    /// The response on its way into memory; and the fill that takes its body as it streams: the disk
+    /// tier's record, or, for a 206, its piece (`PartialFill`).
     private var memoryFill: MemoryFill?
-    private var diskFill: (any StorageFill)?
+    private var bodyFill: (any StorageFill)?
     private var discardingResponse = false
     /// The response's Content-Length, and how much of its body has arrived.
     private var responseLength: Int?
@@ -82,7 +83,7 @@ final class CacheFill: UpstreamExchangeDelegate {
     /// The client is gone: finish storing if a stored response is on its way, else stop.
     func detachClient() {
         client = nil
-        if memoryFill != nil || diskFill != nil, !discardingResponse {
+        if memoryFill != nil || bodyFill != nil, !discardingResponse {
             // Reads were paced by the client; now only the store is waiting (the disk's record is
             // given up if the disk falls far behind the origin: `DiskFill.maxQueuedBytes`).
             exchange.resumeReading()
@@ -155,7 +156,7 @@ final class CacheFill: UpstreamExchangeDelegate {
             if memoryFill == nil {
                 leadership?.finish(.notStorable)
             }
-            if memoryFill != nil || diskFill != nil {
+            if memoryFill != nil || bodyFill != nil {
                 cacheStatus.stored = true
                 cacheStatus.ttl = ttl
             }
@@ -199,8 +200,8 @@ final class CacheFill: UpstreamExchangeDelegate {
 
     func exchange(_ exchange: UpstreamExchange, body buffer: ByteBuffer) {
         responseBytesReceived += buffer.readableBytes
-        if let diskFill, !diskFill.write(buffer) {
-            self.diskFill = nil
+        if let bodyFill, !bodyFill.write(buffer) {
+            self.bodyFill = nil
         }
         if let memoryFill {
             if !memoryFill.write(buffer) {
@@ -213,7 +214,7 @@ final class CacheFill: UpstreamExchangeDelegate {
                 commitMemory()
             }
         }
-        if client == nil, memoryFill == nil, diskFill == nil, !discardingResponse {
+        if client == nil, memoryFill == nil, bodyFill == nil, !discardingResponse {
             // Only storing kept this fetch going, and nothing will be stored.
             abort()
             return
@@ -231,7 +232,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         finished = true
         exchange.finish()
         commitMemory()
-        finishDiskFill()
+        finishBodyFill()
         leadership?.finish(.notStorable)
         if !discardingResponse {
             client?.fillDidEnd(self)
@@ -263,34 +264,39 @@ final class CacheFill: UpstreamExchangeDelegate {
     }
 
     /// Offers the response to every tier: memory takes it if it fits (its body gathered, then stored
-    /// whole); the disk tier writes its record as the body streams.
+    /// whole); the disk tier writes its record as the body streams. A 206 becomes a stored piece.
     private func beginFills(status: Int, headers: HTTPHeaders, responseTime: EpochSeconds) {
         guard let key = plan.cacheKey, let secondaryKey = SecondaryKey(vary: headers, request: plan.clientHeaders) else { return }
         let expectedLength = headers.first(name: "content-length").flatMap(Int.init)
         let timing = StoredResponseTiming(requestTime: exchange.requestTime, responseTime: responseTime)
         let response = CachedResponse(status: status, headers: headers, body: ByteBuffer(), timing: timing, secondaryKey: secondaryKey)
+        if status == 206 {
+            // A piece of the representation, kept beside the URL's whole response (RFC 9111 §3.3).
+            bodyFill = PartialFill(memory: services.storage.memory, key: key, response: response, epoch: epochs.memory)
+            return
+        }
         memoryFill = services.storage.memory.beginMemoryFill(response, for: key, expectedLength: expectedLength, epoch: epochs.memory)
         // The disk's record needs the body: an upstream HEAD has none.
         if plan.head.method == .GET {
-            diskFill = services.storage.disk?.beginFill(response, for: key, expectedLength: expectedLength, epochs: epochs)
+            bodyFill = services.storage.disk?.beginFill(response, for: key, expectedLength: expectedLength, epochs: epochs)
         }
     }
 
     private func abandonFills() {
         memoryFill?.abandon()
         memoryFill = nil
-        diskFill?.abandon()
-        diskFill = nil
+        bodyFill?.abandon()
+        bodyFill = nil
     }
 
     /// The origin's body has ended: the disk's record goes into place if it holds every byte announced.
-    private func finishDiskFill() {
-        guard let diskFill else { return }
-        self.diskFill = nil
+    private func finishBodyFill() {
+        guard let bodyFill else { return }
+        self.bodyFill = nil
         if let responseLength, responseBytesReceived != responseLength {
-            diskFill.abandon()
+            bodyFill.abandon()
         } else {
-            _ = diskFill.finish()
+            _ = bodyFill.finish()
         }
     }
 

@@ -2,6 +2,14 @@ import EdgeCore
 import NIOCore
 import NIOHTTP1
 
+/// A body written as fast as the client takes it, from storage (`StoredBodyStream`, `SliceFetch`).
+protocol BodyPump: AnyObject {
+    /// The client takes bytes again.
+    func resume()
+    /// The client's connection is gone.
+    func clientGone()
+}
+
 /// One request on a client connection, from its head to the last byte of its response.
 final class ClientRequest {
     /// The request as the edge handles it: its target's dot segments resolved (`TargetPath`).
@@ -19,8 +27,8 @@ final class ClientRequest {
     /// Sent by another node of the cluster (`Cluster.isPeerRequest`): its miss goes to no other peer.
     var fromPeer = false
     var fill: CacheFill?
-    /// Set while a stored body streams from its disk record.
-    var bodyStream: StoredBodyStream?
+    /// Set while a stored body streams from its disk record or its slices.
+    var bodyStream: (any BodyPump)?
     var requestEnded = false
     var responseStarted = false
     var responseEnded = false
@@ -50,6 +58,11 @@ final class ClientRequest {
     }
 
     var isHead: Bool { head.method == .HEAD }
+
+    /// The request has none of the conditionals of RFC 9110 §13.1.1–13.1.4.
+    var isPlainlyUnconditional: Bool {
+        !["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"].contains(where: head.headers.contains(name:))
+    }
 
     /// Keys, routes and forwards the request by `target` from here on.
     func resolveTarget(_ target: String) {

@@ -138,6 +138,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             phases.detached = true
             request.fill?.client = nil
             request.fill?.detachClient()
+            request.bodyStream?.clientGone()
             request.bodyStream = nil
             if !request.responseEnded {
                 request.status = request.status == 0 ? 499 : request.status

@@ -11,7 +11,8 @@ import NIOHTTP1
 ///  3. cache key         `CacheKey` (primary); the Vary secondary key is the cache's, at lookup and fill
 ///  4. cache lookup      each `CacheStorage` tier in turn (`MemoryStorage`, then `DiskStore` for a URL
 ///                       memory has nothing of), then `CacheLookup.decide` (fresh, stale-while-revalidate, revalidate)
-///  5. hit               `StoredResponseServer` (coding, conditionals, ranges)
+///  5. hit               `StoredResponseServer` (coding, conditionals, ranges); `PartialHit` (a stored 206 piece)
+///  4–6 for a site with `slice_size`: `SliceFetch` (the object's head, then its slices)
 ///  6. miss              `RequestCoalescer` → `CacheFill` → `UpstreamExchange` (upstream peer by `PoolBalancer`,
 ///                       upstream request filter `RequestFilter`, pooled connection, retries)
 ///                       → `FillPolicy` (store in each tier's `StorageFill`, freshen, stale on error, invalidate)
@@ -26,6 +27,8 @@ final class ProxyPhases {
     weak var sink: ResponseSink?
     /// Set when the request is over or its connection went away: late callbacks then do nothing.
     var detached = false
+    /// A client of the fill other than these phases (`PartialCompletion`), held while the request lives.
+    private var otherFillClient: CacheFillClient?
 
     init(request: ClientRequest, sink: ResponseSink, services: ProxyServices, loop: LoopContext, connection: ClientConnection) {
         self.request = request
@@ -83,6 +86,11 @@ final class ProxyPhases {
         guard Self.isCacheable(request.head) else {
             forward(CacheFill.Plan(head: upstreamHead(cacheable: false, validators: nil), clientHeaders: request.head.headers, cacheKey: key,
                                    stale: nil, storeAllowed: request.head.method == .POST, forward: .bypass))
+            return
+        }
+        if let slices = site.slices {
+            // 4–6 for a site whose objects are stored as slices.
+            SliceFetch(phases: self, slices: slices, key: key).start()
             return
         }
         lookup(key, coalesce: true, collapsed: false)
@@ -211,6 +219,7 @@ final class ProxyPhases {
             sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and nothing usable is stored", close: false)
             return
         }
+        if !directives.noStore, storedPieceAnswers(key, sink: sink) { return }
         services.stats.misses.wrappingAdd(1, ordering: .relaxed)
         if directives.noStore {
             // `no-store` in a request forbids storing its response: the request passes through as it is.
@@ -220,6 +229,29 @@ final class ProxyPhases {
         // A Range miss fetches the whole object so that it can be stored; the client's range is cut from
         // it as it streams past (`ProxyPhases+Fill`).
         miss(key, stale: nil, storeAllowed: true, forward: reason, coalesce: coalesce)
+    }
+
+    /// A stored piece of the representation (a 206 kept, RFC 9111 §3.3) answers a range it covers,
+    /// or with the missing bytes from the origin completes a request for the whole.
+    private func storedPieceAnswers(_ key: CacheKey, sink: ResponseSink) -> Bool {
+        let partial = PartialHit(request: request, sink: sink, memory: services.storage.memory, policy: services.settings.policy)
+        if partial.serve(key) {
+            services.stats.countHit(stale: false)
+            return true
+        }
+        guard !request.head.headers.contains(name: "range"), request.head.method == .GET, request.isPlainlyUnconditional,
+              let (stored, piece, _) = partial.piece(for: key),
+              let fields = PartialCompletion.requestFields(for: stored, piece: piece) else { return false }
+        services.stats.misses.wrappingAdd(1, ordering: .relaxed)
+        let plan = CacheFill.Plan(head: upstreamHead(cacheable: true, validators: fields), clientHeaders: request.head.headers, cacheKey: key,
+                                  stale: nil, storeAllowed: true, forward: .partial)
+        forward(plan, client: PartialCompletion(phases: self, stored: stored, piece: piece, key: key))
+        return true
+    }
+
+    /// The whole representation from the origin, as any miss gets it (a stored piece could not be completed).
+    func fetchWhole(_ key: CacheKey) {
+        miss(key, stale: nil, storeAllowed: true, forward: .miss, coalesce: false)
     }
 
     /// 5. Hit.
@@ -307,11 +339,13 @@ final class ProxyPhases {
     }
 
     /// Starts the fill whose response this request gets.
-    func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil) {
+    /// `client`: who takes the response (these phases unless given).
+    func forward(_ plan: CacheFill.Plan, leadership: Leadership? = nil, client: CacheFillClient? = nil) {
         guard let site = request.site else { return }
         let fill = CacheFill(plan: plan, services: services.fill, connections: loop.pool, pool: site.pool, leadership: leadership,
                              clientAddress: request.clientAddress, route: ownerRoute(plan, origin: site.pool))
-        fill.client = self
+        otherFillClient = client
+        fill.client = client ?? self
         request.fill = fill
         fill.start()
         if request.requestEnded {
@@ -320,7 +354,7 @@ final class ProxyPhases {
     }
 
     /// The upstream request filter: the request the origin sees.
-    private func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
+    func upstreamHead(cacheable: Bool, validators: HTTPHeaders?) -> HTTPRequestHead {
         var head = RequestFilter.upstreamHead(
             from: request.head, clientAddress: request.clientAddress, cacheable: cacheable,
             validators: validators, viaPseudonym: services.settings.viaPseudonym, connection: connection)

@@ -1,3 +1,4 @@
+import EdgeCore
 import Logging
 
 extension Router {
@@ -23,7 +24,7 @@ extension Router {
             }()
             balancers[site.poolName] = balancer
             return Site(hosts: site.hosts, pool: Router.Pool(name: site.poolName, servers: site.servers, policy: site.upstream, balancer: balancer),
-                        progressive: site.progressive, compression: site.compression)
+                        progressive: site.progressive, compression: site.compression, slices: SliceRange(size: site.sliceSize))
         })
     }
 

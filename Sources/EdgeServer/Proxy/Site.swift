@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// One `[[sites]]` entry as a routed request sees it: the pool that serves it, and the site's own
 /// progressive delivery and compression settings.
 struct Site: Sendable {
@@ -8,11 +10,14 @@ struct Site: Sendable {
     var progressive: ProgressiveSettings?
     /// False for `compression = false`: no new codings are made for the site's responses.
     var compression: Bool
+    /// `slice_size`: the site's objects are fetched and stored as slices (`SliceFetch`); nil = off.
+    var slices: SliceRange?
 
-    init(hosts: [String], pool: Router.Pool, progressive: ProgressiveSettings? = nil, compression: Bool = true) {
+    init(hosts: [String], pool: Router.Pool, progressive: ProgressiveSettings? = nil, compression: Bool = true, slices: SliceRange? = nil) {
         self.hosts = hosts
         self.pool = pool
         self.progressive = progressive
         self.compression = compression
+        self.slices = slices
     }
 }

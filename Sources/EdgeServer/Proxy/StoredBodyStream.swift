@@ -6,7 +6,7 @@ import NIOHTTP1
 /// conditionals and range are answered from the stored fields, then the body, or the one range asked
 /// for, is read a chunk at a time and written as fast as the client takes it, so a large object costs
 /// a chunk of memory per client, not its size.
-final class StoredBodyStream {
+final class StoredBodyStream: BodyPump {
     private let request: ClientRequest
     private weak var sink: ResponseSink?
     private let disk: DiskStore
@@ -79,6 +79,8 @@ final class StoredBodyStream {
     func resume() {
         pump()
     }
+
+    func clientGone() {}
 
     /// Reads and writes chunks while the client takes them; one read at a time.
     private func pump() {

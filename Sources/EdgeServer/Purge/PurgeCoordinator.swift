@@ -72,6 +72,8 @@ final class PurgeCoordinator: Sendable {
     func purge(_ request: PurgeRequest, selection: PurgeSelection, who: String, forward: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Outcome> {
         let cache = self.cache
         let disk = self.disk
+        // A URL's stored pieces (partial content, slices) go with it.
+        let selection = selection.coveringPieces
         let local = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
             let started = NIODeadline.now()
             // Durable before it is answered: a record on disk that it covers never comes back, restart or not.

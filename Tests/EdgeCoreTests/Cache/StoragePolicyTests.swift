@@ -87,9 +87,12 @@ struct StoragePolicyTests {
         }
     }
 
-    @Test("206, 304 and non-final statuses are never stored")
+    @Test("a 206 is stored only as one range of a known length; 304 and non-final statuses never")
     func neverStored() {
         #expect(reason(("Cache-Control", "max-age=60"), status: 206) != nil)
+        #expect(reason(("Cache-Control", "max-age=60"), ("Content-Range", "bytes 0-4/*"), status: 206) != nil)
+        #expect(reason(("Cache-Control", "max-age=60"), ("Content-Range", "bytes 0-4/10"), ("Content-Encoding", "gzip"), status: 206) != nil)
+        #expect(reason(("Cache-Control", "max-age=60"), ("Content-Range", "bytes 0-4/10"), status: 206) == nil)
         #expect(reason(("Cache-Control", "max-age=60"), status: 304) != nil)
         #expect(reason(("Cache-Control", "max-age=60"), status: 100) != nil)
         #expect(reason(("Cache-Control", "max-age=60"), status: 600) != nil)

@@ -1,4 +1,7 @@
 extension EdgeConfig {
+    /// The largest `slice_size`: what the disk writer takes in one piece (`DiskFill.maxQueuedBytes`).
+    public static let largestSlice = ByteSize.mebibytes(8)
+
     /// Checks rules that span fields: unique pool names, sites naming existing pools, at least
     /// one server per pool, weights ≥ 1, positive timeouts and limits, distinct listen addresses.
     ///
@@ -107,6 +110,11 @@ extension EdgeConfig {
                 }
             }
             if let slice = site.sliceSize, slice.bytes > 0 {
+                // A slice is written to the disk in one piece, which the disk writer queues only up to
+                // 8 MiB, and each client holds a few slices in memory: larger slices would never be stored.
+                if slice > Self.largestSlice {
+                    throw invalid("\(key).slice_size", "\(slice) is larger than a slice may be (\(Self.largestSlice)): 1MiB to 4MiB is usual")
+                }
                 // A slice is stored whole in one tier: on disk with a disk tier, else in memory.
                 let largest = cache.disk?.maxObjectSize ?? cache.maxObjectSize
                 if slice > largest {

@@ -65,8 +65,13 @@ struct EdgeConfigValidationTests {
         #expect(problem { $0.sites[0].sliceSize = .gibibytes(1) }?.contains("sites[0].slice_size") == true)
         #expect(problem {
             $0.cache.disk = DiskConfig(path: "/tmp/edge-cache", size: .gibibytes(4), maxObjectSize: .gibibytes(2))
-            $0.sites[0].sliceSize = .gibibytes(1)
+            $0.sites[0].sliceSize = .mebibytes(8)
         } == nil)
+        // Never stored whole by the disk writer, and held a few at a time per client: refused.
+        #expect(problem {
+            $0.cache.disk = DiskConfig(path: "/tmp/edge-cache", size: .gibibytes(4), maxObjectSize: .gibibytes(2))
+            $0.sites[0].sliceSize = .mebibytes(16)
+        }?.contains("larger than a slice may be") == true)
         #expect(problem { $0.sites = [SiteConfig(hosts: ["*"], target: .staticRoot("Sites/demo"))]; $0.sites[0].sliceSize = .mebibytes(1) }?
             .contains("slices are for proxied sites") == true)
     }

@@ -38,6 +38,8 @@ final class CacheFill: UpstreamExchangeDelegate {
         var forward: CacheStatus.Forward
         /// The client's conditionals were kept from the origin (cacheable GET/HEAD path): the edge answers them.
         var answersClientConditionals = false
+        /// The site's slices, whose object heads an unsafe request's invalidation removes too.
+        var slices: SliceRange?
     }
 
     weak var client: CacheFillClient?
@@ -132,7 +134,7 @@ final class CacheFill: UpstreamExchangeDelegate {
         let request = fillRequest
         let settings = services.settings
         for key in FillPolicy.invalidations(for: request, status: status, headers: headers) {
-            services.cache.invalidate(key)
+            invalidate(key)
         }
         var cacheStatus = CacheStatus(fwd: plan.forward, fwdStatus: status)
         switch FillPolicy.decide(status: status, headers: headers, for: request, now: now, settings: settings.policy, graceSeconds: settings.graceSeconds) {
@@ -323,6 +325,20 @@ final class CacheFill: UpstreamExchangeDelegate {
     }
 
     /// The request as `FillPolicy` sees it.
+    /// RFC 9111 §4.4: what is stored for the URL goes, in memory and on disk, with its pieces: a stored
+    /// 206, and a sliced object's head (its slices are then never read as the URL's again: the next
+    /// head is fetched anew and slices of another representation are dropped by their validators).
+    private func invalidate(_ key: CacheKey) {
+        var keys = [key, key.partialPiece]
+        if let slices = plan.slices {
+            keys.append(slices.headKey(of: key))
+        }
+        for key in keys {
+            services.cache.invalidate(key)
+        }
+        services.storage.disk?.forget(keys)
+    }
+
     private var fillRequest: FillRequest {
         FillRequest(
             method: plan.head.method.rawValue, clientHeaders: plan.clientHeaders, host: RequestFilter.requestHost(plan.head) ?? "",

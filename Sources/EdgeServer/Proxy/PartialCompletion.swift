@@ -14,6 +14,11 @@ final class PartialCompletion: CacheFillClient {
     private let key: CacheKey
     /// The stored bytes come after the fetched ones (the piece is the representation's end).
     private var storedLast = false
+    /// The bytes the origin's 206 must carry, and how many it has: the 200 went out with the whole
+    /// length, so a short or long body must not pass as the representation.
+    private var expected = 0
+    private var received = 0
+    private var passing = false
 
     init(phases: ProxyPhases, stored: CachedResponse, piece: ContentRange, key: CacheKey) {
         self.phases = phases
@@ -49,7 +54,8 @@ final class PartialCompletion: CacheFillClient {
         guard let fetched = PartialContent.storableRange(status: 206, headers: headers), fetched.total == piece.total,
               let validator = RepresentationValidator(headers, total: fetched.total),
               validator == RepresentationValidator(stored.headers, total: piece.total),
-              PartialContent.missing(piece) == fetched.range, let sink = phases.sink else {
+              PartialContent.missing(piece) == fetched.range,
+              headers.first(name: "content-length").map({ Int($0) == fetched.range.count }) ?? true, let sink = phases.sink else {
             // Not the missing bytes of this representation: the whole of it, as for any miss.
             fill.detachClient()
             phases.fetchWhole(key)
@@ -63,6 +69,8 @@ final class PartialCompletion: CacheFillClient {
             sink.respondError(request, status: .notAcceptable, message: "no acceptable content coding (Accept-Encoding refuses identity)", close: false)
             return
         }
+        expected = fetched.range.count
+        passing = true
         storedLast = piece.first != 0
         if !storedLast {
             sink.writeBody(stored.body, for: request, flush: false)
@@ -70,10 +78,29 @@ final class PartialCompletion: CacheFillClient {
     }
 
     func fill(_ fill: CacheFill, didReceiveBody buffer: ByteBuffer) {
+        guard passing else {
+            phases.fill(fill, didReceiveBody: buffer)
+            return
+        }
+        let room = expected - received
+        received += buffer.readableBytes
+        if buffer.readableBytes > room {
+            // More than the range holds: what fits goes, the rest would be read as the next response.
+            if room > 0, let fitting = buffer.getSlice(at: buffer.readerIndex, length: room) {
+                phases.fill(fill, didReceiveBody: fitting)
+            }
+            return
+        }
         phases.fill(fill, didReceiveBody: buffer)
     }
 
     func fillDidEnd(_ fill: CacheFill) {
+        if passing, received != expected {
+            // The origin's bytes were not the missing range: the 200 cannot be completed, and a
+            // client must see a cut response, not a whole one of the wrong bytes.
+            phases.sink?.closeConnection()
+            return
+        }
         if storedLast, let sink = phases.sink {
             sink.writeBody(stored.body, for: phases.request, flush: false)
         }

@@ -85,7 +85,7 @@ final class ProxyPhases {
         request.cacheKey = key
         guard Self.isCacheable(request.head) else {
             forward(CacheFill.Plan(head: upstreamHead(cacheable: false, validators: nil), clientHeaders: request.head.headers, cacheKey: key,
-                                   stale: nil, storeAllowed: request.head.method == .POST, forward: .bypass))
+                                   stale: nil, storeAllowed: request.head.method == .POST, forward: .bypass, slices: request.site?.slices))
             return
         }
         if let slices = site.slices {

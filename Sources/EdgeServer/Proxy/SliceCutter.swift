@@ -78,6 +78,11 @@ final class SliceCutter {
 
     private func end() {
         ended = true
+        // The exchange's closures hold this cutter (so that the rest of a 200 is stored after the
+        // client is gone); they go with the stream, or the cutter, the exchange and the fetch behind
+        // them would never be freed.
+        exchange.cut = nil
+        exchange.cutEnded = nil
         promised?.promise.fail(SliceFailure.origin)
         promised = nil
         if fetch.cutter === self { fetch.cutter = nil }

@@ -1,3 +1,4 @@
+import EdgeSettings
 import Testing
 @testable import EdgeServer
 
@@ -11,5 +12,13 @@ struct DiskFilesTests {
             #expect(DiskFiles.relativePath(hash) == "\(name.suffix(1))/\(name.dropLast().suffix(2))/\(name)")
         }
         #expect(DiskFiles.relativePath(0x0123_4567_89AB_CDEF) == "f/de/0123456789abcdef")
+    }
+}
+
+@Suite("Disk fill limits")
+struct DiskFillLimitTests {
+    @Test("the largest slice edge check allows is one the disk writer takes in one piece")
+    func largestSliceFitsTheWriteQueue() {
+        #expect(EdgeConfig.largestSlice.bytes <= DiskFill.maxQueuedBytes)
     }
 }

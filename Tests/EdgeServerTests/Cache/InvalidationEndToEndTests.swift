@@ -102,4 +102,25 @@ struct InvalidationEndToEndTests {
             #expect(origin.requestCount == 5)
         }
     }
+
+    @Test("a PUT invalidates the URL's record on the disk tier too: the next GET asks the origin")
+    func putInvalidatesDiskRecord() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin { request in
+            request.method == "GET" ? .init(headers: [("Cache-Control", "max-age=600")], body: "doc " + String(repeating: "d", count: 2000)) : .init(status: 204)
+        }
+        try await EdgeHarness.running([origin], configure: { configuration in
+            configuration.disk = DiskSettings(path: directory.path("cache"), capacityBytes: 64 << 20, maxObjectBytes: 8 << 20)
+        }) { edge in
+            _ = try edge.get("/doc")
+            #expect(await eventually { (edge.server.disk?.stats.writes.value ?? 0) >= 1 })
+            #expect(try send(edge, "PUT", "/doc").status == 204)
+            // Memory forgets it as before; the disk record must not answer in its place.
+            let after = try edge.get("/doc")
+            #expect(!after.cacheStatus.isHit)
+            #expect(origin.requestCount == 3)
+            #expect(edge.server.disk?.stats.hits.value == 0)
+        }
+        await origin.stop()
+    }
 }

@@ -365,6 +365,24 @@ public final class DiskStore: Sendable {
         return durable
     }
 
+    /// Removes the records of `keys` (an unsafe request's invalidation, RFC 9111 §4.4) on the disk
+    /// threads. Not journalled, unlike a purge: a record that outlives a crash here is one a client
+    /// could have been served just before the request anyway, and a journal sync per POST would
+    /// cost every API behind the node.
+    func forget(_ keys: [CacheKey]) {
+        let hashes = keys.map { DiskFiles.hash($0.description) }
+        // Out of the index at once, so that the next lookup misses; the files go on the disk threads.
+        index.withLock { index in
+            for hash in hashes { _ = index.remove(hash) }
+        }
+        pool.submit { [self] state in
+            guard state == .active else { return }
+            for hash in hashes {
+                files.remove(hash)
+            }
+        }
+    }
+
     // MARK: Start
 
     /// Adds every record file the index does not know yet; the number of files seen.

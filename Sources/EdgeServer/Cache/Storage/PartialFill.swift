@@ -16,6 +16,8 @@ final class PartialFill: StorageFill {
 
     init?(memory: MemoryStorage, key: CacheKey, response: CachedResponse, epoch: UInt64) {
         guard let range = PartialContent.storableRange(status: response.status, headers: response.headers) else { return nil }
+        // A Content-Length other than the range's says the body is not the bytes Content-Range names.
+        if let length = response.headers.first(name: "content-length"), Int(length) != range.count { return nil }
         let limit = memory.cache.maxBodyBytes(storedWith: response.headers)
         guard range.count <= limit else { return nil }
         self.memory = memory
@@ -29,14 +31,16 @@ final class PartialFill: StorageFill {
 
     @discardableResult
     func write(_ piece: ByteBuffer) -> Bool {
-        guard body != nil else { return false }
+        // Taken out while written to, so that the buffer is not copied.
+        guard var gathered = body else { return false }
+        body = nil
         var piece = piece
-        body!.writeBuffer(&piece)
-        if body!.readableBytes > range.count {
-            body = nil
+        gathered.writeBuffer(&piece)
+        if gathered.readableBytes > range.count {
             return false
         }
-        if body!.readableBytes == range.count {
+        body = gathered
+        if gathered.readableBytes == range.count {
             // Stored before the client gets the last bytes, as `MemoryFill` does: a client that has read
             // the piece and asks again at once must find it (the origin's end may come later).
             outcome = store()

@@ -44,21 +44,21 @@ extension SliceFetch: BodyPump {
         }
         switch answer {
         case .notModified(let fields):
-            cutter?.release()
+            letGoOfCutter()
             sink.respond(request, out(.notModified, fields), body: ByteBuffer())
         case .preconditionFailed:
-            cutter?.release()
+            letGoOfCutter()
             sink.respond(request, out(.preconditionFailed, HTTPHeaders([("content-length", "0")])), body: ByteBuffer())
         case .unsatisfiable(let fields):
-            cutter?.release()
+            letGoOfCutter()
             sink.respond(request, out(.rangeNotSatisfiable, fields), body: ByteBuffer())
         case .body(let plan):
             guard sink.writeHead(out(plan.status, plan.headers), for: request) else {
-                cutter?.release()
+                letGoOfCutter()
                 return
             }
             if request.isHead || plan.parts.isEmpty {
-                cutter?.release()
+                letGoOfCutter()
                 sink.writeEnd(for: request)
                 return
             }
@@ -74,9 +74,19 @@ extension SliceFetch: BodyPump {
         pump()
     }
 
+    /// The client takes no more slices from a 200 being cut: the rest is read on only to be stored,
+    /// and not at all when it will not be (the origin's bytes would be read for nothing).
+    func letGoOfCutter() {
+        if storable {
+            cutter?.release()
+        } else {
+            cutter?.stop()
+        }
+    }
+
     func clientGone() {
         // A 200 being cut goes on being stored; nobody takes its slices now.
-        cutter?.release()
+        letGoOfCutter()
         body = SliceBodyState()
     }
 
@@ -279,7 +289,7 @@ extension SliceFetch: BodyPump {
 
     private func finishBody(_ sink: ResponseSink) {
         request.bodyStream = nil
-        cutter?.release()
+        letGoOfCutter()
         body = SliceBodyState()
         sink.writeEnd(for: request)
     }
@@ -292,7 +302,7 @@ extension SliceFetch: BodyPump {
         body = SliceBodyState()
         guard let sink = phases.sink else { return }
         if failure == .changed {
-            _ = store.drop(key, cache: services.cache, on: sink.eventLoop)
+            _ = store.drop(key, replacing: validator, slices: slices, cache: services.cache, on: sink.eventLoop)
         }
         sink.respondError(request, status: .badGateway, message: failure == .changed
             ? "the origin's representation changed while its slices were fetched" : "the origin gave no usable slice", close: true)

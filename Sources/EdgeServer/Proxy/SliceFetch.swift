@@ -55,6 +55,12 @@ final class SliceFetch {
             guard case .success(let stored?) = result, stored.status == 200,
                   let total = stored.headers.first(name: "content-length").flatMap(Int.init),
                   let validator = RepresentationValidator(stored.headers, total: total) else {
+                // An object that could not be sliced (no validator, an error, empty) was stored whole
+                // under its URL: the ordinary phases answer from it.
+                if storedWhole {
+                    phases.lookup(key, coalesce: true, collapsed: false)
+                    return
+                }
                 if directives.onlyIfCached {
                     sink.respondError(request, status: .gatewayTimeout, message: "only-if-cached, and nothing usable is stored", close: false)
                     return
@@ -72,6 +78,14 @@ final class SliceFetch {
                 fetchFirst(revalidating: stored)
             }
         }
+    }
+
+    /// Whether a tier holds a response under the URL's own key.
+    private var storedWhole: Bool {
+        if case .uriMiss = services.cache.lookup(key, requestHeaders: request.head.headers) {
+            return services.storage.disk?.holds(key) ?? false
+        }
+        return true
     }
 
     /// The slice that holds the first byte asked for (slice 0 when that depends on the length).
@@ -253,7 +267,7 @@ final class SliceFetch {
     /// starts again (once) as if nothing were stored.
     func restart() {
         guard let sink = phases.sink else { return }
-        store.drop(key, cache: services.cache, on: sink.eventLoop).assumeIsolated().whenComplete { [self] _ in
+        store.drop(key, replacing: validator, slices: slices, cache: services.cache, on: sink.eventLoop).assumeIsolated().whenComplete { [self] _ in
             guard phases.isLive else { return }
             head = nil
             validator = nil

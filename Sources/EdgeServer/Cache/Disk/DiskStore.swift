@@ -365,6 +365,12 @@ public final class DiskStore: Sendable {
         return durable
     }
 
+    /// Whether the index knows a record for `key` (it may still turn out damaged or purged when read).
+    func holds(_ key: CacheKey) -> Bool {
+        let hash = DiskFiles.hash(key.description)
+        return index.withLock { $0.contains(hash) }
+    }
+
     /// Removes the records of `keys` (an unsafe request's invalidation, RFC 9111 §4.4) on the disk
     /// threads. Not journalled, unlike a purge: a record that outlives a crash here is one a client
     /// could have been served just before the request anyway, and a journal sync per POST would

@@ -52,6 +52,20 @@ struct SliceStore: Sendable {
         }
     }
 
+    /// Removes the object's slices and head as `drop` does, unless the head stored now is of another
+    /// representation than `validator`: then another request has already stored the new one, whose
+    /// slices must stay (and a request holding an older head must not throw them away).
+    func drop(_ key: CacheKey, replacing validator: RepresentationValidator?, slices: SliceRange, cache: HTTPCache,
+              on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        read(slices.headKey(of: key), on: eventLoop).flatMap { stored in
+            if let stored, let validator, let total = stored.headers.first(name: "content-length").flatMap(Int.init),
+               let current = RepresentationValidator(stored.headers, total: total), current != validator {
+                return eventLoop.makeSucceededFuture(())
+            }
+            return drop(key, cache: cache, on: eventLoop)
+        }
+    }
+
     /// Removes every slice and the head of the object under `key` (its representation changed), off the
     /// event loops; the future completes on `eventLoop` once they are gone.
     func drop(_ key: CacheKey, cache: HTTPCache, on eventLoop: EventLoop) -> EventLoopFuture<Void> {

@@ -75,25 +75,30 @@ public struct CachedResponse: Sendable {
         let storedLength = fieldLines.readableBytes
         let sharesStored = clientLines.readableBytes >= storedLength
             && clientLines.readableBytesView.prefix(storedLength).elementsEqual(fieldLines.readableBytesView)
-        let packsBody = storedBody.readableBytes <= Self.packedBodyLimit
-        let clientBytes = sharesStored ? clientLines.readableBytes - storedLength : clientLines.readableBytes
-        var packed = ByteBufferAllocator().buffer(capacity: storedLength + clientBytes + (packsBody ? storedBody.readableBytes : 0))
-        packed.writeImmutableBuffer(fieldLines)
-        let clientStart: Int
+        var lines = fieldLines
         if sharesStored {
-            clientStart = 0
-            packed.writeBytes(clientLines.readableBytesView.dropFirst(storedLength))
+            lines.writeBytes(clientLines.readableBytesView.dropFirst(storedLength))
         } else {
-            clientStart = storedLength
-            packed.writeImmutableBuffer(clientLines)
+            lines.writeImmutableBuffer(clientLines)
         }
-        let clientEnd = packed.writerIndex
-        if packsBody {
-            packed.writeImmutableBuffer(storedBody)
-            storedBody = packed.getSlice(at: clientEnd, length: storedBody.readableBytes) ?? storedBody
-        }
-        fieldLines = packed.getSlice(at: 0, length: storedLength) ?? fieldLines
-        preparedLines = packed.getSlice(at: clientStart, length: clientEnd - clientStart)
+        let clientStart = sharesStored ? 0 : storedLength
+        let packed = Self.pack(lines, with: storedBody)
+        storedBody = packed.body
+        fieldLines = packed.lines.getSlice(at: 0, length: storedLength) ?? fieldLines
+        preparedLines = packed.lines.getSlice(at: clientStart, length: packed.lines.readableBytes - clientStart)
+    }
+
+    /// `lines` and, when it is small, `body` copied into one allocation (slices of it returned); a
+    /// large body keeps its own buffer, so that preparing never copies it.
+    static func pack(_ lines: ByteBuffer, with body: ByteBuffer) -> (lines: ByteBuffer, body: ByteBuffer) {
+        let packsBody = body.readableBytes <= packedBodyLimit
+        var packed = ByteBufferAllocator().buffer(capacity: lines.readableBytes + (packsBody ? body.readableBytes : 0))
+        packed.writeImmutableBuffer(lines)
+        // Written before any slice is taken: a slice shares the storage, and a write after it would copy.
+        if packsBody { packed.writeImmutableBuffer(body) }
+        let packedLines = packed.getSlice(at: 0, length: lines.readableBytes) ?? lines
+        guard packsBody else { return (packedLines, body) }
+        return (packedLines, packed.getSlice(at: lines.readableBytes, length: body.readableBytes) ?? body)
     }
 
     /// Bodies up to this size share their allocation with the fields; a larger one keeps its own
@@ -127,10 +132,9 @@ public struct CachedResponse: Sendable {
         lines.withUnsafeReadableBytes { a in prefix.withUnsafeReadableBytes { b in a.baseAddress == b.baseAddress } }
     }
 
-    /// What a response with these headers and a body of `bodyBytes` costs the store once prepared.
-    public static func byteCost(bodyBytes: Int, headers: HTTPHeaders) -> Int {
-        let text = FieldLines.textLength(of: headers)
-        return byteCost(bodyBytes: bodyBytes, headerTextBytes: text) + preparedAllowance
+    /// What this response will cost the store beyond its body once prepared.
+    public var costBeyondBody: Int {
+        Self.byteCost(bodyBytes: 0, headerTextBytes: fieldLines.readableBytes) + Self.preparedAllowance
     }
 
     /// `byteCost` from the length of the stored field text, before the client's fields are known.

@@ -25,16 +25,9 @@ public struct EncodedBody: Sendable {
             preparedLines = nil
             return
         }
-        let length = FieldLines.textLength(of: fields)
-        guard body.readableBytes <= CachedResponse.packedBodyLimit else {
-            preparedLines = FieldLines.lines(of: fields)
-            return
-        }
-        var packed = ByteBufferAllocator().buffer(capacity: length + body.readableBytes)
-        FieldLines.write(fields, into: &packed)
-        packed.writeImmutableBuffer(body)
-        preparedLines = packed.getSlice(at: 0, length: length)
-        body = packed.getSlice(at: length, length: body.readableBytes) ?? body
+        let packed = CachedResponse.pack(FieldLines.lines(of: fields), with: body)
+        preparedLines = packed.lines
+        body = packed.body
     }
 
     /// The response's fields (`headers`, as stored or as prepared for clients) rewritten for this form:

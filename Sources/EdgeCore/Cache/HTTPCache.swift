@@ -34,9 +34,9 @@ public final class HTTPCache: Sendable {
         self.maxObjectBytes = maxObjectBytes
     }
 
-    /// The largest body a response with these headers may have and still be stored.
-    public func maxBodyBytes(storedWith headers: HTTPHeaders) -> Int {
-        maxObjectBytes - CachedResponse.byteCost(bodyBytes: 0, headers: headers)
+    /// The largest body `response` (its fields) may have and still be stored.
+    public func maxBodyBytes(for response: CachedResponse) -> Int {
+        maxObjectBytes - response.costBeyondBody
     }
 
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {

@@ -29,9 +29,15 @@ public final class InMemoryEdge {
         await server.drainAndStop()
     }
 
-    /// A new client connection.
-    public func connect() throws -> Connection {
-        try Connection(server: server)
+    /// Runs `body` with a new client connection, which is closed and let go before this returns.
+    ///
+    /// The connection lives on an `EmbeddedEventLoop`, which may only be used (and freed) on the
+    /// thread that made it; a connection held across an `await` would be freed on another thread.
+    /// Scoping it to this synchronous call keeps all of it on the caller's thread.
+    public func withConnection<Result>(_ body: (Connection) throws -> Result) throws -> Result {
+        let connection = try Connection(server: server)
+        defer { connection.close() }
+        return try body(connection)
     }
 
     /// One client connection: bytes in, bytes out.
@@ -58,5 +64,13 @@ public final class InMemoryEdge {
 
         /// Whether the node closed the connection.
         public var isClosed: Bool { !channel.isActive }
+
+        /// Closes the client's side and runs what that leaves for the event loop.
+        func close() {
+            if channel.isActive {
+                _ = channel.close()
+            }
+            channel.embeddedEventLoop.run()
+        }
     }
 }

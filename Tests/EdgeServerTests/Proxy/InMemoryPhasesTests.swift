@@ -34,10 +34,11 @@ struct InMemoryPhasesTests {
         let edge = try Self.node()
         edge.store(Self.stored("hello", [("cache-control", "max-age=600"), ("content-type", "text/plain"), ("surrogate-key", "t1")]),
                    url: "http://shop.example/a")
-        let connection = try edge.connect()
-        let shortcut = try connection.send("GET /a HTTP/1.1\r\nHost: shop.example\r\n\r\n")
-        // A field the shortcut leaves to the full path, which changes nothing about this response.
-        let fullPath = try connection.send("GET /a HTTP/1.1\r\nHost: shop.example\r\nExpect: nothing\r\n\r\n")
+        let (shortcut, fullPath) = try edge.withConnection { connection in
+            (try connection.send("GET /a HTTP/1.1\r\nHost: shop.example\r\n\r\n"),
+             // A field the shortcut leaves to the full path, which changes nothing about this response.
+             try connection.send("GET /a HTTP/1.1\r\nHost: shop.example\r\nExpect: nothing\r\n\r\n"))
+        }
         #expect(shortcut.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(shortcut.hasSuffix("\r\n\r\nhello"))
         #expect(Self.fields(shortcut) == Self.fields(fullPath))
@@ -51,8 +52,7 @@ struct InMemoryPhasesTests {
     @Test("the request filter refuses a path above the root before any other phase runs")
     func requestFilterFirst() async throws {
         let edge = try Self.node()
-        let connection = try edge.connect()
-        let response = try connection.send("GET /a/../../etc/passwd HTTP/1.1\r\nHost: nowhere.example\r\n\r\n")
+        let response = try edge.withConnection { try $0.send("GET /a/../../etc/passwd HTTP/1.1\r\nHost: nowhere.example\r\n\r\n") }
         #expect(response.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
         #expect(response.contains("request path climbs above the root"))
         await edge.stop()
@@ -61,7 +61,7 @@ struct InMemoryPhasesTests {
     @Test("a host no site serves gets 421 from the route phase")
     func routePhase() async throws {
         let edge = try Self.node()
-        let response = try edge.connect().send("GET / HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n")
+        let response = try edge.withConnection { try $0.send("GET / HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n") }
         #expect(response.hasPrefix("HTTP/1.1 421 Misdirected Request\r\n"))
         await edge.stop()
     }
@@ -70,10 +70,11 @@ struct InMemoryPhasesTests {
     func conditionalsAndRanges() async throws {
         let edge = try Self.node()
         edge.store(Self.stored("0123456789", [("cache-control", "max-age=600"), ("etag", "\"v1\"")]), url: "http://shop.example/r")
-        let connection = try edge.connect()
-        let notModified = try connection.send("GET /r HTTP/1.1\r\nHost: shop.example\r\nIf-None-Match: \"v1\"\r\n\r\n")
+        let (notModified, partial) = try edge.withConnection { connection in
+            (try connection.send("GET /r HTTP/1.1\r\nHost: shop.example\r\nIf-None-Match: \"v1\"\r\n\r\n"),
+             try connection.send("GET /r HTTP/1.1\r\nHost: shop.example\r\nRange: bytes=2-4\r\n\r\n"))
+        }
         #expect(notModified.hasPrefix("HTTP/1.1 304 Not Modified\r\n"))
-        let partial = try connection.send("GET /r HTTP/1.1\r\nHost: shop.example\r\nRange: bytes=2-4\r\n\r\n")
         #expect(partial.hasPrefix("HTTP/1.1 206 Partial Content\r\n"))
         #expect(partial.contains("content-range: bytes 2-4/10"))
         #expect(partial.hasSuffix("\r\n\r\n234"))
@@ -83,7 +84,9 @@ struct InMemoryPhasesTests {
     @Test("only-if-cached with nothing stored gets 504 and never reaches for the origin")
     func onlyIfCached() async throws {
         let edge = try Self.node()
-        let response = try edge.connect().send("GET /none HTTP/1.1\r\nHost: shop.example\r\nCache-Control: only-if-cached\r\n\r\n")
+        let response = try edge.withConnection {
+            try $0.send("GET /none HTTP/1.1\r\nHost: shop.example\r\nCache-Control: only-if-cached\r\n\r\n")
+        }
         #expect(response.hasPrefix("HTTP/1.1 504 Gateway Timeout\r\n"))
         #expect(edge.server.counters["origin_requests"] == 0)
         await edge.stop()

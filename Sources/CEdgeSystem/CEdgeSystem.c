@@ -18,15 +18,29 @@ int edge_open_cached(int dirfd, const char *path) {
 #if defined(__linux__) && defined(SYS_openat2) && defined(RESOLVE_CACHED)
     struct open_how how;
     memset(&how, 0, sizeof how);
-    how.flags = O_RDONLY | O_CLOEXEC;
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOATIME;
     how.resolve = RESOLVE_CACHED | RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd < 0 && errno == EPERM) {
+        // O_NOATIME is only for the file's owner: a directory another user wrote is read without it.
+        how.flags = O_RDONLY | O_CLOEXEC;
+        fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    }
+    return fd;
 #else
     (void)dirfd;
     (void)path;
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int edge_open_record(int dirfd, const char *path) {
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) {
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    }
+    return fd;
 }
 
 ssize_t edge_pread_nowait(int fd, void *buffer, size_t count, off_t offset) {

@@ -66,7 +66,7 @@ extension EdgeServer.Configuration {
             eviction: config.cache.eviction)
         h2cListen = config.server.h2cListen.map { ($0.host, $0.port) }
         self.tls = tls
-        disk = config.cache.disk.map { DiskSettings(path: $0.path, capacityBytes: $0.size.bytes, maxObjectBytes: $0.maxObjectSize.bytes) }
+        disk = config.cache.disk.map { DiskSettings(path: $0.path, capacityBytes: $0.size.bytes, maxObjectBytes: $0.maxObjectSize.bytes, openFiles: $0.effectiveOpenFiles) }
         http2 = config.http2
         admin = AdminSettings(config)
         degradation = DegradationSettings(config.degradation)

@@ -63,6 +63,11 @@ extension EdgeConfig {
             out.set("path", .string(disk.path))
             out.set("size", .string(disk.size.description))
             out.set("max_object_size", .string(disk.maxObjectSize.description))
+            if let openFiles = disk.openFiles {
+                out.set("open_files", .integer(openFiles))
+            } else {
+                out.comment("open_files unset: \(disk.effectiveOpenFiles), a quarter of the descriptor limit, at most 16384")
+            }
         } else {
             out.comment("no [cache.disk]: the cache is kept in memory only")
         }

@@ -12,6 +12,8 @@ struct Check: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
+        // As `serve` does, so that the effective values printed are the ones it would use.
+        DescriptorLimit.raiseToHard()
         let config: EdgeConfig
         do {
             config = try options.resolve()

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     var upgrade = false
 
     func run() async throws {
+        // Before the configuration is read: the disk tier's default of open files follows the limit.
+        let raisedLimit = DescriptorLimit.raiseToHard()
         let config: EdgeConfig
         do {
             config = try options.resolve()
@@ -47,6 +49,9 @@ struct Serve: AsyncParsableCommand {
         }
         bootstrapLogging(config.logging.level)
         let logger = Logger(label: "edge")
+        if let raisedLimit {
+            logger.info("file descriptor limit raised to the hard limit", metadata: ["from": "\(raisedLimit.before)", "to": "\(raisedLimit.after)"])
+        }
         let accessLog: AccessLog
         do {
             accessLog = try AccessLog(destination: config.logging.accessLog.description, format: config.logging.accessLogFormat == .json ? .json : .combined)

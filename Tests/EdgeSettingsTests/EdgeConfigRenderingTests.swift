@@ -17,7 +17,7 @@ struct EdgeConfigRenderingTests {
         c.server.maxBodySize = .mebibytes(10)
         c.server.via = "node-7"
         c.cache.memorySize = .gibibytes(2)
-        c.cache.disk = DiskConfig(path: "/var/cache/edge", size: .gibibytes(20), maxObjectSize: .gibibytes(1))
+        c.cache.disk = DiskConfig(path: "/var/cache/edge", size: .gibibytes(20), maxObjectSize: .gibibytes(1), openFiles: 100)
         c.server.pidFile = "/run/edge/edge.pid"
         c.cache.maxObjectSize = ByteSize(bytes: 1_000_000)
         c.cache.eviction = .lru

@@ -48,6 +48,20 @@ struct EdgeConfigValidationTests {
         #expect(problem { $0.server.maxHeaderCount = 0 } == "server.max_header_count: must be at least 1, got 0")
     }
 
+    @Test("open_files defaults to a quarter of the descriptor limit (at most 16384), 0 keeps none, and more than half the limit is refused")
+    func openFiles() throws {
+        let config = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nsize = \"1GiB\"\n", fileName: "edge.conf")
+        let disk = try #require(config.cache.disk)
+        #expect(disk.openFiles == nil)
+        #expect(disk.effectiveOpenFiles == min(16_384, DescriptorLimit.current / 4))
+        #expect(config.rendered().contains("open_files unset: \(disk.effectiveOpenFiles)"))
+        let set = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nopen_files = 0\n", fileName: "edge.conf")
+        #expect(set.cache.disk?.effectiveOpenFiles == 0)
+        #expect(problem { $0.cache.disk = DiskConfig(path: "/tmp/c", openFiles: -1) } == "cache.disk.open_files: must be 0 (none kept open) or more, got -1")
+        let tooMany = DescriptorLimit.current / 2 + 1
+        #expect(problem { $0.cache.disk = DiskConfig(path: "/tmp/c", openFiles: tooMany) }?.hasPrefix("cache.disk.open_files: \(tooMany) would leave too few") == true)
+    }
+
     @Test("slice_size is parsed like the other sizes, 0 is off, and a slice larger than the cache stores is refused")
     func sliceSize() throws {
         let config = try EdgeConfig.parse("""

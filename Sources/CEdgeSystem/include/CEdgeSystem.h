@@ -8,8 +8,14 @@
 /// Opens `path` (relative to the directory `dirfd`) for reading only if every component of the path
 /// is already in the kernel's lookup cache (Linux openat2 RESOLVE_CACHED): an event loop may call it,
 /// since it never waits for the disk. Returns the descriptor, or -1 with errno EAGAIN when the open
-/// would need I/O, or ENOSYS where the kernel cannot promise that.
+/// would need I/O, or ENOSYS where the kernel cannot promise that. Like `edge_open_record`, it
+/// leaves the access time alone when it may.
 int edge_open_cached(int dirfd, const char *path);
+
+/// Opens a record file under `dirfd` for reading, blocking: without updating its access time (a
+/// read of the cache is not a change the file system needs to write), unless the file belongs to
+/// another user.
+int edge_open_record(int dirfd, const char *path);
 
 /// Reads up to `count` bytes at `offset` only from the page cache (preadv2 RWF_NOWAIT): returns the
 /// bytes read, or -1 with errno EAGAIN when they are not all in memory (or ENOSYS / EOPNOTSUPP where

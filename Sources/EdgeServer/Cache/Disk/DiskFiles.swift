@@ -10,9 +10,12 @@ import NIOCore
 /// temporary name and renamed into place so that a reader sees a whole file or none.
 package struct DiskFiles: Sendable {
     package let root: String
+    /// Record files kept open between hits; told of every record unlinked or renamed into place.
+    package let openRecords: OpenRecordCache
 
-    package init(root: String) {
+    package init(root: String, openRecords: OpenRecordCache = OpenRecordCache(capacity: 0)) {
         self.root = root
+        self.openRecords = openRecords
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -136,10 +139,13 @@ package struct DiskFiles: Sendable {
             unlink(temporary)
             throw Failure(description: "cannot write \(final): \(String(cString: strerror(error)))")
         }
+        // After the rename, never before: a lookup in between would keep the replaced file open.
+        openRecords.forget(hash)
     }
 
     func remove(_ hash: UInt64) {
         unlink(path(hash))
+        openRecords.forget(hash)
     }
 
     /// A name in `tmp` for a file being written: `<pid>.<what>.<random>`. The process id tells a node

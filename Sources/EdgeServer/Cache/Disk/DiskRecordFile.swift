@@ -31,15 +31,51 @@ enum DiskRecordFile {
     /// Bytes read first from a large record: any head the edge writes fits (a head is re-read whole if not).
     static let headProbe = 8192
 
-    /// Opens the record `relativePath` (under `directory`) and reads it whole if it is no larger than
-    /// `wholeLimit` bytes, else its head.
-    static func open(_ relativePath: String, in directory: Int32, root: String, mode: Mode, wholeLimit: Int, allocator: ByteBufferAllocator) throws -> Opened {
+    /// Opens the record `hash` (under `directory`, or kept open in `openRecords`) and reads it whole
+    /// if it is no larger than `wholeLimit` bytes, else its head.
+    static func open(_ hash: UInt64, in directory: Int32, root: String, openRecords: OpenRecordCache, mode: Mode, wholeLimit: Int,
+                     allocator: ByteBufferAllocator) throws -> Opened {
+        let seen = openRecords.lookup(hash)
+        let file: OpenRecord
+        if let kept = seen?.file {
+            file = kept
+        } else {
+            switch try openFile(DiskFiles.relativePath(hash), in: directory, root: root, mode: mode) {
+            case .opened(let opened): file = opened
+            case .absent: return .absent
+            case .wouldBlock: return .wouldBlock
+            }
+            if let seen { openRecords.keep(file, for: hash, seen: seen) }
+        }
+        let size = file.size
+        let whole = size <= wholeLimit
+        let first = whole ? size : min(size, headProbe)
+        guard var bytes = try file.read(at: 0, count: first, mode: mode, allocator: allocator) else { return .wouldBlock }
+        if whole {
+            return .whole(bytes)
+        }
+        // A head longer than the probe (many or long fields): the rest of it too.
+        if let headLength = try? DiskRecordHead.headLength(of: bytes), headLength > bytes.readableBytes, headLength <= size {
+            guard var rest = try file.read(at: bytes.readableBytes, count: headLength - bytes.readableBytes, mode: mode, allocator: allocator) else { return .wouldBlock }
+            bytes.writeBuffer(&rest)
+        }
+        return .head(bytes, file: file)
+    }
+
+    private enum OpenedFile {
+        case opened(OpenRecord)
+        case absent
+        case wouldBlock
+    }
+
+    /// The record file at `relativePath`, open, with its size.
+    private static func openFile(_ relativePath: String, in directory: Int32, root: String, mode: Mode) throws -> OpenedFile {
         let descriptor: Int32
         switch mode {
         case .cachedOnly:
             descriptor = edge_open_cached(directory, relativePath)
         case .blocking:
-            descriptor = openat(directory, relativePath, O_RDONLY | O_CLOEXEC)
+            descriptor = edge_open_record(directory, relativePath)
         }
         guard descriptor >= 0 else {
             let error = errno
@@ -53,20 +89,7 @@ enum DiskRecordFile {
             close(descriptor)
             throw DiskFiles.Failure(description: "cannot stat \(root)/\(relativePath): \(String(cString: strerror(error)))")
         }
-        let size = Int(info.st_size)
-        let file = OpenRecord(descriptor: descriptor, size: size)
-        let whole = size <= wholeLimit
-        let first = whole ? size : min(size, headProbe)
-        guard var bytes = try file.read(at: 0, count: first, mode: mode, allocator: allocator) else { return .wouldBlock }
-        if whole {
-            return .whole(bytes)
-        }
-        // A head longer than the probe (many or long fields): the rest of it too.
-        if let headLength = try? DiskRecordHead.headLength(of: bytes), headLength > bytes.readableBytes, headLength <= size {
-            guard var rest = try file.read(at: bytes.readableBytes, count: headLength - bytes.readableBytes, mode: mode, allocator: allocator) else { return .wouldBlock }
-            bytes.writeBuffer(&rest)
-        }
-        return .head(bytes, file: file)
+        return .opened(OpenRecord(descriptor: descriptor, size: Int(info.st_size)))
     }
 }
 

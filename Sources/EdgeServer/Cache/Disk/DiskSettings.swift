@@ -1,3 +1,5 @@
+import EdgeSettings
+
 /// `[cache.disk]`: where the disk tier keeps its records and how much it may hold.
 public struct DiskSettings: Sendable, Equatable {
     /// A directory Edge owns; created if missing.
@@ -6,10 +8,14 @@ public struct DiskSettings: Sendable, Equatable {
     public var capacityBytes: Int
     /// Larger responses are not written to disk.
     public var maxObjectBytes: Int
+    /// Record files kept open between hits (`OpenRecordCache`); by default `DiskConfig`'s.
+    public var openFiles: Int
 
-    public init(path: String, capacityBytes: Int, maxObjectBytes: Int) {
+    /// `openFiles`: nil for the default.
+    public init(path: String, capacityBytes: Int, maxObjectBytes: Int, openFiles: Int? = nil) {
         self.path = path
         self.capacityBytes = capacityBytes
         self.maxObjectBytes = maxObjectBytes
+        self.openFiles = openFiles ?? DiskConfig().effectiveOpenFiles
     }
 }

@@ -13,6 +13,8 @@ extension DiskStore {
     /// record is renamed into place whole or not at all). Purges are still recorded.
     func handOver() {
         handedOver.store(true, ordering: .relaxed)
+        // The new node may replace or delete records now, and this node would not hear of it.
+        files.openRecords.suspend()
     }
 
     /// The new node, once the old one has exited: a last scan adds the records the old node wrote
@@ -30,6 +32,7 @@ extension DiskStore {
             }
             if !unseen.isEmpty { learned(unseen) }
             sharing.store(false, ordering: .relaxed)
+            files.openRecords.resume()
             stats.record(bytes: bytes, objects: objects)
             logger.notice("disk cache taken over from the old node", metadata: ["path": "\(settings.path)", "records": "\(found)"])
         }

@@ -54,13 +54,14 @@ public final class DiskStore: Sendable {
         self.settings = settings
         self.logger = logger
         stats = DiskStats(metrics: metrics)
-        files = DiskFiles(root: settings.path)
+        files = DiskFiles(root: settings.path, openRecords: OpenRecordCache(capacity: settings.openFiles))
         try files.prepare()
         root = try files.openRoot()
         // Before any write of this node's: what is in tmp now was cut off by a crash (or is being
         // written by an old node still running, and stays).
         files.removeTemporaries()
         sharing.store(shared, ordering: .relaxed)
+        if shared { files.openRecords.suspend() }
         index = Mutex(DiskIndex(capacityBytes: settings.capacityBytes))
         var journal = PurgeJournal.parse(files.readText(Self.journalName))
         // Not while an old node may append: a line it adds between the read and the rename would be lost.
@@ -193,7 +194,8 @@ public final class DiskStore: Sendable {
     private func readNow(_ key: CacheKey, name: String, hash: UInt64, mode: DiskRecordFile.Mode, wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
         let opened: DiskRecordFile.Opened
         do {
-            opened = try DiskRecordFile.open(DiskFiles.relativePath(hash), in: root, root: settings.path, mode: mode, wholeLimit: Self.wholeReadLimit, allocator: Self.allocator)
+            opened = try DiskRecordFile.open(hash, in: root, root: settings.path, openRecords: files.openRecords, mode: mode,
+                                             wholeLimit: Self.wholeReadLimit, allocator: Self.allocator)
         } catch {
             stats.errors.add()
             return .done(nil)

@@ -1,0 +1,133 @@
+import Synchronization
+
+/// Record files kept open between hits, so that a hit on a record read before costs one `pread`
+/// instead of `openat2`, `fstat`, `pread` and `close` (nginx's `open_file_cache`, always on).
+///
+/// A record file never changes once renamed into place: a new response for the URL is a new file
+/// renamed over it. So an open descriptor stays right until its path is unlinked or replaced, and
+/// `DiskFiles` forgets the hash right after each `unlink` and `rename` of a record. A lookup that
+/// opened a file before such a change must not put that (now stale) file in afterwards: every set
+/// carries a version that each forget bumps, and a file is kept only if its set's version is the one
+/// seen before the open.
+///
+/// Four-way set-associative, like a CPU cache: a hash has one set of four slots, the least recently
+/// used of which a new file takes. Little to keep per hit, one lock held for a few loads and stores.
+package final class OpenRecordCache: Sendable {
+    private struct Slot {
+        var hash: UInt64 = 0
+        var file: OpenRecord?
+        var lastUse: UInt32 = 0
+    }
+
+    /// What a lookup found, and what `keep` needs to put a file it then opened in.
+    struct Lookup {
+        let file: OpenRecord?
+        fileprivate let set: Int
+        fileprivate let version: UInt32
+    }
+
+    private struct State {
+        var slots: [Slot]
+        var versions: [UInt32]
+        var clock: UInt32 = 0
+        /// False while another node may change records behind this one's back (`edge serve
+        /// --upgrade`): nothing is kept or found then.
+        var keeping = true
+    }
+
+    static let ways = 4
+    /// Slots, a multiple of `ways`.
+    let capacity: Int
+    private let sets: Int
+    private let state: Mutex<State>
+
+    /// `capacity` open files at most (rounded up to a multiple of four); 0 keeps none.
+    package init(capacity: Int) {
+        sets = (max(0, capacity) + Self.ways - 1) / Self.ways
+        self.capacity = sets * Self.ways
+        state = Mutex(State(slots: Array(repeating: Slot(), count: self.capacity), versions: Array(repeating: 0, count: sets)))
+    }
+
+    private func set(of hash: UInt64) -> Int {
+        // FNV's low bits are weak: a multiplicative mix spreads them.
+        Int(((hash &* 0x9E37_79B9_7F4A_7C15) >> 32) % UInt64(sets))
+    }
+
+    /// The open file of the record `hash`, if kept; nil when nothing may be kept now.
+    func lookup(_ hash: UInt64) -> Lookup? {
+        guard sets > 0 else { return nil }
+        let set = set(of: hash)
+        return state.withLock { state in
+            guard state.keeping else { return nil }
+            let first = set * Self.ways
+            for index in first..<first + Self.ways where state.slots[index].hash == hash {
+                guard let file = state.slots[index].file else { break }
+                state.clock &+= 1
+                state.slots[index].lastUse = state.clock
+                return Lookup(file: file, set: set, version: state.versions[set])
+            }
+            return Lookup(file: nil, set: set, version: state.versions[set])
+        }
+    }
+
+    /// Keeps `file`, opened for `hash` after `lookup` gave `seen`, unless the record changed since.
+    func keep(_ file: OpenRecord, for hash: UInt64, seen: Lookup) {
+        let replaced: OpenRecord? = state.withLock { state in
+            guard state.keeping, state.versions[seen.set] == seen.version else { return nil }
+            let first = seen.set * Self.ways
+            var chosen = first
+            for index in first..<first + Self.ways {
+                if state.slots[index].hash == hash || state.slots[index].file == nil {
+                    chosen = index
+                    break
+                }
+                if state.slots[index].lastUse &- state.slots[chosen].lastUse > UInt32.max / 2 { chosen = index }
+            }
+            state.clock &+= 1
+            defer { state.slots[chosen] = Slot(hash: hash, file: file, lastUse: state.clock) }
+            return state.slots[chosen].file
+        }
+        // The replaced file is closed (when no hit still reads it) here, outside the lock.
+        withExtendedLifetime(replaced) {}
+    }
+
+    /// The record `hash` was unlinked or replaced: its open file is let go, and a lookup under way
+    /// will not put the file it opened in.
+    func forget(_ hash: UInt64) {
+        guard sets > 0 else { return }
+        let set = set(of: hash)
+        let released: OpenRecord? = state.withLock { state in
+            state.versions[set] &+= 1
+            let first = set * Self.ways
+            for index in first..<first + Self.ways where state.slots[index].hash == hash && state.slots[index].file != nil {
+                defer { state.slots[index] = Slot() }
+                return state.slots[index].file
+            }
+            return nil
+        }
+        withExtendedLifetime(released) {}
+    }
+
+    /// Lets every file go and keeps none until `resume`: another node may now change records
+    /// behind this one's back.
+    func suspend() {
+        guard sets > 0 else { return }
+        let released: [OpenRecord] = state.withLock { state in
+            state.keeping = false
+            for set in state.versions.indices { state.versions[set] &+= 1 }
+            defer { state.slots = Array(repeating: Slot(), count: capacity) }
+            return state.slots.compactMap(\.file)
+        }
+        withExtendedLifetime(released) {}
+    }
+
+    /// This node alone writes the directory again.
+    func resume() {
+        state.withLock { $0.keeping = true }
+    }
+
+    /// How many files are open now.
+    var count: Int {
+        state.withLock { state in state.slots.reduce(0) { $0 + ($1.file == nil ? 0 : 1) } }
+    }
+}

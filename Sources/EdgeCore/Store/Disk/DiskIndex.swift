@@ -92,6 +92,22 @@ public struct DiskIndex: Sendable {
     }
 
     /// Whether the record's body was checked since the start (see `Entry.verified`).
+    /// Whether the index knows `hash`, and whether its body was checked this run: one lookup for both.
+    public func state(_ hash: UInt64) -> (known: Bool, verified: Bool) {
+        guard let entry = entries[hash] else { return (false, false) }
+        return (true, entry.verified)
+    }
+
+    /// A read of a good record (a hit): it is the last to go and its body is known checked. False when
+    /// the index does not know it.
+    public mutating func noteHit(_ hash: UInt64) -> Bool {
+        guard let place = entries.index(forKey: hash) else { return false }
+        clock &+= 1
+        entries.values[place].lastUse = clock
+        entries.values[place].verified = true
+        return true
+    }
+
     public func isVerified(_ hash: UInt64) -> Bool {
         entries[hash]?.verified == true
     }

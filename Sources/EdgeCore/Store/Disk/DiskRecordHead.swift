@@ -63,7 +63,9 @@ public struct DiskRecordHead: Sendable {
     public static func headLength(of bytes: ByteBuffer) throws(Failure) -> Int {
         var buffer = bytes
         guard buffer.readableBytes >= fixedLength else { throw .truncated }
-        guard buffer.readBytes(length: magic.count) == magic,
+        // Compared in place: this runs on every disk hit.
+        guard buffer.withUnsafeReadableBytes({ $0.prefix(magic.count).elementsEqual(magic) }),
+              buffer.readSlice(length: magic.count) != nil,
               let keyLength = buffer.readInteger(as: UInt32.self),
               let metadataLength = buffer.readInteger(as: UInt32.self) else { throw .notARecord }
         guard keyLength <= maxKeyLength, metadataLength <= maxMetadataLength else { throw .malformed }

@@ -149,10 +149,12 @@ public final class DiskStore: Sendable {
     func readWithoutWaiting(_ key: CacheKey, normalisedValue: (String) -> String?, servesView: (DiskRecordView) -> Bool = { _ in false }) -> CachedRead? {
         let name = key.description
         let hash = DiskFiles.hash(name)
-        guard index.withLock({ $0.contains(hash) }) || looksAtFiles else { return nil }
+        let state = index.withLock { $0.state(hash) }
+        guard state.known || looksAtFiles else { return nil }
         let read: CachedRead
         let outcome = withoutActuallyEscaping(servesView) { servesView in
-            readVariant(key, name: name, hash: hash, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true, servesView: servesView)
+            readVariant(key, name: name, hash: hash, verified: state.verified, normalisedValue: normalisedValue, mode: .cachedOnly, wholeOnly: true,
+                        servesView: servesView)
         }
         switch outcome {
         case .viewed(let view): read = .view(view)
@@ -168,18 +170,20 @@ public final class DiskStore: Sendable {
     /// The URL's record; when its responses vary, the record of this request's variant.
     private func readVariant(_ key: CacheKey, requestHeaders: HTTPHeaders, mode: DiskRecordFile.Mode) -> ReadOutcome {
         let name = key.description
-        return readVariant(key, name: name, hash: DiskFiles.hash(name), normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil },
+        return readVariant(key, name: name, hash: DiskFiles.hash(name), verified: nil,
+                           normalisedValue: { SecondaryKey(varyNames: [$0], request: requestHeaders).values.first ?? nil },
                            mode: mode, wholeOnly: false, servesView: nil)
     }
 
-    /// `name` and `hash`: the URL's record (`key.description` and its hash).
+    /// `name` and `hash`: the URL's record (`key.description` and its hash). `verified`: whether the
+    /// index has its body checked this run, when the caller looked already.
     /// `wholeOnly`: a record whose body would stream from its file is left alone (`.wouldBlock`), uncounted.
-    private func readVariant(_ key: CacheKey, name: String, hash: UInt64, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode, wholeOnly: Bool,
-                             servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
-        let first = readNow(key, name: name, hash: hash, mode: mode, wholeOnly: wholeOnly, servesView: servesView)
+    private func readVariant(_ key: CacheKey, name: String, hash: UInt64, verified: Bool?, normalisedValue: (String) -> String?, mode: DiskRecordFile.Mode,
+                             wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
+        let first = readNow(key, name: name, hash: hash, verified: verified, mode: mode, wholeOnly: wholeOnly, servesView: servesView)
         guard case .variants(let names) = first else { return first }
         let variantName = Self.variantName(key, SecondaryKey(varyNames: names, values: names.map(normalisedValue)))
-        let variant = readNow(key, name: variantName, hash: DiskFiles.hash(variantName), mode: mode, wholeOnly: wholeOnly, servesView: nil)
+        let variant = readNow(key, name: variantName, hash: DiskFiles.hash(variantName), verified: nil, mode: mode, wholeOnly: wholeOnly, servesView: nil)
         if case .variants = variant { return .done(nil) }
         return variant
     }
@@ -191,7 +195,8 @@ public final class DiskStore: Sendable {
         secondaryKey.varyNames.isEmpty ? key.description : key.description + "\n" + secondaryKey.identity
     }
 
-    private func readNow(_ key: CacheKey, name: String, hash: UInt64, mode: DiskRecordFile.Mode, wholeOnly: Bool, servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
+    private func readNow(_ key: CacheKey, name: String, hash: UInt64, verified known: Bool?, mode: DiskRecordFile.Mode, wholeOnly: Bool,
+                         servesView: ((DiskRecordView) -> Bool)?) -> ReadOutcome {
         let opened: DiskRecordFile.Opened
         do {
             opened = try DiskRecordFile.open(hash, in: root, root: settings.path, openRecords: files.openRecords, mode: mode,
@@ -200,7 +205,7 @@ public final class DiskStore: Sendable {
             stats.errors.add()
             return .done(nil)
         }
-        let verified = index.withLock { $0.isVerified(hash) }
+        let verified = known ?? index.withLock { $0.isVerified(hash) }
         let hit: StorageHit
         let head: DiskRecordHead
         switch opened {
@@ -284,14 +289,10 @@ public final class DiskStore: Sendable {
     /// A record read and found good: used now, its body checked this run, and known to the index
     /// (which a lookup before the index was whole may not have been).
     private func noteRead(_ hash: UInt64, recordLength: Int) {
-        index.withLock { index in
-            if index.contains(hash) {
-                index.touch(hash)
-                index.markVerified(hash)
-            } else {
-                for victim in index.insert(hash, size: recordLength, verified: true) { files.remove(victim) }
-            }
+        let victims = index.withLock { index in
+            index.noteHit(hash) ? [] : index.insert(hash, size: recordLength, verified: true)
         }
+        for victim in victims { files.remove(victim) }
     }
 
     /// Bytes `range` of a streamed body if the page cache holds all of them (read without waiting).

@@ -32,6 +32,15 @@ struct OpenRecordCacheTests {
         return String(buffer: response.body)
     }
 
+    /// A store on `directory`, loaded, holding one record for `key` whose body is `body`.
+    static func store(_ directory: TemporaryDirectory, holding body: String, openFiles: Int = 64) async throws -> DiskStore {
+        let store = try DiskStore(settings: settings(directory, openFiles: openFiles), logger: logger)
+        #expect(await eventually { !store.isLoading })
+        store.write(response(body), for: key, epoch: store.epoch)
+        #expect(await eventually { store.stats.writes.value == 1 })
+        return store
+    }
+
     /// A file of `bytes` bytes, open, as the disk tier holds one.
     static func openFile(_ directory: TemporaryDirectory, _ name: String, bytes: Int = 10) throws -> OpenRecord {
         let path = directory.path(name)
@@ -115,10 +124,7 @@ struct OpenRecordCacheTests {
         let directory = try TemporaryDirectory()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let store = try DiskStore(settings: Self.settings(directory), logger: Self.logger)
-        #expect(await eventually { !store.isLoading })
-        store.write(Self.response("first"), for: Self.key, epoch: store.epoch)
-        #expect(await eventually { store.stats.writes.value == 1 })
+        let store = try await Self.store(directory, holding: "first")
         #expect(try await Self.body(store, on: loop) == "first")
         #expect(store.files.openRecords.count == 1, "kept open after the first read")
         #expect(try await Self.body(store, on: loop) == "first")
@@ -139,10 +145,7 @@ struct OpenRecordCacheTests {
     func noneKept() async throws {
         let directory = try TemporaryDirectory()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let store = try DiskStore(settings: Self.settings(directory, openFiles: 0), logger: Self.logger)
-        #expect(await eventually { !store.isLoading })
-        store.write(Self.response("body"), for: Self.key, epoch: store.epoch)
-        #expect(await eventually { store.stats.writes.value == 1 })
+        let store = try await Self.store(directory, holding: "body", openFiles: 0)
         #expect(try await Self.body(store, on: group.next()) == "body")
         #expect(store.files.openRecords.count == 0)
         await store.shutdown()
@@ -154,10 +157,7 @@ struct OpenRecordCacheTests {
         let directory = try TemporaryDirectory()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let old = try DiskStore(settings: Self.settings(directory), logger: Self.logger)
-        #expect(await eventually { !old.isLoading })
-        old.write(Self.response("shared"), for: Self.key, epoch: old.epoch)
-        #expect(await eventually { old.stats.writes.value == 1 })
+        let old = try await Self.store(directory, holding: "shared")
         #expect(try await Self.body(old, on: loop) == "shared")
         #expect(old.files.openRecords.count == 1)
 

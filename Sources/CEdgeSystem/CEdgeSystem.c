@@ -57,6 +57,30 @@ ssize_t edge_pread_nowait(int fd, void *buffer, size_t count, off_t offset) {
 #endif
 }
 
+int edge_range_is_cached(int fd, off_t offset, size_t count) {
+#if defined(__linux__)
+#ifndef SYS_cachestat
+#define SYS_cachestat 451
+#endif
+    // The kernel's own structures (linux/mman.h), spelled out: older headers lack them.
+    struct { unsigned long long off, len; } range = { (unsigned long long)offset, (unsigned long long)count };
+    struct { unsigned long long nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; } stat;
+    if (count == 0) return 1;
+    if (syscall(SYS_cachestat, fd, &range, &stat, 0) != 0) return -1;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return -1;
+    unsigned long long first = (unsigned long long)offset / (unsigned long long)page;
+    unsigned long long last = ((unsigned long long)offset + count - 1) / (unsigned long long)page;
+    return stat.nr_cache >= last - first + 1 ? 1 : 0;
+#else
+    (void)fd;
+    (void)offset;
+    (void)count;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("sse4.2")))
 static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *bytes, size_t count) {

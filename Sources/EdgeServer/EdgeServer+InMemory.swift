@@ -12,7 +12,8 @@ extension EdgeServer {
         let loop = LoopContext(
             services: services, pool: OriginConnectionPool(eventLoop: channel.eventLoop, loopCount: 1),
             accessLog: AccessLogBuffer(log: services.accessLog, eventLoop: channel.eventLoop))
-        let pipeline = TrafficPipeline(drain: drain, http2: configuration.http2, tls: nil, admission: nil)
+        var pipeline = TrafficPipeline(drain: drain, http2: configuration.http2, tls: nil, admission: nil)
+        pipeline.sendsFiles = false
         try pipeline.configure(channel, kind: .http1, loop: NIOLoopBoundBox.makeBoxSendingValue(loop, eventLoop: channel.eventLoop))
     }
 

@@ -22,6 +22,11 @@ int edge_open_record(int dirfd, const char *path);
 /// the kernel or file system cannot promise that).
 ssize_t edge_pread_nowait(int fd, void *buffer, size_t count, off_t offset);
 
+/// Whether every page of bytes `offset..<offset+count` of `fd` is in the page cache (Linux 6.5's
+/// cachestat), so that sending them (sendfile) will not wait for the disk: 1 when all are, 0 when
+/// some are not, -1 with errno set where the kernel cannot tell.
+int edge_range_is_cached(int fd, off_t offset, size_t count);
+
 /// Extends CRC-32C `crc` (0 to start) with `count` bytes, with the CPU's crc32 instruction. Returns
 /// 0 in `*done` when the CPU has none (the caller then uses its own table-driven code).
 uint32_t edge_crc32c_hardware(uint32_t crc, const void *bytes, size_t count, int *done);

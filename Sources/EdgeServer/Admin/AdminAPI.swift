@@ -129,6 +129,7 @@ final class AdminAPI: Sendable {
             ("reads_without_waiting", .int(stats.cachedReads.value)),
             ("hit_head_hits", .int(stats.headHits.value)),
             ("streamed_hits", .int(stats.streamedHits.value)),
+            ("sendfile_bytes", .int(stats.sentFromFile.value)),
             ("writes", .int(stats.writes.value)),
             ("errors", .int(stats.errors.value)),
             ("corrupt_records", .int(stats.corrupt.value)),

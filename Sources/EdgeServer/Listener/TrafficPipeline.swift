@@ -33,6 +33,9 @@ struct TrafficPipeline: Sendable {
     let tls: TLSTermination?
     /// The node's admission limits; nil when none are set.
     let admission: AdmissionGate.Shared?
+    /// Whether plain HTTP/1.1 connections may send bodies from disk record files (`sendfile`): not
+    /// on a channel without a socket (`EdgeTesting.InMemoryEdge`).
+    var sendsFiles = true
 
     /// Runs on the channel's event loop, from the child channel initializer. The connection's limits
     /// and timeouts are those of the loop's configuration generation at the time it is accepted.
@@ -40,7 +43,7 @@ struct TrafficPipeline: Sendable {
         let settings = loop.value.services.settings
         switch kind {
         case .http1:
-            try configureHTTP1(channel, loop: loop, connection: .plainHTTP1)
+            try configureHTTP1(channel, loop: loop, connection: ClientConnection(isTLS: false, isHTTP2: false, sendsFiles: sendsFiles))
         case .h2c:
             try configureHTTP2(channel, loop: loop, connection: ClientConnection(isTLS: false, isHTTP2: true))
         case .tls:

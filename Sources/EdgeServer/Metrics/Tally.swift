@@ -16,4 +16,9 @@ final class Tally: Sendable {
         count.wrappingAdd(1, ordering: .relaxed)
         metric?.increment()
     }
+
+    func add(_ amount: Int) {
+        count.wrappingAdd(amount, ordering: .relaxed)
+        metric?.increment(by: Int64(amount))
+    }
 }

@@ -1,3 +1,4 @@
+import CEdgeSystem
 import EdgeCore
 import NIOCore
 import NIOHTTP1
@@ -44,6 +45,23 @@ extension ProxyHandler: ResponseSink {
             context.write(wrapOutboundOut(.body(.byteBuffer(piece))), promise: nil)
         }
         if flush { context.flush() }
+    }
+
+    func writeFile(_ body: DiskBody, _ range: Range<Int>, for request: ClientRequest) -> Bool {
+        guard let context, connection.sendsFiles, request.body.isUntouched, !range.isEmpty,
+              edge_range_is_cached(body.file.descriptor, off_t(body.offset + range.lowerBound), range.count) == 1 else { return false }
+        // The descriptor stays the record's (`OpenRecord` closes it, and is held until the write is
+        // done): the handle NIO needs for it gives it back once the write completes or fails.
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: body.file.descriptor)
+        let region = FileRegion(fileHandle: handle, readerIndex: body.offset + range.lowerBound, endIndex: body.offset + range.upperBound)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in
+            _ = try? handle.takeDescriptorOwnership()
+            withExtendedLifetime(body.file) {}
+        }
+        request.bytesSent += range.count
+        context.writeAndFlush(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
+        return true
     }
 
     func writeEnd(for request: ClientRequest) {

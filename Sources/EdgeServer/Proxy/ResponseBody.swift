@@ -15,6 +15,9 @@ struct ResponseBody {
     /// Puts a progressive page's enhancement tags before `</body>`.
     var rewriter: PageRewriter?
 
+    /// Whether every piece goes out as it is (no window, coding or rewrite).
+    var isUntouched: Bool { window == nil && transform == nil && rewriter == nil }
+
     /// Whether the window's last byte has streamed past: the client's response is complete.
     var windowComplete: Bool {
         guard let window else { return false }

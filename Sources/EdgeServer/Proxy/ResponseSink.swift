@@ -9,6 +9,10 @@ protocol ResponseSink: AnyObject {
     func writeHead(_ head: OutgoingHead, for request: ClientRequest) -> Bool
     /// A body piece, through the body stages the head set up. `flush: false` when the end follows at once.
     func writeBody(_ buffer: ByteBuffer, for request: ClientRequest, flush: Bool)
+    /// Bytes `range` of a stored body, sent from its record file by the kernel (`sendfile`) when the
+    /// connection can and nothing is to be done to them (no coding, no rewriting) and the page cache
+    /// holds them all; false, with nothing written, otherwise.
+    func writeFile(_ body: DiskBody, _ range: Range<Int>, for request: ClientRequest) -> Bool
     /// The end of the response, then the logging phase.
     func writeEnd(for request: ClientRequest)
     /// A 1xx before the final response.

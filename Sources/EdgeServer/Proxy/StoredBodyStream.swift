@@ -5,7 +5,8 @@ import NIOHTTP1
 /// The hit phase for a record whose body streams from disk (`DiskHit.streamed`): the client's
 /// conditionals and range are answered from the stored fields, then the body, or the one range asked
 /// for, is read a chunk at a time and written as fast as the client takes it, so a large object costs
-/// a chunk of memory per client, not its size.
+/// a chunk of memory per client, not its size. On plain HTTP/1.1, a chunk the page cache holds that
+/// needs no recoding is sent by the kernel from the file (`sendfile`) without being read at all.
 final class StoredBodyStream: BodyPump {
     private let request: ClientRequest
     private weak var sink: ResponseSink?
@@ -87,6 +88,14 @@ final class StoredBodyStream: BodyPump {
         guard !reading, let sink, request.bodyStream === self else { return }
         while next < end, sink.isWritable {
             let range = next..<min(end, next + Self.chunkBytes)
+            // Moved on before the write: a flush can make the client writable again, and `resume`
+            // then runs this loop from inside the write.
+            next = range.upperBound
+            if sink.writeFile(body, range, for: request) {
+                disk.stats.sentFromFile.add(range.count)
+                continue
+            }
+            next = range.lowerBound
             if let bytes = disk.readCached(body, range) {
                 write(bytes, range: range)
                 continue

@@ -42,6 +42,8 @@ struct DiskStreamedHitTests {
             #expect(whole.text == Self.largeBody)
             #expect(whole.header("cache-status")?.hasPrefix("edge; hit") == true)
             #expect(whole.header("content-length") == String(Self.largeBody.utf8.count))
+            let sent = edge.server.disk?.stats.sentFromFile.value ?? 0
+            #expect(sent == Self.largeBody.utf8.count, "the kernel sent the body from the record file, its pages being in memory")
 
             let range = try edge.get("/large", headers: [("Range", "bytes=210000-210013")])
             #expect(range.status == 206)
@@ -63,6 +65,25 @@ struct DiskStreamedHitTests {
 
             #expect(origin.requestCount == 1, "every answer came from the record")
             #expect((edge.server.disk?.stats.streamedHits.value ?? 0) >= 6)
+            #expect(edge.server.disk?.stats.sentFromFile.value == sent + 14 + 7, "ranges too are sent from the file")
+        }
+        await origin.stop()
+    }
+
+    @Test("a large record recoded for the client (gzip) is read and compressed, never sent from its file as it is")
+    func recodedBodyIsNotSentFromTheFile() async throws {
+        let directory = try TemporaryDirectory()
+        let origin = try await TestOrigin(Self.origin)
+        try await storeThenRestart(["/large"], origin: origin, directory: directory)
+        try await withEdge(origin, directory) { edge in
+            _ = try edge.get("/large")
+            let sent = edge.server.disk?.stats.sentFromFile.value ?? 0
+            let gzip = try edge.get("/large", headers: [("Accept-Encoding", "gzip")])
+            #expect(gzip.status == 200)
+            #expect(gzip.header("content-encoding") == "gzip")
+            let decoded = try CodingTools.decode("gzip", gzip.body)
+            #expect(String(decoding: decoded, as: UTF8.self) == Self.largeBody)
+            #expect(edge.server.disk?.stats.sentFromFile.value == sent, "nothing of the gzip response came from the file")
         }
         await origin.stop()
     }

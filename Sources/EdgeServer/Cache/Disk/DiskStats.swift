@@ -13,6 +13,9 @@ final class DiskStats: Sendable {
     let headHits: Tally
     /// Hits whose body streamed from its record file (larger than `DiskStore.wholeReadLimit`).
     let streamedHits: Tally
+    /// Body bytes of streamed hits the kernel sent from their record files (`sendfile`), never read
+    /// by the node.
+    let sentFromFile: Tally
     let writes: Tally
     /// Failed reads, writes and journal appends (a full disk, an unwritable directory).
     let errors: Tally
@@ -34,6 +37,7 @@ final class DiskStats: Sendable {
         cachedReads = Tally(counter("reads_without_waiting"))
         headHits = Tally(counter("hit_head_hits"))
         streamedHits = Tally(counter("streamed_hits"))
+        sentFromFile = Tally(counter("sendfile_bytes"))
         writes = Tally(counter("writes"))
         errors = Tally(counter("errors"))
         corrupt = Tally(counter("corrupt_records"))

@@ -31,8 +31,10 @@ extension DiskStore {
                 return written.selection(beyond: journal)
             }
             if !unseen.isEmpty { learned(unseen) }
-            sharing.store(false, ordering: .relaxed)
+            // The old node has exited: files may stay open again (before `sharing` says so, so that
+            // whoever sees it cleared finds them kept).
             files.openRecords.resume()
+            sharing.store(false, ordering: .relaxed)
             stats.record(bytes: bytes, objects: objects)
             logger.notice("disk cache taken over from the old node", metadata: ["path": "\(settings.path)", "records": "\(found)"])
         }

@@ -20,8 +20,7 @@ struct DiskReplay {
             outcome.requests += 1
             outcome.requestedBytes += size
             index.recordAccess(hash)
-            if index.contains(hash) {
-                index.touch(hash)
+            if index.noteHit(hash) {
                 outcome.hitBytes += size
                 continue
             }

@@ -112,16 +112,6 @@ public struct DiskIndex: Sendable {
         entries[hash]?.verified == true
     }
 
-    public mutating func markVerified(_ hash: UInt64) {
-        entries[hash]?.verified = true
-    }
-
-    /// A use of the object (a hit): it is the last to go.
-    public mutating func touch(_ hash: UInt64) {
-        clock &+= 1
-        entries[hash]?.lastUse = clock
-    }
-
     @discardableResult
     public mutating func remove(_ hash: UInt64) -> Bool {
         guard let entry = entries.removeValue(forKey: hash) else { return false }

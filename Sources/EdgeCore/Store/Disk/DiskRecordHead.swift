@@ -64,9 +64,9 @@ public struct DiskRecordHead: Sendable {
         var buffer = bytes
         guard buffer.readableBytes >= fixedLength else { throw .truncated }
         // Compared in place: this runs on every disk hit.
-        guard buffer.withUnsafeReadableBytes({ $0.prefix(magic.count).elementsEqual(magic) }),
-              buffer.readSlice(length: magic.count) != nil,
-              let keyLength = buffer.readInteger(as: UInt32.self),
+        guard buffer.withUnsafeReadableBytes({ $0.prefix(magic.count).elementsEqual(magic) }) else { throw .notARecord }
+        buffer.moveReaderIndex(forwardBy: magic.count)
+        guard let keyLength = buffer.readInteger(as: UInt32.self),
               let metadataLength = buffer.readInteger(as: UInt32.self) else { throw .notARecord }
         guard keyLength <= maxKeyLength, metadataLength <= maxMetadataLength else { throw .malformed }
         return fixedLength + Int(keyLength) + Int(metadataLength) + checksumLength

@@ -39,7 +39,7 @@ struct DiskIndexTests {
         for _ in 0..<50 {
             var index = DiskIndex(capacityBytes: 4_000)
             for hash in UInt64(1)...4 { _ = index.insert(hash, size: 1_000) }
-            index.touch(1)
+            _ = index.noteHit(1)
             _ = index.insert(5, size: 1_000)
             if index.contains(1) { survivedTouched += 1 }
         }
@@ -71,8 +71,14 @@ struct DiskIndexTests {
         var index = DiskIndex(capacityBytes: 10_000)
         _ = index.insert(1, size: 100)
         #expect(!index.isVerified(1))
-        index.markVerified(1)
+        #expect(index.state(1).known && !index.state(1).verified)
+        let hitKnown = index.noteHit(1)
+        #expect(hitKnown, "a hit on a known record")
         #expect(index.isVerified(1))
+        #expect(index.state(1).verified)
+        let hitUnknown = index.noteHit(9)
+        #expect(!hitUnknown, "a record the index does not know")
+        #expect(!index.state(9).known)
         _ = index.insert(1, size: 200)
         #expect(!index.isVerified(1), "a new record under the same name is checked again")
         _ = index.insert(2, size: 100, verified: true)

@@ -6,15 +6,26 @@
 /// is not a date. RFC 9111 §5.3 makes an invalid Expires mean "already expired", so accepting
 /// near-misses would keep responses fresh that the origin meant to be stale.
 public enum HTTPDate {
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    private static let months = NameTable(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
     private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    private static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+    private static let weekdays = NameTable(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])
     private static let weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let fullWeekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    private static let fullWeekdays = NameTable(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])
 
     /// Parses an HTTP date; nil if it is not one. Surrounding spaces and tabs are ignored.
     public static func parse(_ value: String) -> EpochSeconds? {
-        var scanner = DateScanner(value.trimmingHTTPWhitespace().lowercased())
+        // Every stored response's Date (and often Expires, Last-Modified) goes through here on a
+        // miss: the bytes are scanned where they lie, with no lowercased copy or arrays made.
+        var value = value
+        return value.withUTF8 { parse(utf8: $0) }
+    }
+
+    private static func parse(utf8: UnsafeBufferPointer<UInt8>) -> EpochSeconds? {
+        var start = 0
+        var end = utf8.count
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start += 1 }
+        while end > start, utf8[end - 1] == 0x20 || utf8[end - 1] == 0x09 { end -= 1 }
+        var scanner = DateScanner(bytes: UnsafeBufferPointer(rebasing: utf8[start..<end]))
         if let date = scanner.imfFixdate() { return date }
         scanner.reset()
         if let date = scanner.rfc850Date() { return date }
@@ -22,29 +33,47 @@ public enum HTTPDate {
         return scanner.asctimeDate()
     }
 
-    /// A cursor over one lowercased candidate date.
+    /// Names in lowercase, tried longest first so that none is taken for a prefix of a longer one;
+    /// the order is worked out once.
+    private struct NameTable: Sendable {
+        let longestFirst: [(position: Int, bytes: [UInt8])]
+
+        init(_ names: [String]) {
+            longestFirst = names.enumerated().map { (position: $0.offset, bytes: Array($0.element.utf8)) }
+                .sorted { $0.bytes.count > $1.bytes.count }
+        }
+    }
+
+    /// A cursor over one candidate date, comparing ASCII letters case-insensitively (RFC 9111 §4.2).
     private struct DateScanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
-        init(_ text: String) { bytes = Array(text.utf8) }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         mutating func reset() { index = 0 }
 
         var atEnd: Bool { index == bytes.count }
 
-        mutating func literal(_ text: String) -> Bool {
-            let expected = Array(text.utf8)
-            guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-                return false
+        /// Whether the lowercase ASCII `expected` comes next (in any case); consumed if so.
+        private mutating func matches(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard index + expected.count <= bytes.count else { return false }
+            for offset in 0..<expected.count {
+                var byte = bytes[index + offset]
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+                guard byte == expected[offset] else { return false }
             }
             index += expected.count
             return true
         }
 
+        mutating func literal(_ text: StaticString) -> Bool {
+            text.withUTF8Buffer { matches($0) }
+        }
+
         /// One of `names` (the longest that matches), as its index.
-        mutating func name(_ names: [String]) -> Int? {
-            for (position, candidate) in names.enumerated().sorted(by: { $0.1.count > $1.1.count }) where literal(candidate) {
+        mutating func name(_ names: NameTable) -> Int? {
+            for (position, candidate) in names.longestFirst where candidate.withUnsafeBufferPointer({ matches($0) }) {
                 return position
             }
             return nil

@@ -49,7 +49,8 @@ struct HTTPDateTests {
     func invalid() {
         for value in ["0", "-1", "", "yesterday", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 GMT", "Mon, 29 Feb 2021 00:00:00 GMT",
-            "Sun, 06 Nov 1994 08:49:37 GMT extra", "1994-11-06T08:49:37Z"]
+            "Sun, 06 Nov 1994 08:49:37 GMT extra", "1994-11-06T08:49:37Z", " \t ", "Sun, 06 Nov 1994 08:49:37 GM",
+            "Sun, 06 Nov 1994 08:49:3", "Sun, 06 N\u{F6}v 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 \u{212A}MT"]
         {
             #expect(HTTPDate.parse(value) == nil, "\(value)")
         }

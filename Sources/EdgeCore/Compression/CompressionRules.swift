@@ -50,9 +50,10 @@ public enum CompressionRules {
         guard isTransformable(headers) else { return false }
         if headers.contains(name: "content-encoding"), ContentCoding.of(headers[canonicalForm: "content-encoding"].map(String.init)) != .identity { return false }
         if headers.contains(name: "content-range") { return false }
-        guard let type = mediaType(headers.first(name: "content-type")), isCompressible(mediaType: type, types: settings.types) else { return false }
+        // The length first: it is the cheaper question, and small bodies are common.
         let length = bodyLength ?? headers.first(name: "content-length").flatMap(Int.init)
         if let length, length < settings.minSize { return false }
+        guard let type = mediaType(headers.first(name: "content-type")), isCompressible(mediaType: type, types: settings.types) else { return false }
         return true
     }
 

@@ -53,6 +53,20 @@ public enum HopByHop {
     /// `Proxy-Status` (RFC 9209) is the one `Proxy-*` field kept: every intermediary on the
     /// path appends to it, so it is end-to-end by definition.
     public static func isHopByHop(_ name: String) -> Bool {
+        // Every field of every message passes here: most names are ruled out by their first
+        // letter and length before a lowercased copy is made.
+        guard let first = name.utf8.first else { return false }
+        switch first | 0x20 {
+        case UInt8(ascii: "p"):
+            break
+        case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "t"), UInt8(ascii: "u"):
+            switch name.utf8.count {
+            case 2, 7, 10, 17: break
+            default: return false
+            }
+        default:
+            return false
+        }
         let lower = name.lowercased()
         if fieldNames.contains(lower) { return true }
         return lower.hasPrefix("proxy-") && lower != "proxy-status"

@@ -57,4 +57,16 @@ struct HopByHopTests {
         let headers = HTTPHeaders([("Connection", "Keep-Alive, X-Trace"), ("Connection", "close")])
         #expect(HopByHop.connectionOptions(headers) == ["keep-alive", "x-trace", "close"])
     }
+
+    @Test("every fixed hop-by-hop name is recognised in any case, and look-alikes of other lengths are not")
+    func everyFixedNameInAnyCase() {
+        for name in HopByHop.fieldNames {
+            #expect(HopByHop.isHopByHop(name), "\(name)")
+            #expect(HopByHop.isHopByHop(name.uppercased()), "\(name)")
+            #expect(HopByHop.isHopByHop(name.prefix(1).uppercased() + name.dropFirst()), "\(name)")
+        }
+        for name in ["Connections", "T", "Tes", "Trailers", "Upgrades", "Keep-Alive2", "Content-Type", "Cache-Control", "", "Proxy-Status"] {
+            #expect(!HopByHop.isHopByHop(name), "\(name)")
+        }
+    }
 }

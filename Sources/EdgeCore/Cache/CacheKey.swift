@@ -62,6 +62,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     public static func normaliseHost(_ authority: String) -> String {
         // The usual Host is already normal: lowercase letters, digits, dots and dashes only.
         if !authority.isEmpty, authority.utf8.allSatisfy(isPlainHostByte) { return authority }
+        if isPlainHostWithOwnPort(authority) { return authority }
         var host = Substring(authority)
         if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
         host = Substring(host.trimmingHTTPWhitespace())
@@ -107,6 +108,17 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         guard TargetPath.mayHaveDotSegments(path.utf8),
               case .success(let resolved?) = TargetPath.removeDotSegments(path, clampAtRoot: true) else { return normalised }
         return resolved + normalised[pathEnd...]
+    }
+
+    /// `name:port` with a normal name and a port other than 80 and 443 (which are dropped): already
+    /// normal, as a node reached on its own port sees on every request.
+    private static func isPlainHostWithOwnPort(_ authority: String) -> Bool {
+        let bytes = authority.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex else { return false }
+        let port = bytes[bytes.index(after: colon)...]
+        guard !port.isEmpty, port.first != UInt8(ascii: "0"), port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              !port.elementsEqual("80".utf8), !port.elementsEqual("443".utf8) else { return false }
+        return bytes[..<colon].allSatisfy(isPlainHostByte)
     }
 
     private static func isPlainHostByte(_ byte: UInt8) -> Bool {

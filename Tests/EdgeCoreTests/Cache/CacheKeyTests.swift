@@ -17,6 +17,10 @@ struct CacheKeyTests {
         #expect(CacheKey(host: "Shop.Example:80", target: "/").host == "shop.example")
         #expect(CacheKey(host: "shop.example:443", target: "/").host == "shop.example")
         #expect(CacheKey(host: "shop.example:8080", target: "/").host == "shop.example:8080")
+        #expect(CacheKey(host: "Shop.Example:8080", target: "/").host == "shop.example:8080")
+        #expect(CacheKey(host: "shop.example:", target: "/").host == "shop.example")
+        #expect(CacheKey(host: "user@shop.example:8080", target: "/").host == "shop.example:8080")
+        #expect(CacheKey(host: ":8080", target: "/").host == ":8080")
         #expect(CacheKey(host: "[::1]:80", target: "/").host == "[::1]")
         #expect(CacheKey(host: "[::1]", target: "/").host == "[::1]")
     }

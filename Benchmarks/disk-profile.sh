@@ -2,7 +2,7 @@
 # Profiles Edge alone on disk hits: OBJECTS objects of 16 KiB behind MEM of memory (default 3000
 # behind 4MiB, so nearly every hit is read from disk), one event loop pinned to core 0, wrk with 32
 # connections on core 1 asking for a random object per request, `perf record -g` on the node for
-# 8 s. Prints wrk's rate and the disk tier's hit count; the profile is left in PERF_OUT
+# 8 s after an 8 s warm-up. Prints wrk's rate and the disk tier's hit count; the profile is left in PERF_OUT
 # (default /tmp/edge-disk.perf) for `perf report -i`. Needs a release build, python3, perf, wrk.
 # Usage: Benchmarks/disk-profile.sh    (MEM=256MiB for the same load on memory hits)
 set -euo pipefail
@@ -51,12 +51,15 @@ CONF
 taskset -c 0 "$EDGE" serve --config "$work/edge.conf" > "$work/edge.log" 2>&1 & edge=$!
 trap 'kill $edge $origin 2>/dev/null; rm -rf "$work"' EXIT
 sleep 1
-for i in $(seq 1 "$OBJECTS"); do curl -s -o /dev/null "http://127.0.0.1:9800/o/$i"; done
+seq 1 "$OBJECTS" | sed "s|^|http://127.0.0.1:9800/o/|" | xargs -P 4 -n 1 curl -s -o /dev/null
 sleep 2
 cat > "$work/rand.lua" <<LUA
 math.randomseed(42)
 request = function() return wrk.format("GET", "/o/" .. math.random(1, $OBJECTS)) end
 LUA
+# An 8 s warm-up first: right after the fill, look-ups of paths and first checks of records make
+# the disk tier look several times slower than it is on a running node.
+taskset -c 1 wrk -t1 -c32 -d8s -s "$work/rand.lua" http://127.0.0.1:9800/ > /dev/null
 perf record -F 999 -g -p $edge -o "$PERF_OUT" -- sleep 8 > /dev/null 2>&1 & perf=$!
 taskset -c 1 wrk -t1 -c32 -d8s -s "$work/rand.lua" http://127.0.0.1:9800/ | grep -E "Requests/sec|Latency"
 wait $perf || true

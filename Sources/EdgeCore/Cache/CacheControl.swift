@@ -115,14 +115,13 @@ public struct CacheControl: Sendable, Equatable {
     /// Builds the typed view from a directive list.
     public init(directives: [Directive]) {
         self.directives = directives
-        var seen = Set<String>()
         for directive in directives {
-            let first = seen.insert(directive.name).inserted
             switch directive.name {
+            // The first occurrence sets them (never to nil), so nil means none came before.
             case "max-age":
-                if first { maxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
+                if maxAge == nil { maxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
             case "s-maxage":
-                if first { sMaxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
+                if sMaxAge == nil { sMaxAge = directive.value.flatMap { parseDeltaSeconds($0) } ?? 0 }
             case "no-store": noStore = true
             case "no-cache":
                 if let value = directive.value {
@@ -176,7 +175,12 @@ public struct CacheControl: Sendable, Equatable {
     }
 
     static func parseDirectives(_ value: String) -> [Directive] {
-        let bytes = Array(value.utf8)
+        // Parsed again by each policy that asks on a miss: the bytes are read where they lie.
+        var value = value
+        return value.withUTF8 { parseDirectives(utf8: $0) }
+    }
+
+    private static func parseDirectives(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [Directive] {
         var result: [Directive] = []
         var index = 0
         while index < bytes.count {
@@ -185,7 +189,7 @@ public struct CacheControl: Sendable, Equatable {
             let nameStart = index
             while index < bytes.count, bytes[index].isTchar { index += 1 }
             var valid = index > nameStart
-            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).lowercased()
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), as: UTF8.self).lowercased()
             var argument: String?
             if valid, index < bytes.count, bytes[index] == .equals {
                 index += 1
@@ -212,7 +216,7 @@ public struct CacheControl: Sendable, Equatable {
                     let valueStart = index
                     while index < bytes.count, bytes[index].isTchar { index += 1 }
                     valid = index > valueStart
-                    argument = String(decoding: bytes[valueStart..<index], as: UTF8.self)
+                    argument = String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<index]), as: UTF8.self)
                 }
             }
             while index < bytes.count, bytes[index].isHTTPWhitespace { index += 1 }

@@ -56,6 +56,10 @@ struct CacheControlTests {
     func duplicates() {
         #expect(CacheControl(parsing: "max-age=1800, max-age=1").maxAge == 1800)
         #expect(CacheControl(parsing: "max-age=1, max-age=1800").maxAge == 1)
+        // An invalid first occurrence still wins: stale at once, not the later valid value.
+        #expect(CacheControl(parsing: "max-age=abc, max-age=1800").maxAge == 0)
+        #expect(CacheControl(parsing: "s-maxage=-1, S-MAXAGE=1800").sMaxAge == 0)
+        #expect(CacheControl(parsing: "s-maxage=60, s-maxage=0").sMaxAge == 60)
         var headers = HTTPHeaders()
         headers.add(name: "Cache-Control", value: "max-age=1")
         headers.add(name: "cache-control", value: "max-age=1800")

@@ -23,52 +23,76 @@ public struct PlainHTTP2Request: Sendable, Equatable {
     /// nil when the request is not one the shortcut may answer. `fields` in the order they arrived,
     /// pseudo-fields first, as NIO decoded them.
     public init?(fields: some Sequence<(String, String)>) {
-        var method: PlainRequestHead.Method?
-        var path: String?
-        var authority: String?
-        var acceptEncoding: String?
-        var fieldCount = 1
-        var fieldBytes = 0
+        var reader = Reader()
         for (name, value) in fields {
-            guard Self.isPlain(value) else { return nil }
+            guard reader.read(name: name, value: value) else { return nil }
+        }
+        guard let request = reader.request else { return nil }
+        self = request
+    }
+
+    /// Reads a request's fields one at a time, so that a caller iterating its own field type (NIO's
+    /// `HPACKHeaders`) calls one concrete function per field rather than a generic across modules.
+    public struct Reader: Sendable {
+        private var method: PlainRequestHead.Method?
+        private var path: String?
+        private var authority: String?
+        private var acceptEncoding: String?
+        private var fieldCount = 1
+        private var fieldBytes = 0
+
+        public init() {}
+
+        /// Takes the next field; false once the request is not one the shortcut may answer.
+        public mutating func read(name: String, value: String) -> Bool {
+            guard PlainHTTP2Request.isPlain(value) else { return false }
             if name.utf8.first == UInt8(ascii: ":") {
                 switch name {
                 case ":method":
                     switch value {
                     case "GET": method = .get
                     case "HEAD": method = .head
-                    default: return nil
+                    default: return false
                     }
                 case ":path":
-                    guard Self.isPlainTarget(value) else { return nil }
+                    guard PlainHTTP2Request.isPlainTarget(value) else { return false }
                     path = value
                 case ":authority":
                     authority = value
                 case ":scheme":
                     // Neither the cache key nor a stored response depends on it.
-                    continue
+                    break
                 default:
                     // `:protocol` (extended CONNECT) and whatever comes after it.
-                    return nil
+                    return false
                 }
-                continue
+                return true
             }
             switch name {
             case "accept-encoding":
-                guard acceptEncoding == nil else { return nil }
+                guard acceptEncoding == nil else { return false }
                 acceptEncoding = value
             case "host", "content-length", "transfer-encoding", "connection":
                 // A Host beside :authority, a body announced, or a field HTTP/2 forbids: the full path's call.
-                return nil
+                return false
             default:
                 var name = name
-                if name.withUTF8({ PlainRequestHead.sendsToFullPath(fieldName: UnsafeRawBufferPointer($0)) }) { return nil }
+                if name.withUTF8({ PlainRequestHead.sendsToFullPath(fieldName: UnsafeRawBufferPointer($0)) }) { return false }
             }
             fieldCount += 1
             fieldBytes += name.utf8.count + value.utf8.count + 4
+            return true
         }
-        guard let method, let path, let authority else { return nil }
-        fieldBytes += "host".utf8.count + authority.utf8.count + 4
+
+        /// The request read, or nil when a pseudo-field it needs is missing.
+        public var request: PlainHTTP2Request? {
+            guard let method, let path, let authority else { return nil }
+            return PlainHTTP2Request(method: method, path: path, authority: authority, acceptEncoding: acceptEncoding,
+                                     fieldCount: fieldCount, fieldBytes: fieldBytes + "host".utf8.count + authority.utf8.count + 4)
+        }
+    }
+
+    private init(method: PlainRequestHead.Method, path: String, authority: String, acceptEncoding: String?, fieldCount: Int, fieldBytes: Int) {
         self.method = method
         self.path = path
         self.authority = authority

@@ -101,6 +101,9 @@ struct TrafficPipeline: Sendable {
         let streamConfiguration = HTTP2Connection.streamConfiguration(http2)
         try pipeline.addHandler(NIOHTTP2Handler(
             mode: .server, connectionConfiguration: HTTP2Connection.connectionConfiguration(http2), streamConfiguration: streamConfiguration))
+        // Closes idle connections, and on drain sends GOAWAY and closes once open streams end; in front of
+        // the shortcut, which keeps the events of the streams it answers from the handlers behind it.
+        try pipeline.addHandler(HTTP2ConnectionLifetime(idleTimeout: settings.timeouts.clientIdle, graceTime: settings.timeouts.drain))
         try pipeline.addHandler(HTTP2StoredHitShortcut(loopContext: loop.value, drain: drain))
         try pipeline.addHandler(HTTP2ConnectionWindow(target: http2.connectionWindowSize.bytes))
         let multiplexer = HTTP2StreamMultiplexer(
@@ -119,13 +122,6 @@ struct TrafficPipeline: Sendable {
             }
         }
         try pipeline.addHandler(multiplexer)
-        // Closes idle connections, and on drain sends GOAWAY and closes once open streams end (with the
-        // multiplexer a handler of its own, NIOHTTP2Handler reports every stream opening and closing to it,
-        // the shortcut's streams too).
-        let management = NIOHTTP2ServerConnectionManagementHandler(
-            eventLoop: channel.eventLoop,
-            configuration: .init(maxIdleTime: settings.timeouts.clientIdle, maxAge: nil, maxGraceTime: settings.timeouts.drain, keepalive: nil))
-        try pipeline.addHandler(management)
         try pipeline.addHandler(HTTP2ConnectionTracker(registry: loop.value.connections))
     }
 }

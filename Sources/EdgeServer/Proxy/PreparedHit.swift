@@ -78,14 +78,22 @@ struct PreparedHit {
                 }
                 return name.count
             }
-            switch lowercased {
-            case "connection":
-                listsConnectionOptions = true
-            case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-                return
+            // Only names of these lengths can be connection-specific: most fields skip the comparisons.
+            switch name.count {
+            case 7, 10, 16, 17:
+                switch lowercased {
+                case "connection":
+                    listsConnectionOptions = true
+                    return
+                case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+                    return
+                default:
+                    break
+                }
             default:
-                head.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
+                break
             }
+            head.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }
         head.add(name: "cache-status", value: cacheStatus)
         head.add(name: "age", value: String(age))

@@ -36,6 +36,12 @@ final class RawHTTP2Connection {
             return pairs
         }
 
+        /// A GOAWAY frame's last stream identifier.
+        var lastStreamID: UInt32? {
+            guard type == Frame.goAway, payload.count >= 8 else { return nil }
+            return payload[0..<4].reduce(0) { $0 << 8 | UInt32($1) } & 0x7fff_ffff
+        }
+
         /// A GOAWAY frame's error code.
         var errorCode: UInt32? {
             guard type == Frame.goAway, payload.count >= 8 else { return nil }

@@ -2,7 +2,7 @@ import NIOCore
 
 /// Stands for one HTTP/2 client connection in its loop's `ConnectionRegistry`: draining asks the
 /// connection to quiesce (GOAWAY, then close once its open streams finish, which
-/// `NIOHTTP2ServerConnectionManagementHandler` does), and the drain deadline closes it outright.
+/// `HTTP2ConnectionLifetime` does), and the drain deadline closes it outright.
 /// It also ends connections that NIOHTTP2Handler found in error.
 final class HTTP2ConnectionTracker: ChannelInboundHandler, DrainableConnection {
     typealias InboundIn = NIOAny

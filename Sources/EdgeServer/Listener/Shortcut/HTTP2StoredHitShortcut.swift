@@ -20,7 +20,9 @@ import NIOHTTP2
 /// to the flow-control windows and closes the stream when END_STREAM goes out, telling the pipeline as
 /// for any stream. The multiplexer never hears of such a stream, so until NIO reports it closed, the
 /// client's frames for it (a RST_STREAM, a WINDOW_UPDATE) stop here: the multiplexer would take them
-/// for frames on a stream that does not exist. A body the windows NIO last reported cannot take whole
+/// for frames on a stream that does not exist. So do NIO's events for it (opened, window changed,
+/// closed): `HTTP2ConnectionLifetime`, in front of this handler, has counted them, and nothing behind
+/// has a use for them. A body the windows NIO last reported cannot take whole
 /// goes down the full path, so that an answered stream does not wait for the client's WINDOW_UPDATE
 /// (NIO may still send it after other streams' DATA queued for the same connection window).
 final class HTTP2StoredHitShortcut: ChannelInboundHandler {
@@ -89,9 +91,15 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
             if let size = update.outboundWindowSize {
                 connectionWindow = size
             }
+        case let update as NIOHTTP2WindowUpdatedEvent:
+            // A stream answered here has no stream channel to tell.
+            if answered.contains(update.streamID) { return }
+        case let created as NIOHTTP2StreamCreatedEvent:
+            if answered.contains(created.streamID) { return }
         case let closed as StreamClosedEvent:
             if let index = answered.firstIndex(of: closed.streamID) {
                 answered.remove(at: index)
+                return
             }
         default:
             break
@@ -103,8 +111,12 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
     private func answer(_ context: ChannelHandlerContext, stream: HTTP2StreamID, _ fields: HPACKHeaders) -> Bool {
         lookup.begin()
         let limits = lookup.services.settings.limits
-        guard context.channel.isWritable, !drain.isDraining,
-              let request = PlainHTTP2Request(fields: fields.lazy.map { ($0.name, $0.value) }),
+        guard context.channel.isWritable, !drain.isDraining else { return false }
+        var reader = PlainHTTP2Request.Reader()
+        for (name, value, _) in fields {
+            guard reader.read(name: name, value: value) else { return false }
+        }
+        guard let request = reader.request,
               request.fieldCount <= limits.maxHeaderCount, request.fieldBytes <= limits.maxHeaderBytes,
               request.path.utf8.count + 14 <= limits.maxRequestLine else { return false }
         let startedAt: NIODeadline? = lookup.logsRequests ? .now() : nil

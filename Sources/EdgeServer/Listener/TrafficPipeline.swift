@@ -104,7 +104,8 @@ struct TrafficPipeline: Sendable {
         // Closes idle connections, and on drain sends GOAWAY and closes once open streams end; in front of
         // the shortcut, which keeps the events of the streams it answers from the handlers behind it.
         try pipeline.addHandler(HTTP2ConnectionLifetime(idleTimeout: settings.timeouts.clientIdle, graceTime: settings.timeouts.drain))
-        try pipeline.addHandler(HTTP2StoredHitShortcut(loopContext: loop.value, drain: drain))
+        try pipeline.addHandler(HTTP2StoredHitShortcut(
+            loopContext: loop.value, drain: drain, maxRefusals: http2.maxResets, refusalWindow: http2.resetWindow.timeAmount))
         try pipeline.addHandler(HTTP2ConnectionWindow(target: http2.connectionWindowSize.bytes))
         let multiplexer = HTTP2StreamMultiplexer(
             mode: .server, channel: channel, targetWindowSize: streamConfiguration.targetWindowSize,

@@ -45,9 +45,12 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
     private var unsentBodyBytes = 0
     private var wroteSinceReadComplete = false
 
-    init(loopContext: LoopContext, drain: DrainSignal) {
+    private var refusals: RateLimitWindow
+
+    init(loopContext: LoopContext, drain: DrainSignal, maxRefusals: Int, refusalWindow: TimeAmount) {
         self.lookup = StoredHitLookup(loopContext: loopContext)
         self.drain = drain
+        self.refusals = RateLimitWindow(limit: maxRefusals, window: refusalWindow)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,9 +60,27 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.payload {
-        case .headers(let headers) where frame.streamID > lastClientStream:
-            lastClientStream = frame.streamID
-            if headers.endStream, answer(context, stream: frame.streamID, headers.headers) {
+        case .headers(let headers):
+            let opens = frame.streamID > lastClientStream
+            if opens {
+                lastClientStream = frame.streamID
+            }
+            // One pass over the fields: RFC 9113's checks on every block, and the shortcut's reading
+            // of a request it may answer.
+            var check = HTTP2FieldCheck(opens ? .request : .trailers)
+            var reader = PlainHTTP2Request.Reader()
+            var plain = opens && headers.endStream
+            for (name, value, _) in headers.headers {
+                check.check(name: name, value: value)
+                if plain {
+                    plain = reader.read(name: name, value: value)
+                }
+            }
+            guard check.isWellFormed else {
+                refuse(context, stream: frame.streamID, opened: opens)
+                return
+            }
+            if plain, let request = reader.request, answer(context, stream: frame.streamID, request, headers.headers) {
                 return
             }
         case .settings(.settings(let settings)):
@@ -107,16 +128,29 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// A malformed block's stream is reset (PROTOCOL_ERROR) and the block goes no further. A stream it
+    /// opened stops here like an answered one; trailers' stream belongs to the multiplexer, which hears
+    /// of the reset from NIO. A client that sends more malformed blocks than `[http2] max_resets` allows
+    /// in `reset_window` loses the connection, as for too many resets of its own.
+    private func refuse(_ context: ChannelHandlerContext, stream: HTTP2StreamID, opened: Bool) {
+        guard refusals.allowsAnother(now: .now()) else {
+            let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .enhanceYourCalm, opaqueData: nil))
+            context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        if opened {
+            answered.append(stream)
+        }
+        wroteSinceReadComplete = true
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .rstStream(.protocolError))), promise: nil)
+    }
+
     /// Writes the response and returns true, or returns false having written nothing.
-    private func answer(_ context: ChannelHandlerContext, stream: HTTP2StreamID, _ fields: HPACKHeaders) -> Bool {
+    private func answer(_ context: ChannelHandlerContext, stream: HTTP2StreamID, _ request: PlainHTTP2Request, _ fields: HPACKHeaders) -> Bool {
         lookup.begin()
         let limits = lookup.services.settings.limits
-        guard context.channel.isWritable, !drain.isDraining else { return false }
-        var reader = PlainHTTP2Request.Reader()
-        for (name, value, _) in fields {
-            guard reader.read(name: name, value: value) else { return false }
-        }
-        guard let request = reader.request,
+        guard context.channel.isWritable, !drain.isDraining,
               request.fieldCount <= limits.maxHeaderCount, request.fieldBytes <= limits.maxHeaderBytes,
               request.path.utf8.count + 14 <= limits.maxRequestLine else { return false }
         let startedAt: NIODeadline? = lookup.logsRequests ? .now() : nil

@@ -21,6 +21,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
     /// TLS or not, HTTP/1.x or an HTTP/2 stream.
     let connection: ClientConnection
     private(set) var context: ChannelHandlerContext?
+    /// The connection's request timeouts, told when a request starts and finishes.
+    private var timeouts: ClientTimeoutHandler?
     private var current: ProxyPhases?
     private var clientAddress = "-"
     /// Client reads held back while an upload waits for the origin to take its bytes.
@@ -38,6 +40,8 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // An HTTP/1.x connection's; an HTTP/2 stream has none (its connection has `HTTP2ConnectionLifetime`).
+        timeouts = try? context.pipeline.syncOperations.handler(type: ClientTimeoutHandler.self)
         if let address = context.channel.remoteAddress?.ipAddress {
             clientAddress = address
         }
@@ -52,6 +56,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             loopContext.connections.remove(self)
         }
         self.context = nil
+        timeouts = nil
     }
 
     func closeNow() {
@@ -82,7 +87,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
             current = phases
             services.stats.requests.wrappingAdd(1, ordering: .relaxed)
             services.stats.activeRequests.wrappingAdd(1, ordering: .relaxed)
-            context.triggerUserOutboundEvent(ClientTimeoutHandler.RequestStarted(), promise: nil)
+            timeouts?.requestStarted()
             if drain.isDraining {
                 closeWhenDone = true
             }
@@ -177,7 +182,7 @@ final class ProxyHandler: ChannelDuplexHandler, DrainableConnection {
         phases.detached = true
         current = nil
         services.stats.activeRequests.wrappingAdd(-1, ordering: .relaxed)
-        context?.triggerUserOutboundEvent(ClientTimeoutHandler.RequestFinished(), promise: nil)
+        timeouts?.requestFinished()
         resumeRequestBody()
     }
 }

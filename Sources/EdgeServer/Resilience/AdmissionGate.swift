@@ -31,6 +31,8 @@ final class AdmissionGate: ChannelInboundHandler {
     private let shared: Shared
     private let stats: ProxyStats
     private var counted = false
+    /// The connection's request timeouts (HTTP/1.x), told of the requests refused here.
+    private var timeouts: ClientTimeoutHandler?
     /// The parts of a refused request are dropped until its end.
     private var refusing = false
 
@@ -45,6 +47,7 @@ final class AdmissionGate: ChannelInboundHandler {
 
     /// Added after activation (TLS connections get their HTTP pipeline once ALPN is done).
     func handlerAdded(context: ChannelHandlerContext) {
+        timeouts = try? context.pipeline.syncOperations.handler(type: ClientTimeoutHandler.self)
         if context.channel.isActive, countsConnection, !counted {
             admitConnection(context: context)
         }
@@ -98,7 +101,7 @@ final class AdmissionGate: ChannelInboundHandler {
         case .end:
             if refusing {
                 refusing = false
-                context.triggerUserOutboundEvent(ClientTimeoutHandler.RequestFinished(), promise: nil)
+                timeouts?.requestFinished()
                 return
             }
         }
@@ -106,7 +109,7 @@ final class AdmissionGate: ChannelInboundHandler {
     }
 
     private func refuse(context: ChannelHandlerContext, head: HTTPRequestHead) {
-        context.triggerUserOutboundEvent(ClientTimeoutHandler.RequestStarted(), promise: nil)
+        timeouts?.requestStarted()
         let body = "503 Service Unavailable: this node is at its limit of requests in flight\n"
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/plain; charset=utf-8")

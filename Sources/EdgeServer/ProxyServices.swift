@@ -145,6 +145,8 @@ final class LoopContext {
     let pool: OriginConnectionPool
     let connections = ConnectionRegistry()
     var accessLog: AccessLogBuffer
+    /// The HTTP/2 form of stored heads the loop's HTTP/2 shortcuts answered lately.
+    let http2Heads = HTTP2HeadMemo()
 
     init(services: ProxyServices, pool: OriginConnectionPool, accessLog: AccessLogBuffer) {
         self.services = services

@@ -67,8 +67,19 @@ struct PreparedHit {
     /// connection-specific field (hop-by-hop fields are not stored), and any that did would still be
     /// dropped here as NIO's normalisation drops it.
     func http2Fields(cacheStatus: String, age: Int) -> HPACKHeaders {
+        guard var head = http2StoredFields(reservingForPerHitFields: true) else {
+            return normalisedFields(cacheStatus: cacheStatus, age: age)
+        }
+        head.add(name: "cache-status", value: cacheStatus)
+        head.add(name: "age", value: String(age))
+        return head
+    }
+
+    /// `:status` and the prepared fields in HTTP/2's form, without the per-hit Cache-Status and Age;
+    /// nil in the rare case of fields listed by Connection, which `http2Fields` leaves to NIO.
+    func http2StoredFields(reservingForPerHitFields: Bool) -> HPACKHeaders? {
         var head = HPACKHeaders()
-        head.reserveCapacity(FieldLines.count(of: fieldLines) + 3)
+        head.reserveCapacity(FieldLines.count(of: fieldLines) + (reservingForPerHitFields ? 3 : 1))
         head.add(name: ":status", value: String(status))
         var listsConnectionOptions = false
         FieldLines.forEach(in: fieldLines) { name, value in
@@ -95,10 +106,8 @@ struct PreparedHit {
             }
             head.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }
-        head.add(name: "cache-status", value: cacheStatus)
-        head.add(name: "age", value: String(age))
         // Fields named by Connection go too in NIO's normalisation: let it do that rare case.
-        return listsConnectionOptions ? normalisedFields(cacheStatus: cacheStatus, age: age) : head
+        return listsConnectionOptions ? nil : head
     }
 
     private func normalisedFields(cacheStatus: String, age: Int) -> HPACKHeaders {

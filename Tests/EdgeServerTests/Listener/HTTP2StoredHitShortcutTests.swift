@@ -1,5 +1,6 @@
 import EdgeCore
 import Foundation
+import Synchronization
 import Testing
 @testable import EdgeServer
 
@@ -240,6 +241,42 @@ struct HTTP2StoredHitShortcutTests {
             #expect(received.contains { $0.type == Frame.goAway && $0.errorCode == 0xb }, "GOAWAY ENHANCE_YOUR_CALM")
             let after = try await TLSListenerTests.fetch(["--http2-prior-knowledge"], "http://127.0.0.1:\(edge.port(.h2c))/rr")
             #expect(after.body == Data("body of /rr".utf8))
+        }
+    }
+}
+
+extension HTTP2StoredHitShortcutTests {
+    @Test("the loop's memo of HTTP/2 heads never answers with an earlier object's fields: a purged and refetched URL, and many objects, each get their own")
+    func headMemoFollowsTheStoredObject() async throws {
+        let version = Mutex(1)
+        try await withAdminEdge(origin: { request in
+            TestOrigin.Response(headers: [("Cache-Control", "max-age=600"), ("X-Version", "\(version.withLock { $0 })"), ("X-Path", request.uri)],
+                                body: "v\(version.withLock { $0 }) of \(request.uri)")
+        }, configure: { $0.h2cListen = [("127.0.0.1", 0)] }) { edge, _ in
+            try await Self.using(try await HTTP2TestClient.connect(port: edge.port(.h2c))) { client in
+                // More objects than the memo has slots, each stored, then each answered by the shortcut twice.
+                let paths = (0..<(2 * HTTP2HeadMemo.slotCount)).map { "/object-\($0)" }
+                for path in paths { _ = try await client.request(path) }
+                let before = Self.shortcutHits(edge)
+                for _ in 0..<2 {
+                    for path in paths {
+                        let hit = try await client.request(path)
+                        #expect(hit.field("x-path") == path)
+                        #expect(hit.text == "v1 of \(path)")
+                    }
+                }
+                #expect(Self.shortcutHits(edge) == before + 2 * paths.count)
+
+                // The same URL stored again with other fields: the hit carries the new ones.
+                version.withLock { $0 = 2 }
+                let purge = try edge.purge("{\"urls\": [\"http://test.example/object-0\"]}")
+                #expect(purge.status == 200, "\(purge)")
+                _ = try await client.request("/object-0")
+                let hit = try await client.request("/object-0")
+                #expect(Self.shortcutHits(edge) == before + 2 * paths.count + 1)
+                #expect(hit.field("x-version") == "2")
+                #expect(hit.text == "v2 of /object-0")
+            }
         }
     }
 }

@@ -170,7 +170,7 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
 
         answered.append(stream)
         wroteSinceReadComplete = true
-        let head = hit.prepared.http2Fields(cacheStatus: hit.cacheStatus.headerValue(cache: lookup.services.settings.cacheName), age: hit.age)
+        let head = lookup.http2Heads.fields(for: hit.prepared, cacheStatus: hit.cacheStatus.headerValue(cache: lookup.services.settings.cacheName), age: hit.age)
         context.write(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .headers(.init(headers: head, endStream: bodyBytes == 0)))), promise: nil)
         if bodyBytes > 0 {
             context.write(wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .data(.init(data: .byteBuffer(hit.prepared.body), endStream: true)))), promise: nil)

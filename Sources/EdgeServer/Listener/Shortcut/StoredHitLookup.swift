@@ -63,6 +63,9 @@ final class StoredHitLookup {
         }
     }
 
+    /// The loop's memo of HTTP/2 heads, for the HTTP/2 shortcut.
+    var http2Heads: HTTP2HeadMemo { loopContext.http2Heads }
+
     /// Whether the access log is on, so that an entrance only reads the clock when it is.
     var logsRequests: Bool { loopContext.accessLog.log.isEnabled }
 

@@ -66,15 +66,22 @@ public struct HTTP2FieldCheck: Sendable {
         }
         regularFieldsBegan = true
         guard name.allSatisfy(Self.isLowercaseTokenByte), !value.contains(where: Self.isForbiddenInValue) else { return false }
-        switch name.count {
-        case 2:
-            // TE is the one connection-specific field a request may carry, and only as "trailers".
+        // TE is the one connection-specific field a request may carry, and only as "trailers".
+        if name.count == 2 {
             return !(Self.equals(name, "te") && !Self.equals(value, "trailers"))
+        }
+        return !Self.isConnectionSpecific(lowercaseName: name)
+    }
+
+    /// The fields RFC 9113 §8.2.2 forbids in HTTP/2 (TE aside), by lowercase name: a request carrying
+    /// one is malformed, and a response from HTTP/1.1 drops them on its way to an HTTP/2 client.
+    public static func isConnectionSpecific(lowercaseName name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
         case 7, 10, 16, 17:
-            return !(Self.equals(name, "upgrade") || Self.equals(name, "connection") || Self.equals(name, "keep-alive")
-                || Self.equals(name, "proxy-connection") || Self.equals(name, "transfer-encoding"))
+            equals(name, "upgrade") || equals(name, "connection") || equals(name, "keep-alive")
+                || equals(name, "proxy-connection") || equals(name, "transfer-encoding")
         default:
-            return true
+            false
         }
     }
 

@@ -83,26 +83,15 @@ struct PreparedHit {
         head.add(name: ":status", value: String(status))
         var listsConnectionOptions = false
         FieldLines.forEach(in: fieldLines) { name, value in
-            let lowercased = String(unsafeUninitializedCapacity: name.count) { out in
+            var lowercased = String(unsafeUninitializedCapacity: name.count) { out in
                 for (i, byte) in name.enumerated() {
                     out[i] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
                 }
                 return name.count
             }
-            // Only names of these lengths can be connection-specific: most fields skip the comparisons.
-            switch name.count {
-            case 7, 10, 16, 17:
-                switch lowercased {
-                case "connection":
-                    listsConnectionOptions = true
-                    return
-                case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-                    return
-                default:
-                    break
-                }
-            default:
-                break
+            if lowercased.withUTF8({ HTTP2FieldCheck.isConnectionSpecific(lowercaseName: UnsafeRawBufferPointer($0)) }) {
+                listsConnectionOptions = listsConnectionOptions || lowercased == "connection"
+                return
             }
             head.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }

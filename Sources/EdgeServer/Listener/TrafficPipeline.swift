@@ -76,7 +76,10 @@ struct TrafficPipeline: Sendable {
         let pipeline = channel.pipeline.syncOperations
         let timeouts = ClientTimeoutHandler(headerTimeout: settings.timeouts.clientHeader, idleTimeout: settings.timeouts.clientIdle)
         try pipeline.addHandler(timeouts)
-        let shortcut = StoredHitShortcut(loopContext: loop.value, drain: drain, timeouts: timeouts)
+        // On a plain connection the shortcut asks for the reads itself (`StoredHitShortcut.issuesReads`);
+        // under TLS, NIOSSL asks for reads of its own during handshakes, so NIO's autoRead stays.
+        let issuesReads = !connection.isTLS && (try? channel.syncOptions?.setOption(.autoRead, value: false)) != nil
+        let shortcut = StoredHitShortcut(loopContext: loop.value, drain: drain, timeouts: timeouts, issuesReads: issuesReads)
         try pipeline.addHandler(shortcut)
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,

@@ -216,3 +216,42 @@ struct StoredHitShortcutTests {
         }
     }
 }
+
+extension StoredHitShortcutTests {
+    /// The shortcut asks for a plain connection's reads itself (autoRead is off): after a read it
+    /// answered, from where it sits; after one the full path took, from the tail, as autoRead would.
+    @Test("a plain connection keeps being read whoever answered last: hits, pauses, a large miss, hits, a large upload")
+    func readsContinueAcrossEntrances() async throws {
+        try await withEdge(origin: { request in
+            switch (request.method, request.uri) {
+            case ("GET", "/big"): TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: String(repeating: "b", count: 600_000))
+            case ("GET", _): TestOrigin.Response(headers: [("Cache-Control", "max-age=600")], body: "body of \(request.uri)")
+            default: TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "got \(request.body.count) bytes")
+            }
+        }) { edge, origin in
+            _ = try edge.get("/hit")
+            let before = Self.shortcutHits(edge)
+            let connection = try edge.connect()
+            for pause in [0, 50, 150] {
+                try await Task.sleep(for: .milliseconds(pause))
+                try connection.send(EdgeHarness.request(path: "/hit"))
+                #expect(try connection.readResponse().text == "body of /hit")
+            }
+            #expect(Self.shortcutHits(edge) == before + 3)
+            // The full path, many writes' worth of response; then the shortcut again after a pause.
+            try connection.send(EdgeHarness.request(path: "/big"))
+            #expect(try connection.readResponse().text.count == 600_000)
+            try await Task.sleep(for: .milliseconds(100))
+            try connection.send(EdgeHarness.request(path: "/hit"))
+            #expect(try connection.readResponse().text == "body of /hit")
+            #expect(Self.shortcutHits(edge) == before + 4)
+            // A body is the full path's for the rest of the connection; many reads' worth of it.
+            try connection.send(EdgeHarness.request(method: "POST", path: "/upload", body: String(repeating: "u", count: 600_000)))
+            #expect(try connection.readResponse().text == "got 600000 bytes")
+            try await Task.sleep(for: .milliseconds(100))
+            try connection.send(EdgeHarness.request(path: "/hit"))
+            #expect(try connection.readResponse().text == "body of /hit")
+            #expect(origin.requestCount == 3)
+        }
+    }
+}

@@ -43,14 +43,32 @@ final class StoredHitShortcut: ChannelInboundHandler {
     /// When the bytes being answered arrived; only kept while the access log is on.
     private var readAt: NIODeadline?
 
-    init(loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler) {
+    /// Whether the channel's autoRead is off and this handler asks for every read instead. NIO's
+    /// autoRead asks from the tail of the pipeline, through every outbound handler of the full path
+    /// (5 % of a cached hit with 512 connections); after a read answered here, nothing behind has a
+    /// say, so the shortcut asks from where it sits. After a read that reached the full path it asks
+    /// from the tail, as autoRead would, so that the full path can hold reads back as before.
+    private let issuesReads: Bool
+
+    init(loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler, issuesReads: Bool = false) {
         self.lookup = StoredHitLookup(loopContext: loopContext)
         self.drain = drain
         self.timeouts = timeouts
+        self.issuesReads = issuesReads
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         lookup.connected(context.channel)
+        if issuesReads, context.channel.isActive {
+            context.read()
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if issuesReads {
+            context.read()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -99,6 +117,11 @@ final class StoredHitShortcut: ChannelInboundHandler {
         if forwardedSinceReadComplete || fullPathOnly {
             forwardedSinceReadComplete = false
             context.fireChannelReadComplete()
+            if issuesReads {
+                context.channel.read()
+            }
+        } else if issuesReads {
+            context.read()
         }
     }
 

@@ -77,6 +77,12 @@ final class HTTP2TestClient: Sendable {
                  body: [UInt8]? = nil) async throws -> Response {
         let head = HPACKHeaders([(":method", method), (":scheme", "http"), (":path", path), (":authority", authority)] + fields)
         let done = channel.eventLoop.makePromise(of: Response.self)
+        // A response that never ends (a wrong Content-Length, a lost frame) fails the test instead of
+        // hanging it; a promise already fulfilled ignores the late failure.
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) {
+            done.fail(Failure(description: "no whole response to \(method) \(path) within 10 s"))
+        }
+        done.futureResult.whenComplete { _ in deadline.cancel() }
         let stream = try await multiplexer.createStreamChannel { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandler(ResponseCollector(done: done))

@@ -29,23 +29,27 @@ public struct CacheRequest: Sendable {
 /// Settings the policy needs (the config layer fills these).
 public struct CachePolicySettings: Sendable, Equatable {
     /// Heuristic lifetime as a fraction of (Date - Last-Modified), RFC 9111 §4.2.2.
-    public var heuristicFraction: Double = 0.1
+    public var heuristicFraction: Double = 0.1 { didSet { fingerprint = fingerprintOfFields } }
     /// Cap on a heuristic lifetime, seconds.
-    public var heuristicMaxLifetime: Double = 86_400
+    public var heuristicMaxLifetime: Double = 86_400 { didSet { fingerprint = fingerprintOfFields } }
     /// RFC 9213 CDN-Cache-Control, then Surrogate-Control, take precedence over Cache-Control.
-    public var honorCDNCacheControl: Bool = true
+    public var honorCDNCacheControl: Bool = true { didSet { fingerprint = fingerprintOfFields } }
     /// This cache's name in `Surrogate-Control` targets (`max-age=60;edge`) and `Surrogate-Capability`.
-    public var surrogateDeviceToken: String = "edge"
+    public var surrogateDeviceToken: String = "edge" { didSet { fingerprint = fingerprintOfFields } }
+
+    /// Names these settings, the same in every process (what `FreshnessInfo` keeps of them). Kept
+    /// rather than worked out when asked: every hit asks for it several times.
+    public private(set) var fingerprint: UInt64 = 0
 
     public init(heuristicFraction: Double = 0.1, heuristicMaxLifetime: Double = 86_400, honorCDNCacheControl: Bool = true, surrogateDeviceToken: String = "edge") {
         self.heuristicFraction = heuristicFraction
         self.heuristicMaxLifetime = heuristicMaxLifetime
         self.honorCDNCacheControl = honorCDNCacheControl
         self.surrogateDeviceToken = surrogateDeviceToken
+        self.fingerprint = fingerprintOfFields
     }
 
-    /// Names these settings, the same in every process (what `FreshnessInfo` keeps of them).
-    public var fingerprint: UInt64 {
+    private var fingerprintOfFields: UInt64 {
         var value = StableHash.mix(heuristicFraction.bitPattern)
         value = StableHash.mix(value ^ heuristicMaxLifetime.bitPattern)
         value = StableHash.mix(value ^ (honorCDNCacheControl ? 1 : 2))

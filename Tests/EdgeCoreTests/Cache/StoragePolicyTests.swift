@@ -113,3 +113,34 @@ struct StoragePolicyTests {
         #expect(reason(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=10000, &&&&&")) != nil)
     }
 }
+
+@Suite("CachePolicySettings.fingerprint")
+struct CachePolicySettingsFingerprintTests {
+    @Test("the kept fingerprint follows every setting changed after init, and equal settings have equal ones")
+    func followsEverySetting() {
+        let base = CachePolicySettings()
+        var changed: [CachePolicySettings] = []
+        var settings = base
+        settings.heuristicFraction = 0.2
+        changed.append(settings)
+        settings = base
+        settings.heuristicMaxLifetime = 3600
+        changed.append(settings)
+        settings = base
+        settings.honorCDNCacheControl = false
+        changed.append(settings)
+        settings = base
+        settings.surrogateDeviceToken = "other"
+        changed.append(settings)
+        #expect(Set(changed.map(\.fingerprint) + [base.fingerprint]).count == 5)
+        for setting in changed {
+            let rebuilt = CachePolicySettings(heuristicFraction: setting.heuristicFraction, heuristicMaxLifetime: setting.heuristicMaxLifetime,
+                                              honorCDNCacheControl: setting.honorCDNCacheControl, surrogateDeviceToken: setting.surrogateDeviceToken)
+            #expect(rebuilt.fingerprint == setting.fingerprint)
+            #expect(rebuilt == setting)
+        }
+        // Changing a setting back gives the first fingerprint again.
+        settings.surrogateDeviceToken = "edge"
+        #expect(settings.fingerprint == base.fingerprint)
+    }
+}

@@ -79,11 +79,11 @@ final class ClientTimeoutHandler: ChannelInboundHandler {
         self.context = nil
     }
 
-    /// Every request read so far is answered (the stored-hit shortcut answers without the events).
+    /// Every request the stored-hit shortcut read so far is answered; one the full path has in hand
+    /// keeps the connection in a request until it calls `requestFinished`.
     func requestsAnswered() {
-        guard let context, state != .inRequest else { return }
-        state = .idle
-        arm(context, idleTimeout)
+        guard state != .inRequest else { return }
+        requestFinished()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

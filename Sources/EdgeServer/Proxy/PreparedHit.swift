@@ -67,7 +67,7 @@ struct PreparedHit {
     /// connection-specific field (hop-by-hop fields are not stored), and any that did would still be
     /// dropped here as NIO's normalisation drops it.
     func http2Fields(cacheStatus: String, age: Int) -> HPACKHeaders {
-        guard var head = http2StoredFields(reservingForPerHitFields: true) else {
+        guard var head = http2StoredFields() else {
             return normalisedFields(cacheStatus: cacheStatus, age: age)
         }
         head.add(name: "cache-status", value: cacheStatus)
@@ -77,9 +77,10 @@ struct PreparedHit {
 
     /// `:status` and the prepared fields in HTTP/2's form, without the per-hit Cache-Status and Age;
     /// nil in the rare case of fields listed by Connection, which `http2Fields` leaves to NIO.
-    func http2StoredFields(reservingForPerHitFields: Bool) -> HPACKHeaders? {
+    func http2StoredFields() -> HPACKHeaders? {
         var head = HPACKHeaders()
-        head.reserveCapacity(FieldLines.count(of: fieldLines) + (reservingForPerHitFields ? 3 : 1))
+        // Room for `:status`, Cache-Status and Age besides the lines.
+        head.reserveCapacity(FieldLines.count(of: fieldLines) + 3)
         head.add(name: ":status", value: String(status))
         var listsConnectionOptions = false
         FieldLines.forEach(in: fieldLines) { name, value in

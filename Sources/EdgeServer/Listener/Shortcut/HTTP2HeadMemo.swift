@@ -32,7 +32,7 @@ final class HTTP2HeadMemo {
            slotAddress == address, slotCount == count {
             head = slot.fields
         } else {
-            guard let made = hit.http2StoredFields(reservingForPerHitFields: true) else {
+            guard let made = hit.http2StoredFields() else {
                 return hit.http2Fields(cacheStatus: cacheStatus, age: age)
             }
             slots[index] = Slot(lines: hit.fieldLines, status: hit.status, fields: made)

@@ -44,7 +44,7 @@ final class HTTP2StoredHitShortcut: ChannelInboundHandler {
     /// taken from `connectionWindow`.
     private var unsentBodyBytes = 0
     private var wroteSinceReadComplete = false
-
+    /// Malformed header blocks refused lately: too many cost the client its connection.
     private var refusals: RateLimitWindow
 
     init(loopContext: LoopContext, drain: DrainSignal, maxRefusals: Int, refusalWindow: TimeAmount) {

@@ -42,6 +42,31 @@ struct PurgeIndexTests {
         #expect(cache.store.stats.entries == 0)
     }
 
+    @Test("a key that gains keys below it, or loses them, stays indexed: leaves and nodes of the trie turn into each other")
+    func leavesAndNodesTurnIntoEachOther() {
+        let cache = Self.cache()
+        let parent = "http://shop.example/a"
+        let child = "http://shop.example/a/b"
+        cache.insert(Self.response(), for: Self.key(parent))
+        cache.insert(Self.response(), for: Self.key(child))
+        #expect(Set(cache.purgeIndex.keys(host: "shop.example", prefix: "/a")) == [Self.key(parent), Self.key(child)])
+        // The key below goes (evicted or purged): the one above is still found by a prefix.
+        cache.invalidate(Self.key(child))
+        #expect(cache.purgeIndex.keys(host: "shop.example", prefix: "/a") == [Self.key(parent)])
+        #expect(cache.purgeIndex.keys(host: "shop.example", prefix: "/a/").isEmpty)
+        cache.insert(Self.response(), for: Self.key(child))
+        cache.invalidate(Self.key(parent))
+        #expect(cache.purgeIndex.keys(host: "shop.example", prefix: "/a") == [Self.key(child)])
+        // Prefixes that end inside a name reach leaves and nodes alike, and a purge by one removes both.
+        cache.insert(Self.response(), for: Self.key("http://shop.example/ab"))
+        cache.insert(Self.response(), for: Self.key("http://shop.example/x"))
+        #expect(cache.purge(PurgeSelection(prefixes: [Self.key("http://shop.example/a")]), now: Self.now) == 2)
+        #expect(cache.purgeIndex.keys(host: "shop.example", prefix: "/") == [Self.key("http://shop.example/x")])
+        #expect(Self.isStored(cache, "http://shop.example/x"))
+        #expect(!Self.isStored(cache, "http://shop.example/ab"))
+        #expect(!Self.isStored(cache, child))
+    }
+
     @Test("a tag purge removes responses tagged by Surrogate-Key or Cache-Tag and nothing else", arguments: EvictionPolicyKind.allCases)
     func tagPurge(policy: EvictionPolicyKind) {
         let cache = Self.cache(policy: policy)

@@ -8,15 +8,30 @@ import NIOHTTP1
 /// object then costs its bytes and a few hundred more, and an HTTP/1.1 hit writes its fields with one
 /// copy. The body is a `ByteBuffer` so that a hit writes it without copying and a range is a slice of it.
 public struct CachedResponse: Sendable {
-    public var status: Int { didSet { dropPrepared() } }
+    public var status: Int {
+        get { Int(storedStatus) }
+        set {
+            storedStatus = UInt16(clamping: newValue)
+            dropPrepared()
+        }
+    }
+    /// The stored fields, then (once prepared) the client's: `fieldLines` is the first
+    /// `storedLength` bytes, `preparedLines` the bytes from `clientStart`. One buffer, not two:
+    /// each object keeps one reference and 24 bytes fewer.
+    private var lines: ByteBuffer
+    private static let unprepared = UInt32.max
+
     /// End-to-end header fields as stored (hop-by-hop fields already removed), as `FieldLines`.
-    public private(set) var fieldLines: ByteBuffer
+    public var fieldLines: ByteBuffer {
+        guard lines.readableBytes != Int(storedLength) else { return lines }
+        return lines.getSlice(at: lines.readerIndex, length: Int(storedLength)) ?? lines
+    }
     /// The stored fields, decoded from `fieldLines` on every read: hits that go out as prepared never
     /// read them.
     public var headers: HTTPHeaders {
         get { FieldLines.fields(of: fieldLines) }
         set {
-            fieldLines = FieldLines.lines(of: newValue)
+            setStoredLines(FieldLines.lines(of: newValue))
             dropPrepared()
         }
     }
@@ -24,13 +39,11 @@ public struct CachedResponse: Sendable {
         get { storedBody }
         set {
             storedBody = newValue
-            preparedLines = nil
+            dropClientLines()
             encodings = EncodedBodies()
         }
     }
     private var storedBody: ByteBuffer
-    /// Encoded forms of `body` the edge made (see `EncodedBodies`): kept, costed and evicted with it.
-    public var encodings = EncodedBodies()
     public var timing: StoredResponseTiming { didSet { dropPrepared() } }
     public var secondaryKey: SecondaryKey
     /// The purge epoch when the fetch that produced it started (`PurgeIndex.currentEpoch`); purges of
@@ -40,14 +53,27 @@ public struct CachedResponse: Sendable {
     public private(set) var freshness: FreshnessInfo?
     /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones,
     /// as `FieldLines`; built by the server in `prepare`, nil until then and after any change to the response.
-    public private(set) var preparedLines: ByteBuffer?
+    public var preparedLines: ByteBuffer? {
+        guard clientStart != Self.unprepared else { return nil }
+        return lines.getSlice(at: lines.readerIndex + Int(clientStart), length: lines.readableBytes - Int(clientStart))
+    }
     /// Names the settings the prepared fields were made with (the server's fingerprint of them; 0 when
     /// not prepared): after a reload changes them, a hit prepares the response again.
     public var preparedFingerprint: UInt64 = 0
+    // The small fields last, so that they pack together (a struct is laid out in declaration order).
+    /// Encoded forms of `body` the edge made (see `EncodedBodies`): kept, costed and evicted with it.
+    public var encodings = EncodedBodies()
+    private var storedLength: UInt32
+    /// Where the client's lines begin in `lines` (0 when they begin with the stored ones); `unprepared` until `prepare`.
+    private var clientStart: UInt32 = Self.unprepared
+    /// A status is three digits (RFC 9110 §15): two bytes instead of eight, in every stored object.
+    private var storedStatus: UInt16
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer, timing: StoredResponseTiming, secondaryKey: SecondaryKey) {
-        self.status = status
-        self.fieldLines = FieldLines.lines(of: headers)
+        self.storedStatus = UInt16(clamping: status)
+        let lines = FieldLines.lines(of: headers)
+        self.lines = lines
+        self.storedLength = UInt32(lines.readableBytes)
         self.storedBody = body
         self.timing = timing
         self.secondaryKey = secondaryKey
@@ -72,20 +98,34 @@ public struct CachedResponse: Sendable {
     /// client's lines sharing the stored ones when they begin with them (the usual case: the edge
     /// adds fields at the end).
     private mutating func pack(clientLines: ByteBuffer) {
-        let storedLength = fieldLines.readableBytes
+        let stored = fieldLines
+        let storedLength = stored.readableBytes
         let sharesStored = clientLines.readableBytes >= storedLength
-            && clientLines.readableBytesView.prefix(storedLength).elementsEqual(fieldLines.readableBytesView)
-        var lines = fieldLines
+            && clientLines.readableBytesView.prefix(storedLength).elementsEqual(stored.readableBytesView)
+        var all = stored
         if sharesStored {
-            lines.writeBytes(clientLines.readableBytesView.dropFirst(storedLength))
+            all.writeBytes(clientLines.readableBytesView.dropFirst(storedLength))
         } else {
-            lines.writeImmutableBuffer(clientLines)
+            all.writeImmutableBuffer(clientLines)
         }
-        let clientStart = sharesStored ? 0 : storedLength
-        let packed = Self.pack(lines, with: storedBody)
+        let packed = Self.pack(all, with: storedBody)
         storedBody = packed.body
-        fieldLines = packed.lines.getSlice(at: 0, length: storedLength) ?? fieldLines
-        preparedLines = packed.lines.getSlice(at: clientStart, length: packed.lines.readableBytes - clientStart)
+        lines = packed.lines
+        self.storedLength = UInt32(storedLength)
+        clientStart = sharesStored ? 0 : UInt32(storedLength)
+    }
+
+    /// Replaces the stored lines (the client's go with them).
+    private mutating func setStoredLines(_ stored: ByteBuffer) {
+        lines = stored
+        storedLength = UInt32(stored.readableBytes)
+        clientStart = Self.unprepared
+    }
+
+    /// Drops the client's lines, keeping the stored ones.
+    private mutating func dropClientLines() {
+        guard clientStart != Self.unprepared else { return }
+        setStoredLines(fieldLines)
     }
 
     /// `lines` and, when it is small, `body` copied into one allocation (slices of it returned); a
@@ -114,27 +154,19 @@ public struct CachedResponse: Sendable {
     private mutating func dropPrepared() {
         preparedFingerprint = 0
         freshness = nil
-        preparedLines = nil
+        dropClientLines()
         encodings.dropPrepared()
     }
 
     /// Bytes this response holds: body, field text and a fixed allowance for the bookkeeping around it.
     public var byteCost: Int {
-        let clientOnly = preparedLines.map { lines in
-            Self.startsWith(lines, fieldLines) ? lines.readableBytes - fieldLines.readableBytes : lines.readableBytes
-        }
-        return Self.byteCost(bodyBytes: body.readableBytes, headerTextBytes: fieldLines.readableBytes)
-            + (clientOnly ?? Self.preparedAllowance) + encodings.byteCost
-    }
-
-    /// Whether `lines` begins at the very bytes of `prefix` (the client's lines sharing the stored ones).
-    static func startsWith(_ lines: ByteBuffer, _ prefix: ByteBuffer) -> Bool {
-        lines.withUnsafeReadableBytes { a in prefix.withUnsafeReadableBytes { b in a.baseAddress == b.baseAddress } }
+        let clientOnly = clientStart == Self.unprepared ? Self.preparedAllowance : lines.readableBytes - Int(storedLength)
+        return Self.byteCost(bodyBytes: body.readableBytes, headerTextBytes: Int(storedLength)) + clientOnly + encodings.byteCost
     }
 
     /// What this response will cost the store beyond its body once prepared.
     public var costBeyondBody: Int {
-        Self.byteCost(bodyBytes: 0, headerTextBytes: fieldLines.readableBytes) + Self.preparedAllowance
+        Self.byteCost(bodyBytes: 0, headerTextBytes: Int(storedLength)) + Self.preparedAllowance
     }
 
     /// `byteCost` from the length of the stored field text, before the client's fields are known.
@@ -146,27 +178,58 @@ public struct CachedResponse: Sendable {
     /// Accept-Ranges, a Vary).
     static let preparedAllowance = 48
 
-    /// What a stored object costs beyond its field text and body (measured with MemoryProbe: the entry
-    /// in the store, its variant list, the purge index, the buffer's own bookkeeping).
-    static let overheadAllowance = 512
+    /// What a stored object costs beyond its field text and body, measured as resident size with a
+    /// million small objects (`Benchmarks/compare.sh`, scenario memory): the store's entry holding the
+    /// newest variant inline, its slot and sketch counters, the purge index's leaf, NIO's buffer
+    /// object and the rest of the buffer's power-of-two allocation.
+    static let overheadAllowance = 464
 }
 
 /// Every stored variant of one URL (one primary cache key), most recently stored first.
+///
+/// The newest variant is held inline and only older ones in an array: most URLs have one variant,
+/// and an array for it would cost every stored object an allocation and its 32-byte header.
 public struct CachedVariants: Sendable, StoreCost {
-    public private(set) var variants: [CachedResponse]
-    public private(set) var storeCost: Int
+    private var newest: CachedResponse?
+    /// Older variants, newest first; empty (no allocation) for a URL with one.
+    private var older: [CachedResponse]
+
+    /// Worked out when asked (when the store takes the value) rather than kept: the store keeps the
+    /// cost in its entry, and a copy here would cost every object 8 bytes more.
+    public var storeCost: Int {
+        (newest?.byteCost ?? 0) + older.reduce(0) { $0 + $1.byteCost }
+    }
 
     public init(_ variants: [CachedResponse] = []) {
-        self.variants = variants
-        self.storeCost = variants.reduce(0) { $0 + $1.byteCost }
+        self.newest = variants.first
+        self.older = Array(variants.dropFirst())
+    }
+
+    /// Every variant, newest first (an array made for the asking: for cold paths).
+    public var variants: [CachedResponse] {
+        guard let newest else { return [] }
+        return [newest] + older
+    }
+
+    public var count: Int { newest == nil ? 0 : 1 + older.count }
+
+    /// The newest variant that satisfies `predicate`.
+    public func first(where predicate: (CachedResponse) throws -> Bool) rethrows -> CachedResponse? {
+        guard let newest else { return nil }
+        if try predicate(newest) { return newest }
+        return try older.first(where: predicate)
+    }
+
+    public func contains(where predicate: (CachedResponse) throws -> Bool) rethrows -> Bool {
+        try first(where: predicate) != nil
     }
 
     /// The newest variant whose Vary selection matches this request.
     public func select(for requestHeaders: HTTPHeaders) -> CachedResponse? {
-        guard variants.count > 1 else { return variants.first { $0.secondaryKey.matches(requestHeaders) } }
+        guard !older.isEmpty else { return first { $0.secondaryKey.matches(requestHeaders) } }
         // Variants of one URL vary on the same fields: each is normalised once, not once per variant.
         var normalised: [String: String?] = [:]
-        return variants.first { variant in
+        return first { variant in
             variant.secondaryKey.matches { name in
                 if let known = normalised[name] { return known }
                 let value = SecondaryKey.normalisedValue(of: name, in: requestHeaders)
@@ -178,19 +241,27 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// Inserts a variant, replacing one stored for the same secondary key, keeping at most `limit` variants.
     public mutating func insert(_ response: CachedResponse, limit: Int) {
-        variants.removeAll { $0.secondaryKey == response.secondaryKey }
-        variants.insert(response, at: 0)
-        if variants.count > limit {
-            variants.removeLast(variants.count - limit)
+        var all = variants
+        all.removeAll { $0.secondaryKey == response.secondaryKey }
+        all.insert(response, at: 0)
+        if all.count > limit {
+            all.removeLast(all.count - limit)
         }
-        storeCost = variants.reduce(0) { $0 + $1.byteCost }
+        self = CachedVariants(all)
     }
 
     /// Replaces the variant stored under `secondaryKey` with `body(variant)`, if it is still there.
     public mutating func modify(secondaryKey: SecondaryKey, _ body: (inout CachedResponse) -> Void) -> Bool {
-        guard let index = variants.firstIndex(where: { $0.secondaryKey == secondaryKey }) else { return false }
-        body(&variants[index])
-        storeCost = variants.reduce(0) { $0 + $1.byteCost }
+        if newest?.secondaryKey == secondaryKey, var modified = newest {
+            // Taken out first, so that `body` changes the only copy (no copy-on-write of its buffers).
+            newest = nil
+            body(&modified)
+            newest = modified
+        } else if let index = older.firstIndex(where: { $0.secondaryKey == secondaryKey }) {
+            body(&older[index])
+        } else {
+            return false
+        }
         return true
     }
 }

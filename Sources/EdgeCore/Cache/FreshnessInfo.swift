@@ -20,7 +20,11 @@ public struct FreshnessInfo: Sendable {
     public let noCache: Bool
     /// must-revalidate, proxy-revalidate or s-maxage.
     public let forbidsStale: Bool
-    public let staleWhileRevalidate: Int?
+    public var staleWhileRevalidate: Int? {
+        storedStaleWhileRevalidate < 0 ? nil : Int(storedStaleWhileRevalidate)
+    }
+    /// -1 when absent; longer than 68 years reads as 68 years. Four bytes instead of nine, in every stored object.
+    private let storedStaleWhileRevalidate: Int32
 
     public init(status: Int, headers: HTTPHeaders, timing: StoredResponseTiming, settings: CachePolicySettings) {
         settingsFingerprint = settings.fingerprint
@@ -34,7 +38,7 @@ public struct FreshnessInfo: Sendable {
         lifetime = Freshness.lifetime(status: status, headers: headers, settings: settings, responseTime: timing.responseTime)
         noCache = directives.noCache
         forbidsStale = LookupPolicy.forbidsStale(directives)
-        staleWhileRevalidate = directives.staleWhileRevalidate
+        storedStaleWhileRevalidate = directives.staleWhileRevalidate.map { Int32(clamping: max(0, $0)) } ?? -1
     }
 
     /// §4.2.3 current_age at `now`; the same value as `Freshness.currentAge`.

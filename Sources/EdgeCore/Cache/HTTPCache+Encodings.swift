@@ -13,7 +13,7 @@ extension HTTPCache {
         let limit = maxObjectBytes
         store.update(key) { current in
             guard var variants = current else { return nil }
-            guard let response = variants.variants.first(where: { $0.secondaryKey == secondaryKey }),
+            guard let response = variants.first(where: { $0.secondaryKey == secondaryKey }),
                   response.body.readableBytes == sourceBytes, response.timing == sourceTiming,
                   variants.storeCost + encoded.body.readableBytes + EncodedBodies.allowance <= limit else { return variants }
             _ = variants.modify(secondaryKey: secondaryKey) { response in

@@ -45,8 +45,9 @@ public final class HTTPCache: Sendable {
 
     /// `select` picks the variant for the request (Vary) from the URL's stored variants.
     public func lookup(_ key: CacheKey, select: (CachedVariants) -> CachedResponse?) -> Lookup {
-        guard let stored = store.get(key) else { return .uriMiss }
-        if let response = select(stored) {
+        let (found, selected) = store.get(key, select)
+        guard found else { return .uriMiss }
+        if let response = selected {
             switch purgeIndex.generation(of: response.purgeEpoch) {
             case .current: return .found(response)
             case .purged: return .uriMiss
@@ -138,7 +139,7 @@ public final class HTTPCache: Sendable {
     /// Removes every variant stored under `key`. Returns the number of variants removed.
     @discardableResult
     public func invalidate(_ key: CacheKey) -> Int {
-        store.remove(key)?.variants.count ?? 0
+        store.remove(key)?.count ?? 0
     }
 }
 
@@ -155,7 +156,7 @@ extension HTTPCache {
 
     /// Variants hidden by a hard purge of everything are dropped when their key is written again.
     fileprivate static func droppingPurgedVariants(_ variants: CachedVariants, index: PurgeIndex) -> CachedVariants {
-        guard variants.variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return variants }
+        guard variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return variants }
         return CachedVariants(variants.variants.filter { index.generation(of: $0.purgeEpoch) != .purged })
     }
 }

@@ -44,7 +44,7 @@ extension HTTPCache {
             for (host, trie) in hosts {
                 trie.forEachKey(host: host, path: "") { key in
                     guard let stored = store.peek(key),
-                          stored.variants.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return }
+                          stored.contains(where: { index.generation(of: $0.purgeEpoch) == .purged }) else { return }
                     var emptied = false
                     store.update(key) { current in
                         guard let current else { return nil }

@@ -46,6 +46,21 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         }
     }
 
+    /// `read` applied to the value for `key` inside the shard's lock (found: whether a value is
+    /// stored, whatever `read` returns), recorded as an access: for a large value of which the
+    /// caller needs a part, so that the whole is not copied out.
+    @inlinable
+    public func get<T: Sendable>(_ key: Key, _ read: (Value) -> T?) -> (found: Bool, result: T?) {
+        withoutActuallyEscaping(read) { read in
+            let reader = LockedRead(read: read)
+            return shard(for: key).state.withLock { state in
+                let answer = state.policy.get(key, reader.read)
+                if answer.found { state.hits += 1 } else { state.misses += 1 }
+                return answer
+            }
+        }
+    }
+
     /// The value for `key`, without counting an access or a hit/miss.
     @inlinable
     public func peek(_ key: Key) -> Value? {
@@ -270,6 +285,15 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
         }
 
         @inlinable
+        func get<T>(_ key: Key, _ read: (Value) -> T?) -> (found: Bool, result: T?) {
+            switch self {
+            case .lru(let policy): policy.touch(key).map { (true, policy.arena.read(at: $0, read)) } ?? (false, nil)
+            case .s3fifo(let policy): policy.touch(key).map { (true, policy.arena.read(at: $0, read)) } ?? (false, nil)
+            case .tinylfu(let policy): policy.touch(key).map { (true, policy.arena.read(at: $0, read)) } ?? (false, nil)
+            }
+        }
+
+        @inlinable
         func peek(_ key: Key) -> Value? {
             switch self {
             case .lru(let policy): policy.peek(key)
@@ -296,4 +320,15 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             }
         }
     }
+}
+
+/// A caller's closure run inside a shard's lock by `MemoryStore.get(_:_:)`.
+///
+/// `@unchecked Sendable` is safe because the closure never leaves the call that made the wrapper:
+/// it runs synchronously, on the caller's thread, while the lock is held, and is dropped before the
+/// call returns. The checker sees only that a caller's closure meets the shard's state.
+@usableFromInline struct LockedRead<Value, Result>: @unchecked Sendable {
+    @usableFromInline let read: (Value) -> Result?
+
+    @inlinable init(read: @escaping (Value) -> Result?) { self.read = read }
 }

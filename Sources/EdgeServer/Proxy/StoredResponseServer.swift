@@ -119,7 +119,7 @@ struct StoredResponseServer {
         }
         // A copy made from the same stored body (a response just freshened by a 304 is a new value)
         // may find the form already kept in the cache entry.
-        if let current = cache.store.peek(key)?.variants.first(where: { $0.secondaryKey == stored.secondaryKey }),
+        if let current = cache.store.peek(key)?.first(where: { $0.secondaryKey == stored.secondaryKey }),
            current.timing == stored.timing, current.body.readableBytes == stored.body.readableBytes,
            let encoded = current.encodings.body(for: coding) {
             var local = stored

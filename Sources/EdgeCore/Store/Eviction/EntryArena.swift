@@ -153,6 +153,8 @@
     }
 
     @inlinable func value(at slot: Int32) -> Value? { nodes[Int(slot)].value }
+    /// `read` applied to the value at `slot` where it lies, instead of to a copy of it.
+    @inlinable func read<T>(at slot: Int32, _ read: (Value) -> T?) -> T? { nodes[Int(slot)].value.flatMap(read) }
     @inlinable func key(at slot: Int32) -> Key? { nodes[Int(slot)].key }
     @inlinable func cost(at slot: Int32) -> Int { nodes[Int(slot)].cost }
     @inlinable func frequency(at slot: Int32) -> UInt8 { nodes[Int(slot)].frequency }

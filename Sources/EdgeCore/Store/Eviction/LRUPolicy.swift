@@ -17,13 +17,18 @@
     /// Keys from most to least recently used.
     @inlinable var keysByRecency: [Key] { arena.keys(of: list) }
 
-    @inlinable func get(_ key: Key) -> Value? {
+    /// Records an access to `key`; its slot, or nil when it is not stored.
+    @inlinable func touch(_ key: Key) -> Int32? {
         guard let slot = arena.slot(of: key) else { return nil }
         if list.head != slot {
             arena.unlink(slot, from: &list)
             arena.pushHead(slot, into: &list, id: Self.listID)
         }
-        return arena.value(at: slot)
+        return slot
+    }
+
+    @inlinable func get(_ key: Key) -> Value? {
+        touch(key).flatMap { arena.value(at: $0) }
     }
 
     @inlinable func peek(_ key: Key) -> Value? {

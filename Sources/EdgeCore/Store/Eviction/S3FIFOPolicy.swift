@@ -42,11 +42,16 @@
     /// True if `key` was evicted from small recently enough to be re-admitted into main.
     @inlinable func ghostContains(_ key: Key) -> Bool { ghost.contains(key.hashValue) }
 
-    @inlinable func get(_ key: Key) -> Value? {
+    /// Records an access to `key`; its slot, or nil when it is not stored.
+    @inlinable func touch(_ key: Key) -> Int32? {
         guard let slot = arena.slot(of: key) else { return nil }
         let frequency = arena.frequency(at: slot)
         if frequency < Self.maxFrequency { arena.setFrequency(frequency + 1, at: slot) }
-        return arena.value(at: slot)
+        return slot
+    }
+
+    @inlinable func get(_ key: Key) -> Value? {
+        touch(key).flatMap { arena.value(at: $0) }
     }
 
     @inlinable func peek(_ key: Key) -> Value? {

@@ -33,8 +33,9 @@ final class TinyLFUPolicy<Key: Hashable, Value>: EvictionPolicy {
     @inlinable var count: Int { arena.count }
     var entries: [(Key, Value)] { arena.entries }
 
+    /// Records an access to `key`; its slot, or nil when it is not stored.
     @inlinable
-    func get(_ key: Key) -> Value? {
+    func touch(_ key: Key) -> Int32? {
         sketch.increment(key.hashValue)
         guard let slot = arena.slot(of: key) else { return nil }
         switch arena.list(at: slot) {
@@ -53,7 +54,11 @@ final class TinyLFUPolicy<Key: Hashable, Value>: EvictionPolicy {
             arena.unlink(slot, from: &protected)
             arena.pushHead(slot, into: &protected, id: Self.protectedID)
         }
-        return arena.value(at: slot)
+        return slot
+    }
+
+    @inlinable func get(_ key: Key) -> Value? {
+        touch(key).flatMap { arena.value(at: $0) }
     }
 
     @inlinable

@@ -88,7 +88,7 @@ final class StoredHitLookup {
                 : SecondaryKey.normalisedValue(of: name, lines: fieldValues(name))
         }
         let found = services.cache.lookup(key) { variants in
-            variants.variants.first { variant in
+            variants.first { variant in
                 variant.secondaryKey.varyNames.isEmpty || variant.secondaryKey.matches(normalisedValue: normalisedValue)
             }
         }

@@ -46,6 +46,17 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// `host/path?query`.
     public var description: String { host + pathAndQuery }
 
+    /// Bytes the key's strings hold on the heap, so that a store's budget counts them: Swift keeps up
+    /// to 15 UTF-8 bytes inside a string's own 16; a longer one is an object of its own (a 32-byte
+    /// header, the bytes and a NUL, in malloc's 16-byte steps). A host shared by many keys is counted
+    /// for each: the budget errs on the side of holding less.
+    public var heapBytes: Int { Self.heapBytes(of: host) + Self.heapBytes(of: pathAndQuery) }
+
+    static func heapBytes(of string: String) -> Int {
+        let count = string.utf8.count
+        return count <= 15 ? 0 : (32 + count + 1 + 15) & ~15
+    }
+
     /// "scheme://authority/rest" -> (authority, "/rest"); nil when not absolute.
     private static func splitAbsolute(_ text: String) -> (authority: String, rest: String)? {
         if text.utf8.first == UInt8(ascii: "/") { return nil }

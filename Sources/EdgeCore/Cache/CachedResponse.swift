@@ -241,6 +241,11 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// Inserts a variant, replacing one stored for the same secondary key, keeping at most `limit` variants.
     public mutating func insert(_ response: CachedResponse, limit: Int) {
+        // The usual case, one variant replaced by a newer one (or the first), makes no array.
+        if older.isEmpty, limit >= 1, newest == nil || newest?.secondaryKey == response.secondaryKey || limit == 1 {
+            newest = response
+            return
+        }
         var all = variants
         all.removeAll { $0.secondaryKey == response.secondaryKey }
         all.insert(response, at: 0)

@@ -29,14 +29,14 @@ public final class HTTPCache: Sendable {
         self.purgeIndex = index
         self.store = MemoryStore(
             capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shardCount, policy: policy,
-            onRemove: { index.removed($0) })
+            onRemove: { index.removed($0) }, keyCost: { $0.heapBytes })
         self.maxVariantsPerKey = maxVariantsPerKey
         self.maxObjectBytes = maxObjectBytes
     }
 
-    /// The largest body `response` (its fields) may have and still be stored.
-    public func maxBodyBytes(for response: CachedResponse) -> Int {
-        maxObjectBytes - response.costBeyondBody
+    /// The largest body `response` (its fields) may have and still be stored under `key`.
+    public func maxBodyBytes(for response: CachedResponse, key: CacheKey) -> Int {
+        maxObjectBytes - response.costBeyondBody - key.heapBytes
     }
 
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders) -> Lookup {
@@ -71,7 +71,7 @@ public final class HTTPCache: Sendable {
     /// Returns false when the response is larger than the store accepts or a purge refused it.
     @discardableResult
     public func insert(_ response: CachedResponse, for key: CacheKey, fetchEpoch: UInt64? = nil) -> Bool {
-        guard response.byteCost <= maxObjectBytes else { return false }
+        guard response.byteCost + key.heapBytes <= maxObjectBytes else { return false }
         var response = response
         response.purgeEpoch = fetchEpoch ?? purgeIndex.currentEpoch
         let tags = PurgeTags.parse(response.headers)

@@ -13,6 +13,8 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     public let policy: EvictionPolicyKind
     /// Told (under the shard's lock) of every key that leaves the store: evicted, removed or refused.
     @usableFromInline let onRemove: (@Sendable (Key) -> Void)?
+    /// What a key costs beyond what its value's `storeCost` counts (its heap bytes), added to it.
+    @usableFromInline let keyCost: (@Sendable (Key) -> Int)?
 
     /// - Parameters:
     ///   - capacityBytes: total budget, split evenly over the shards.
@@ -21,9 +23,10 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     ///   - policy: eviction policy of every shard.
     ///   - onRemove: called under the shard's lock for every key that leaves the store (keeps an index
     ///     such as the purge index consistent with eviction); must be quick and not call into the store.
+    ///   - keyCost: bytes a key holds beyond its value's `storeCost`, counted with it.
     public init(
         capacityBytes: Int, maxObjectBytes: Int, shards: Int = 16, policy: EvictionPolicyKind = .tinylfu,
-        onRemove: (@Sendable (Key) -> Void)? = nil
+        onRemove: (@Sendable (Key) -> Void)? = nil, keyCost: (@Sendable (Key) -> Int)? = nil
     ) {
         let shardCount = max(1, shards)
         let capacity = max(0, capacityBytes)
@@ -32,6 +35,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
             return Shard(capacityBytes: share, policy: policy, recordsFrees: onRemove != nil)
         }
         self.onRemove = onRemove
+        self.keyCost = keyCost
         self.maxObjectBytes = max(0, maxObjectBytes)
         self.policy = policy
     }
@@ -73,7 +77,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
     @inlinable
     @discardableResult
     public func set(_ key: Key, _ value: Value) -> Bool {
-        let cost = value.storeCost
+        let cost = value.storeCost + (keyCost?(key) ?? 0)
         guard cost <= maxObjectBytes else { return false }
         return shard(for: key).state.withLock { state in
             defer { state.reportFreed(onRemove) }
@@ -142,7 +146,7 @@ public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & Store
                 _ = state.policy.remove(key)
                 return nil
             }
-            let cost = next.storeCost
+            let cost = next.storeCost + (keyCost?(key) ?? 0)
             guard cost <= maxObjectBytes, state.store(key, next, cost: cost) else {
                 _ = state.policy.remove(key)
                 return nil

@@ -37,7 +37,7 @@ final class MemoryStorage: CacheStorage {
 
     /// `beginFill`, typed: a memory fill can tell when the body announced is all in.
     func beginMemoryFill(_ response: CachedResponse, for key: CacheKey, expectedLength: Int?, epoch: UInt64) -> MemoryFill? {
-        let limit = cache.maxBodyBytes(for: response)
+        let limit = cache.maxBodyBytes(for: response, key: key)
         if let expectedLength, expectedLength > limit { return nil }
         return MemoryFill(storage: self, key: key, response: response, limit: limit, expectedLength: expectedLength, epoch: epoch)
     }

@@ -18,7 +18,7 @@ final class PartialFill: StorageFill {
         guard let range = PartialContent.storableRange(status: response.status, headers: response.headers) else { return nil }
         // A Content-Length other than the range's says the body is not the bytes Content-Range names.
         if let length = response.headers.first(name: "content-length"), Int(length) != range.count { return nil }
-        let limit = memory.cache.maxBodyBytes(for: response)
+        let limit = memory.cache.maxBodyBytes(for: response, key: key.partialPiece)
         guard range.count <= limit else { return nil }
         self.memory = memory
         self.key = key

@@ -29,7 +29,7 @@ extension StoredHitLookup {
             // Only a whole fresh hit is answered from the head; anything else is decoded as before.
             guard head.fingerprint == fingerprint, head.coding == .asStoredForAll || !hasAcceptEncoding,
                   Self.isFreshWholeHit(view, now: now) else { return false }
-            let cost = CachedResponse.byteCost(bodyBytes: view.body.readableBytes, headerTextBytes: head.fieldLines.readableBytes)
+            let cost = CachedResponse.byteCost(bodyBytes: view.body.readableBytes, headerTextBytes: head.fieldLines.readableBytes) + key.heapBytes
             return !cache.wouldAdmit(key, cost: cost)
         }
         switch read {

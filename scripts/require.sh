@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what a command needs is installed, installing what is missing with apt-get.
 #
-#   scripts/require.sh build    # the C libraries the build links: brotli, zlib, zstd
+#   scripts/require.sh build    # the C libraries the build links: brotli, zlib, zstd, jemalloc
 #   scripts/require.sh test     # the build's, and the tools the tests drive (codecs, openssl, curl, h2load, Chromium)
 #   scripts/require.sh bench    # what the benchmarks run beside Edge: nginx, Varnish, wrk, h2load
 #
@@ -15,6 +15,7 @@ build=(
     "/usr/include/brotli/encode.h|libbrotli-dev"
     "/usr/include/zlib.h|zlib1g-dev"
     "/usr/include/zstd.h|libzstd-dev"
+    "/usr/include/jemalloc/jemalloc.h|libjemalloc-dev"
 )
 test=(
     "${build[@]}"

@@ -1,11 +1,15 @@
 // Where the bytes of a cached object go: builds N stored responses the way the server stores them
 // (headers as NIO's decoder hands an nginx origin's to Edge, stripped for storing, prepared for hits,
-// inserted into an HTTPCache), measuring malloc's bytes in use and the resident size after each step.
+// inserted into an HTTPCache), measuring the allocator's bytes in use (jemalloc, as the server) and the
+// resident size after each step.
 //
 //   swift build -c release --product MemoryProbe && .build/release/MemoryProbe [objects] [mode]
 //
 // Mode `disk-index` measures instead what the disk tier keeps in memory for an object held only on
 // disk (its `DiskIndex` entry).
+#if canImport(CJemalloc)
+import CJemalloc
+#endif
 import EdgeCore
 import NIOCore
 import NIOHTTP1
@@ -15,20 +19,16 @@ import Glibc
 
 let objects = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200_000
 
-/// malloc's bytes handed out (main arena, thread arenas and mmapped chunks): glibc's mallinfo2, which
-/// the Glibc module does not import. Its 80-byte result comes back through a hidden pointer, the first
-/// argument on x86-64 (System V), so it is called as a function of that pointer.
-let mallinfo2: (@convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?)? = dlsym(nil, "mallinfo2").map {
-    unsafeBitCast($0, to: (@convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?).self)
-}
-
+/// Bytes the allocator has handed out: jemalloc's `stats.allocated`, as in the server (which links
+/// jemalloc in place of the C library's malloc), refreshed by advancing its statistics epoch.
 func mallocInUse() -> Int {
-    #if arch(x86_64)
-    guard let mallinfo2 else { return 0 }
-    var fields = [Int](repeating: 0, count: 10)
-    fields.withUnsafeMutableBytes { _ = mallinfo2($0.baseAddress!) }
-    // arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost
-    return fields[7] + fields[4]
+    #if canImport(CJemalloc)
+    var epoch: UInt64 = 1
+    _ = mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size)
+    var allocated = 0
+    var length = MemoryLayout<Int>.size
+    guard mallctl("stats.allocated", &allocated, &length, nil, 0) == 0 else { return 0 }
+    return allocated
     #else
     return 0
     #endif

@@ -102,6 +102,17 @@ final class AdminAPI: Sendable {
             ("origins", .array(services.router.balancers.map { Self.origins($0.snapshot()) })),
             ("disk", services.disk.map(Self.disk) ?? .null),
             ("cluster", services.cluster.map { Self.cluster($0) } ?? .null),
+            ("allocator", Self.allocator()),
+        ])
+    }
+
+    /// The memory allocator and what it holds: `resident` is what the process's memory use is made of.
+    private static func allocator() -> JSONText {
+        let figures = Allocator.figures
+        return .object([
+            ("name", Allocator.version.map { .string("jemalloc " + $0) } ?? .null),
+            ("allocated_bytes", figures.map { .int($0.allocated) } ?? .null),
+            ("resident_bytes", figures.map { .int($0.resident) } ?? .null),
         ])
     }
 

@@ -66,7 +66,7 @@ struct AdminAPITests {
             _ = try edge.purge(#"{"urls":["http://test.example/a"]}"#)
             #expect(try edge.admin("GET", "/healthz").text == "ok\n")
             let stats = try edge.admin("GET", "/stats").text
-            for field in [#""hits":1"#, #""misses":1"#, #""purges":1"#, #""purged_entries":1"#, #""entries":0"#, #""origins":[{"pool":"default""#, #""state":"up""#, #""degraded":false"#, #""stale_serves":0"#, #""panic":false"#] {
+            for field in [#""hits":1"#, #""misses":1"#, #""purges":1"#, #""purged_entries":1"#, #""entries":0"#, #""origins":[{"pool":"default""#, #""state":"up""#, #""degraded":false"#, #""stale_serves":0"#, #""panic":false"#, #""allocator":{"name":"jemalloc "#, #""resident_bytes":"#] {
                 #expect(stats.contains(field), "\(field) in \(stats)")
             }
             let metrics = try edge.admin("GET", "/metrics").text

@@ -50,7 +50,11 @@ public struct CachedResponse: Sendable {
     /// everything compare it with their own.
     public var purgeEpoch: UInt64 = 0
     /// Freshness facts worked out once by `prepare`; nil until then and after any change they depend on.
-    public private(set) var freshness: FreshnessInfo?
+    public var freshness: FreshnessInfo? {
+        freshnessFacts.map { FreshnessInfo(facts: $0, responseTime: timing.responseTime) }
+    }
+    /// The freshness but its response time, which `timing` holds: 8 bytes fewer in every object.
+    private var freshnessFacts: FreshnessInfo.Facts?
     /// The header fields of the whole response as the server sends it on a hit, minus the per-hit ones,
     /// as `FieldLines`; built by the server in `prepare`, nil until then and after any change to the response.
     public var preparedLines: ByteBuffer? {
@@ -88,7 +92,7 @@ public struct CachedResponse: Sendable {
     /// as `clientHeaders` builds them from this response.
     public mutating func prepare(settings: CachePolicySettings, clientHeaders: (CachedResponse) -> HTTPHeaders) {
         let stored = headers
-        freshness = FreshnessInfo(status: status, headers: stored, timing: timing, settings: settings)
+        freshnessFacts = FreshnessInfo(status: status, headers: stored, timing: timing, settings: settings).facts
         let client = clientHeaders(self)
         pack(clientLines: FieldLines.lines(of: client))
         encodings.prepare(from: client, storedHeaders: stored)
@@ -147,13 +151,13 @@ public struct CachedResponse: Sendable {
 
     /// The precomputed freshness when it was made for `settings`.
     public func freshness(for settings: CachePolicySettings) -> FreshnessInfo? {
-        guard let freshness, freshness.settingsFingerprint == settings.fingerprint else { return nil }
-        return freshness
+        guard let facts = freshnessFacts, facts.settingsFingerprint == settings.fingerprint else { return nil }
+        return FreshnessInfo(facts: facts, responseTime: timing.responseTime)
     }
 
     private mutating func dropPrepared() {
         preparedFingerprint = 0
-        freshness = nil
+        freshnessFacts = nil
         dropClientLines()
         encodings.dropPrepared()
     }
@@ -179,45 +183,59 @@ public struct CachedResponse: Sendable {
     static let preparedAllowance = 48
 
     /// What a stored object costs beyond its field text and body, measured as resident size with a
-    /// million small objects (`Benchmarks/compare.sh`, scenario memory): the store's entry holding the
-    /// newest variant inline, its slot and sketch counters, the purge index's leaf, NIO's buffer
-    /// object and the rest of the buffer's power-of-two allocation.
-    static let overheadAllowance = 464
+    /// million small objects (`Benchmarks/compare.sh`, scenario memory; jemalloc, as Edge links it):
+    /// the store's entry holding the newest variant inline, its slot and sketch counters, the purge
+    /// index's leaf, NIO's buffer object and the rest of the buffer's power-of-two allocation.
+    static let overheadAllowance = 338
 }
 
 /// Every stored variant of one URL (one primary cache key), most recently stored first.
 ///
-/// The newest variant is held inline and only older ones in an array: most URLs have one variant,
-/// and an array for it would cost every stored object an allocation and its 32-byte header.
+/// One variant is held inline, several in an array: most URLs have one, and an array for it would
+/// cost every stored object an allocation and its 32-byte header.
 public struct CachedVariants: Sendable, StoreCost {
-    private var newest: CachedResponse?
-    /// Older variants, newest first; empty (no allocation) for a URL with one.
-    private var older: [CachedResponse]
+    private enum Storage: Sendable {
+        case one(CachedResponse)
+        /// Newest first; empty when nothing is stored.
+        case many([CachedResponse])
+    }
+
+    private var storage: Storage
+
+    public init(_ variants: [CachedResponse] = []) {
+        storage = variants.count == 1 ? .one(variants[0]) : .many(variants)
+    }
 
     /// Worked out when asked (when the store takes the value) rather than kept: the store keeps the
     /// cost in its entry, and a copy here would cost every object 8 bytes more.
     public var storeCost: Int {
-        (newest?.byteCost ?? 0) + older.reduce(0) { $0 + $1.byteCost }
-    }
-
-    public init(_ variants: [CachedResponse] = []) {
-        self.newest = variants.first
-        self.older = Array(variants.dropFirst())
+        switch storage {
+        case .one(let response): response.byteCost
+        case .many(let all): all.reduce(0) { $0 + $1.byteCost }
+        }
     }
 
     /// Every variant, newest first (an array made for the asking: for cold paths).
     public var variants: [CachedResponse] {
-        guard let newest else { return [] }
-        return [newest] + older
+        switch storage {
+        case .one(let response): [response]
+        case .many(let all): all
+        }
     }
 
-    public var count: Int { newest == nil ? 0 : 1 + older.count }
+    public var count: Int {
+        switch storage {
+        case .one: 1
+        case .many(let all): all.count
+        }
+    }
 
     /// The newest variant that satisfies `predicate`.
     public func first(where predicate: (CachedResponse) throws -> Bool) rethrows -> CachedResponse? {
-        guard let newest else { return nil }
-        if try predicate(newest) { return newest }
-        return try older.first(where: predicate)
+        switch storage {
+        case .one(let response): try predicate(response) ? response : nil
+        case .many(let all): try all.first(where: predicate)
+        }
     }
 
     public func contains(where predicate: (CachedResponse) throws -> Bool) rethrows -> Bool {
@@ -226,7 +244,7 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// The newest variant whose Vary selection matches this request.
     public func select(for requestHeaders: HTTPHeaders) -> CachedResponse? {
-        guard !older.isEmpty else { return first { $0.secondaryKey.matches(requestHeaders) } }
+        guard count > 1 else { return first { $0.secondaryKey.matches(requestHeaders) } }
         // Variants of one URL vary on the same fields: each is normalised once, not once per variant.
         var normalised: [String: String?] = [:]
         return first { variant in
@@ -241,9 +259,14 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// Inserts a variant, replacing one stored for the same secondary key, keeping at most `limit` variants.
     public mutating func insert(_ response: CachedResponse, limit: Int) {
-        // The usual case, one variant replaced by a newer one (or the first), makes no array.
-        if older.isEmpty, limit >= 1, newest == nil || newest?.secondaryKey == response.secondaryKey || limit == 1 {
-            newest = response
+        // The usual cases, the first variant or one replaced by a newer one, make no array.
+        let replacesOnly: Bool
+        switch storage {
+        case .one(let current): replacesOnly = limit == 1 || current.secondaryKey == response.secondaryKey
+        case .many(let all): replacesOnly = all.isEmpty
+        }
+        if replacesOnly, limit >= 1 {
+            storage = .one(response)
             return
         }
         var all = variants
@@ -257,15 +280,19 @@ public struct CachedVariants: Sendable, StoreCost {
 
     /// Replaces the variant stored under `secondaryKey` with `body(variant)`, if it is still there.
     public mutating func modify(secondaryKey: SecondaryKey, _ body: (inout CachedResponse) -> Void) -> Bool {
-        if newest?.secondaryKey == secondaryKey, var modified = newest {
-            // Taken out first, so that `body` changes the only copy (no copy-on-write of its buffers).
-            newest = nil
-            body(&modified)
-            newest = modified
-        } else if let index = older.firstIndex(where: { $0.secondaryKey == secondaryKey }) {
-            body(&older[index])
-        } else {
-            return false
+        // The variants are taken out while `body` runs, so that it changes the only copy (no
+        // copy-on-write of their buffers).
+        switch storage {
+        case .one(var response):
+            guard response.secondaryKey == secondaryKey else { return false }
+            storage = .many([])
+            body(&response)
+            storage = .one(response)
+        case .many(var all):
+            guard let index = all.firstIndex(where: { $0.secondaryKey == secondaryKey }) else { return false }
+            storage = .many([])
+            body(&all[index])
+            storage = .many(all)
         }
         return true
     }

@@ -34,7 +34,17 @@ func mallocInUse() -> Int {
     #endif
 }
 
+/// Hands the pages of freed blocks back to the system before the resident size is read: jemalloc
+/// keeps them for a while (its decay, 10 s) in case they are wanted again, and a step that grew an
+/// array would otherwise count the array it left behind.
+func returnFreedPages() {
+    #if canImport(CJemalloc)
+    _ = mallctl("arena.4096.purge", nil, nil, nil, 0)  // 4096: MALLCTL_ARENAS_ALL
+    #endif
+}
+
 func residentBytes() -> Int {
+    returnFreedPages()
     guard let file = fopen("/proc/self/statm", "r") else { return 0 }
     defer { fclose(file) }
     var size = 0

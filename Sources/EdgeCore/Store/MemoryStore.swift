@@ -3,8 +3,8 @@ import Synchronization
 /// A thread-safe in-memory store bounded in bytes, split into shards that each have their own
 /// lock and eviction policy.
 ///
-/// Closures passed to `update` and `removeAll(where:)` run while a shard lock is held: they must
-/// be quick and must not call back into the same store.
+/// Closures passed to `get(_:_:)`, `update` and `removeAll(where:)` run while a shard lock is held:
+/// they must be quick and must not call back into the same store.
 public final class MemoryStore<Key: Hashable & Sendable, Value: Sendable & StoreCost>: Sendable {
     // Sendable without @unchecked: every mutable thing lives inside a Mutex.
     @usableFromInline let shards: [Shard]

@@ -46,10 +46,10 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// `host/path?query`.
     public var description: String { host + pathAndQuery }
 
-    /// Bytes the key's strings hold on the heap, so that a store's budget counts them: Swift keeps up
-    /// to 15 UTF-8 bytes inside a string's own 16; a longer one is an object of its own (a 32-byte
-    /// header, the bytes and a NUL, in malloc's 16-byte steps). A host shared by many keys is counted
-    /// for each: the budget errs on the side of holding less.
+    /// Bytes the key's strings hold on the heap: Swift keeps up to 15 UTF-8 bytes inside a string's
+    /// own 16; a longer one is an object of its own (a 32-byte header, the bytes and a NUL, in malloc's
+    /// 16-byte steps). The most a key can cost; `HTTPCache` stores keys with a shared copy of their
+    /// host (`SharedHostNames`) and counts only what each key holds alone.
     public var heapBytes: Int { Self.heapBytes(of: host) + Self.heapBytes(of: pathAndQuery) }
 
     static func heapBytes(of string: String) -> Int {

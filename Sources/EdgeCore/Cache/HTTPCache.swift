@@ -21,15 +21,19 @@ public final class HTTPCache: Sendable {
     public let maxVariantsPerKey: Int
     /// Largest response (body and headers) that is stored; larger ones are only forwarded.
     public let maxObjectBytes: Int
+    /// The stored keys' host names, one copy of each.
+    let hostNames: SharedHostNames
 
     public init(capacityBytes: Int, maxObjectBytes: Int, policy: EvictionPolicyKind, shards: Int = 16, maxVariantsPerKey: Int = 16) {
         // An object must fit in one shard, so a large maximum object size means fewer, larger shards.
         let shardCount = max(1, min(shards, capacityBytes / max(1, maxObjectBytes)))
         let index = PurgeIndex()
         self.purgeIndex = index
+        let hostNames = SharedHostNames()
+        self.hostNames = hostNames
         self.store = MemoryStore(
             capacityBytes: capacityBytes, maxObjectBytes: maxObjectBytes, shards: shardCount, policy: policy,
-            onRemove: { index.removed($0) }, keyCost: { $0.heapBytes })
+            onRemove: { index.removed($0) }, keyCost: { hostNames.heapBytes(of: $0) })
         self.maxVariantsPerKey = maxVariantsPerKey
         self.maxObjectBytes = maxObjectBytes
     }
@@ -72,6 +76,7 @@ public final class HTTPCache: Sendable {
     @discardableResult
     public func insert(_ response: CachedResponse, for key: CacheKey, fetchEpoch: UInt64? = nil) -> Bool {
         guard response.byteCost + key.heapBytes <= maxObjectBytes else { return false }
+        let key = hostNames.sharing(key)
         var response = response
         response.purgeEpoch = fetchEpoch ?? purgeIndex.currentEpoch
         let tags = PurgeTags.parse(response.headers)

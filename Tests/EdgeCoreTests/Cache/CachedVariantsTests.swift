@@ -83,3 +83,44 @@ struct CachedVariantsTests {
         #expect(cache.maxBodyBytes(for: response, key: long) == cache.maxObjectBytes - response.costBeyondBody - 144)
     }
 }
+
+@Suite("Stored keys share their host name")
+struct SharedHostNamesTests {
+    static func address(of string: String) -> UnsafeRawPointer? {
+        string.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+
+    /// A host made afresh, as each request's Host field is.
+    static func freshHost() -> String { String(decoding: Array("static.assets.example.com".utf8), as: UTF8.self) }
+
+    @Test("keys of one long host share one copy of it, and the store counts each key's own strings only")
+    func keysShareTheirHost() {
+        let cache = HTTPCache(capacityBytes: 1 << 20, maxObjectBytes: 1 << 20, policy: .lru, shards: 1)
+        let response = CachedVariantsTests.response("body")
+        for path in ["/a", "/b", "/c"] {
+            #expect(cache.insert(response, for: CacheKey(host: Self.freshHost(), target: path)))
+        }
+        #expect(cache.store.stats.bytes == 3 * response.byteCost)
+        let long = CacheKey(host: Self.freshHost(), target: "/" + String(repeating: "p", count: 40))
+        #expect(cache.insert(response, for: long))
+        #expect(cache.store.stats.bytes == 4 * response.byteCost + CacheKey.heapBytes(of: long.pathAndQuery))
+        if case .found = cache.lookup(CacheKey(host: Self.freshHost(), target: "/b"), requestHeaders: [:]) {} else {
+            Issue.record("a key stored with the shared host is found by a key with its own")
+        }
+    }
+
+    @Test("the shared copy is one string; past the limit a key keeps its own host and pays for it")
+    func sharedCopyAndLimit() {
+        let names = SharedHostNames(limit: 1)
+        let first = names.sharing(CacheKey(host: Self.freshHost(), target: "/1"))
+        let second = names.sharing(CacheKey(host: Self.freshHost(), target: "/2"))
+        #expect(Self.address(of: first.host) != nil)
+        #expect(Self.address(of: first.host) == Self.address(of: second.host))
+        #expect(names.heapBytes(of: second) == 0)
+        let other = names.sharing(CacheKey(host: "other.assets.example.com", target: "/3"))
+        #expect(names.heapBytes(of: other) == CacheKey.heapBytes(of: "other.assets.example.com"))
+        #expect(names.heapBytes(of: other) > 0)
+        // A host short enough to live inside its string needs no sharing and costs nothing.
+        #expect(names.heapBytes(of: names.sharing(CacheKey(host: "a.example", target: "/4"))) == 0)
+    }
+}

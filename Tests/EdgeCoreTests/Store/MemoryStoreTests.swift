@@ -110,6 +110,23 @@ struct MemoryStoreTests {
         #expect(store.stats == StoreStats(entries: 1, bytes: 10, capacityBytes: 1000, hits: 2, misses: 1, evictions: 0, inserts: 2))
     }
 
+    @Test("a read inside the lock counts as an access: it keeps the entry from eviction, counts a hit, and tells found from what the read returned")
+    func readInPlaceIsAnAccess() {
+        let store = MemoryStore<String, Blob>(capacityBytes: 20, maxObjectBytes: 20, shards: 1, policy: .lru)
+        store.set("a", Blob(id: 1, storeCost: 10))
+        store.set("b", Blob(id: 2, storeCost: 10))
+        let read = store.get("a") { $0.id }
+        #expect(read.found && read.result == 1)
+        let declined = store.get("b") { _ -> Int? in nil }
+        #expect(declined.found && declined.result == nil, "stored, though the read took nothing from it")
+        #expect(!store.get("zz") { $0.id }.found)
+        // "b" was read last, then "a" again: "a" is the most recent, so "b" goes for "c".
+        _ = store.get("a") { $0.id }
+        store.set("c", Blob(id: 3, storeCost: 10))
+        #expect(store.peek("a") != nil && store.peek("b") == nil)
+        #expect(store.stats.hits == 3 && store.stats.misses == 1)
+    }
+
     @Test("concurrent access from many tasks keeps bytes equal to the sum of live costs", arguments: EvictionPolicyKind.allCases)
     func concurrentAccounting(policy: EvictionPolicyKind) async {
         let store = MemoryStore<Int, Blob>(capacityBytes: 50_000, maxObjectBytes: 2_000, shards: 4, policy: policy)

@@ -7,7 +7,8 @@
 
 declare -A T_LABEL T_TOOL T_SERVER T_URL T_CHECKS T_HEADER T_BASE T_FILL SAMPLES
 # tool: wrk (HTTP/1.1; an https url is HTTP/1.1 over TLS, wrk offering no ALPN), unique (wrk with a
-# new path per request), random (wrk with one of RANDOM_OBJECTS paths, the url followed by a 6-digit
+# new path per request), paced (unique, each connection pausing MISS_PACE_MS after every response:
+# the same offered load for every server), random (wrk with one of RANDOM_OBJECTS paths, the url followed by a 6-digit
 # number, picked at random per request), h2c or tls (h2load).
 # T_FILL[name] (set after target, optional): a server url that a second wrk on core 1 sends a
 # stream of misses to while the target is measured (fill_load in Benchmarks/compare/fill.sh).
@@ -59,7 +60,7 @@ check_target() { # $1 = name, $2 = tag (makes the unique path of a miss check ne
     [ -n "${T_HEADER[$t]}" ] && args+=(-H "${T_HEADER[$t]}")
     case ${T_TOOL[$t]} in
         wrk) args+=(--http1.1 "$url") ;;
-        unique) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
+        unique|paced) args+=("$url/u/check-$2-$t-$RANDOM$RANDOM") ;;
         random) args+=("$url$(printf '%06d' $(((RANDOM * 32768 + RANDOM) % RANDOM_OBJECTS)))") ;;
         h2c) args+=(--http2-prior-knowledge "$url") ;;
         tls) port=${url##*:}; port=${port%%/*}; args+=(--http2 --resolve "bench.test:$port:127.0.0.1" "$url") ;;
@@ -73,11 +74,12 @@ run_load() { # $1 = name, $2 = connections, $3 = duration, $4 = tag
     pid=${PID[${T_SERVER[$t]}]}
     local -a cmd=()
     case ${T_TOOL[$t]} in
-        wrk|unique|random)
+        wrk|unique|paced|random)
             cmd=(wrk -t1 -c"$conns" -d"$duration" --latency)
             [ -n "${T_HEADER[$t]}" ] && cmd+=(-H "${T_HEADER[$t]}")
             case ${T_TOOL[$t]} in
                 unique) cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "${cmd[@]}" -s "$LUA") ;;
+                paced) cmd=(env "UNIQUE_PREFIX=/u/$4-$t/" UNIQUE_LIMIT=0 "PACE_MS=$MISS_PACE_MS" "${cmd[@]}" -s "$LUA") ;;
                 random) cmd=(env "RANDOM_OBJECTS=$RANDOM_OBJECTS" "${cmd[@]}" -s "$RANDOM_LUA") ;;
             esac
             cmd+=("$url") ;;

@@ -50,6 +50,7 @@ struct TrafficPipeline: Sendable {
             guard let tls else { throw ChannelError.operationUnsupported }
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(tls.makeHandler())
+            try pipeline.addHandler(TLSRecordCoalescer())
             try pipeline.addHandler(TLSHandshakeTimeout(timeout: settings.timeouts.clientHeader))
             let negotiation = ApplicationProtocolNegotiationHandler { result, channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -39,7 +39,8 @@ final class HTTP2TestClient: Sendable {
         self.multiplexer = multiplexer
     }
 
-    static func connect(port: Int, tls: TLS? = nil, initialWindowSize: Int = 1 << 20) async throws -> HTTP2TestClient {
+    /// `records`: counts the TLS records the client receives (under TLS only).
+    static func connect(port: Int, tls: TLS? = nil, initialWindowSize: Int = 1 << 20, records: TLSRecordCounter? = nil) async throws -> HTTP2TestClient {
         let context = try tls.map { tls in
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.trustRoots = .file(tls.caPath)
@@ -52,6 +53,7 @@ final class HTTP2TestClient: Sendable {
                     let acknowledged = channel.eventLoop.makePromise(of: Void.self)
                     let pipeline = channel.pipeline.syncOperations
                     if let context, let tls {
+                        if let records { try pipeline.addHandler(records) }
                         try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: tls.serverName))
                     }
                     var connection = NIOHTTP2Handler.ConnectionConfiguration()

@@ -26,10 +26,21 @@ public enum HopByHop {
     /// Call this on a received message before adding Edge's own fields: a peer may name any
     /// field in `Connection`, and the fields it names are removed whatever they are.
     public static func strip(_ headers: inout HTTPHeaders) {
-        let named = connectionOptions(headers)
-        var doomed: Set<String> = named
+        // One pass over the fields, and no sets: a typical message has no hop-by-hop field but
+        // `Connection: keep-alive`, and this runs on both messages of every miss.
+        var doomed: [String] = []
+        var hasConnection = false
         for (name, _) in headers where isHopByHop(name) {
-            doomed.insert(name.lowercased())
+            let lower = name.lowercased()
+            if lower == "connection" { hasConnection = true }
+            if !doomed.contains(lower) { doomed.append(lower) }
+        }
+        // No `Connection` field, nothing it names.
+        guard !doomed.isEmpty else { return }
+        if hasConnection {
+            forEachConnectionOption(headers) { option in
+                if !doomed.contains(option) { doomed.append(option) }
+            }
         }
         for name in doomed {
             headers.remove(name: name)
@@ -39,13 +50,18 @@ public enum HopByHop {
     /// Lowercased field names listed in all `Connection` lines (options such as `close` included).
     public static func connectionOptions(_ headers: HTTPHeaders) -> Set<String> {
         var options: Set<String> = []
-        for line in headers[canonicalForm: "connection"] {
-            let option = line.trimmingHTTPWhitespace()
-            if !option.isEmpty {
-                options.insert(option.lowercased())
+        forEachConnectionOption(headers) { options.insert($0) }
+        return options
+    }
+
+    /// Each option of each `Connection` line, lowercased, empty list members skipped.
+    private static func forEachConnectionOption(_ headers: HTTPHeaders, _ body: (String) -> Void) {
+        for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
+            for member in value.split(separator: ",", omittingEmptySubsequences: true) {
+                let option = String(member).trimmingHTTPWhitespace()
+                if !option.isEmpty { body(option.lowercased()) }
             }
         }
-        return options
     }
 
     /// Whether `name` is hop-by-hop on its own (without being named in `Connection`).

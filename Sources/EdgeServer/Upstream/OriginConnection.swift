@@ -20,12 +20,16 @@ final class OriginConnection: ChannelDuplexHandler {
     let server: OriginServer
     private(set) var requestsServed = 0
     private var state = State.idle
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var delegate: OriginResponseDelegate?
-    private var firstByteTimer: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
-    private var idleTimeout: TimeAmount = .seconds(60)
-    private var firstByteTimeout: TimeAmount = .seconds(30)
+    /// The running timeout (first byte or idle) and when it runs out; nil while none runs.
+    /// (`OriginConnection+Deadline.swift`: one timer for both, moved without rescheduling.)
+    var deadline: (timeout: ExchangeTimeout, at: NIODeadline)?
+    /// The one scheduled check of `deadline`, and when it runs.
+    var deadlineCheck: Scheduled<Void>?
+    var deadlineCheckAt = NIODeadline.distantFuture
+    var idleTimeout: TimeAmount = .seconds(60)
+    var firstByteTimeout: TimeAmount = .seconds(30)
     private var responseKeepAlive = true
     private var requestKeepAlive = true
     private var requestComplete = false
@@ -66,7 +70,7 @@ final class OriginConnection: ChannelDuplexHandler {
         self.requestComplete = false
         self.pausedForClient = false
         self.firstByteTimeout = firstByteTimeout
-        armFirstByteTimer()
+        arm(.firstByte)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         readIfNeeded()
     }
@@ -76,7 +80,7 @@ final class OriginConnection: ChannelDuplexHandler {
         // An upload in progress restarts the wait: the origin answers after the whole request, and a
         // long upload must not be cut off for taking longer than the first-byte timeout; a stalled one still is.
         if state == .awaitingHead {
-            armFirstByteTimer()
+            arm(.firstByte)
         }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
@@ -85,7 +89,7 @@ final class OriginConnection: ChannelDuplexHandler {
         guard let context, state != .closed else { return }
         requestComplete = true
         if state == .awaitingHead {
-            armFirstByteTimer()
+            arm(.firstByte)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
@@ -121,25 +125,22 @@ final class OriginConnection: ChannelDuplexHandler {
                 return
             }
             // The origin is alive and working on it: the wait for the final head starts again.
-            armFirstByteTimer()
+            arm(.firstByte)
             delegate?.originInterimResponse(head)
         case .head(let head):
             guard state == .awaitingHead else {
                 fail(.invalidResponse(server, "response without a request"))
                 return
             }
-            firstByteTimer?.cancel()
-            firstByteTimer = nil
             state = .receivingBody
             responseKeepAlive = head.isKeepAlive
-            armIdleTimer()
+            arm(.idle)
             delegate?.originResponseHead(head)
         case .body(let buffer):
-            armIdleTimer()
+            arm(.idle)
             delegate?.originResponseBody(buffer)
         case .end:
-            idleTimer?.cancel()
-            idleTimer = nil
+            disarm()
             requestsServed += 1
             let delegate = self.delegate
             self.delegate = nil
@@ -208,39 +209,20 @@ final class OriginConnection: ChannelDuplexHandler {
         if state != .idle, let delegate, !delegate.wantsMoreOriginData {
             // Held back by the client, not by the origin: the origin's idle clock stops meanwhile.
             if state == .receivingBody {
-                idleTimer?.cancel()
-                idleTimer = nil
+                disarm()
                 pausedForClient = true
             }
             return
         }
         if pausedForClient {
             pausedForClient = false
-            armIdleTimer()
+            arm(.idle)
         }
         readPending = true
         context.read()
     }
 
-    private func armFirstByteTimer() {
-        guard let context else { return }
-        firstByteTimer?.cancel()
-        let server = self.server
-        firstByteTimer = context.eventLoop.assumeIsolated().scheduleTask(in: firstByteTimeout) { [weak self] in
-            self?.fail(.firstByteTimeout(server))
-        }
-    }
-
-    private func armIdleTimer() {
-        guard let context else { return }
-        idleTimer?.cancel()
-        let server = self.server
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak self] in
-            self?.fail(.idleTimeout(server))
-        }
-    }
-
-    private func fail(_ error: OriginError) {
+    func fail(_ error: OriginError) {
         let delegate = self.delegate
         self.delegate = nil
         closeConnection()
@@ -254,10 +236,7 @@ final class OriginConnection: ChannelDuplexHandler {
 
     private func markClosed() {
         guard state != .closed || onRelease != nil else { return }
-        firstByteTimer?.cancel()
-        idleTimer?.cancel()
-        firstByteTimer = nil
-        idleTimer = nil
+        stopDeadline()
         state = .closed
         let release = onRelease
         onRelease = nil

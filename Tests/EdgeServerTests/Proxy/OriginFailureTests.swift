@@ -52,6 +52,33 @@ struct OriginFailureTests {
         await origin.stop()
     }
 
+    @Test("a reused origin connection that goes quiet gives 504 after the first-byte timeout, not the longer idle timeout of the exchange before")
+    func quietReusedConnectionGives504OnTime() async throws {
+        // The first exchange outlasts the first-byte timeout with its body in two parts, so that the
+        // connection's one deadline check is left waiting for the 10 s idle timeout when it ends.
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nCache-Control: no-store\r\n\r\n"
+        let origin = try await ScriptedOrigin(.answerFirstSlowly(
+            first: ScriptedOrigin.text(head + "0123456789"), rest: ScriptedOrigin.text("abcdefghij"), pause: .milliseconds(600)))
+        try await withEdge(originPort: origin.port, upstream: .short(firstByte: .milliseconds(300), idle: .seconds(10))) { edge in
+            let (first, second, waited) = try await onThread {
+                let connection = try edge.connect(timeoutSeconds: 20)
+                try connection.send(EdgeHarness.request(path: "/slow"))
+                let first = try connection.readResponse()
+                let start = ContinuousClock.now
+                try connection.send(EdgeHarness.request(path: "/quiet"))
+                let second = try connection.readResponse()
+                return (first, second, ContinuousClock.now - start)
+            }
+            #expect(first.status == 200)
+            #expect(String(decoding: first.body, as: UTF8.self) == "0123456789abcdefghij")
+            #expect(second.status == 504)
+            // The first-byte timeout is 0.3 s; 10 s would be the idle deadline's check left from before.
+            #expect(waited < .seconds(5), "\(waited)")
+        }
+        #expect(origin.connectionCount == 1)
+        await origin.stop()
+    }
+
     @Test("an origin that stalls in the middle of its body gets the client connection cut after the idle timeout")
     func stallMidBodyCutsClient() async throws {
         let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nCache-Control: no-store\r\n\r\n"

@@ -11,6 +11,9 @@ final class ScriptedOrigin: Sendable {
         case silent
         /// Send these bytes after each request head, then close the connection if `close`.
         case respond([UInt8], close: Bool)
+        /// Answer the first request head of each connection with `first`, then `rest` after `pause`;
+        /// never answer a later one (a reused connection whose origin has gone quiet).
+        case answerFirstSlowly(first: [UInt8], rest: [UInt8], pause: TimeAmount)
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -59,6 +62,7 @@ private final class ScriptedOriginHandler: ChannelInboundHandler {
 
     private let behaviour: ScriptedOrigin.Behaviour
     private var received: [UInt8] = []
+    private var answered = false
 
     init(behaviour: ScriptedOrigin.Behaviour) {
         self.behaviour = behaviour
@@ -66,6 +70,16 @@ private final class ScriptedOriginHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         received += unwrapInboundIn(data).readableBytesView
+        if case .answerFirstSlowly(let first, let rest, let pause) = behaviour {
+            guard !answered, headEnd() != nil else { return }
+            answered = true
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: first)), promise: nil)
+            let channel = context.channel
+            context.eventLoop.scheduleTask(in: pause) {
+                channel.writeAndFlush(channel.allocator.buffer(bytes: rest), promise: nil)
+            }
+            return
+        }
         guard case .respond(let bytes, let close) = behaviour else { return }
         while let end = headEnd() {
             received.removeFirst(end + 4)

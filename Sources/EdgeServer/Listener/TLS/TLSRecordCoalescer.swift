@@ -10,7 +10,8 @@ import NIOCore
 /// Sits right behind the TLS handler. Writes larger than `smallWrite` go on as they are, after
 /// what was gathered before them, so a large body is never copied; order is kept for everything.
 /// Nothing waits longer than it would have: NIOSSL holds every write until a flush anyway, and
-/// whatever is gathered goes on at the flush, before a close, and when the handler leaves.
+/// whatever is gathered goes on at the flush, before a close or an outbound event, and when the
+/// handler leaves.
 final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -68,6 +69,12 @@ final class TLSRecordCoalescer: ChannelOutboundHandler, RemovableChannelHandler 
         // What was written before the close goes on before it, as it would have without this handler.
         passOnPending(context)
         context.close(mode: mode, promise: promise)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        // An event such as a half-close comes after the writes made before it.
+        passOnPending(context)
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

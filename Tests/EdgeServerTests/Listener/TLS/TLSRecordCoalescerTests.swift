@@ -15,6 +15,7 @@ struct TLSRecordCoalescerTests {
             case write([UInt8])
             case flush
             case close
+            case event
         }
         var events: [Event] = []
         /// The address of the last write's first byte, to tell a passed-on buffer from a copy.
@@ -36,6 +37,11 @@ struct TLSRecordCoalescerTests {
         func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
             events.append(.close)
             context.close(mode: mode, promise: promise)
+        }
+
+        func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+            events.append(.event)
+            context.triggerUserOutboundEvent(event, promise: promise)
         }
     }
 
@@ -125,6 +131,16 @@ struct TLSRecordCoalescerTests {
         #expect(writes.allSatisfy { $0.count <= TLSRecordCoalescer.recordSize })
         #expect(writes.joined().elementsEqual((1...5).flatMap { [UInt8](repeating: UInt8($0), count: 4000) }))
         #expect(recorder.events.last == .flush)
+        _ = try channel.finish()
+    }
+
+    @Test("what was written before an outbound event goes on before the event")
+    func outboundEventComesAfterGatheredWrites() throws {
+        let (channel, recorder) = try Self.channel()
+        channel.write(Self.bytes(10, 1), promise: nil)
+        channel.write(Self.bytes(10, 2), promise: nil)
+        channel.pipeline.triggerUserOutboundEvent("half-close", promise: nil)
+        #expect(recorder.events == [.write([UInt8](repeating: 1, count: 10) + [UInt8](repeating: 2, count: 10)), .event])
         _ = try channel.finish()
     }
 

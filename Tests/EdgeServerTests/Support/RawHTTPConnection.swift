@@ -30,7 +30,7 @@ final class RawHTTPConnection {
         var description: String
     }
 
-    private let fd: Int32
+    fileprivate let fd: Int32
     private var buffer: [UInt8] = []
 
     init(host: String = "127.0.0.1", port: Int, timeoutSeconds: Int = 10) throws {
@@ -169,5 +169,17 @@ extension StringProtocol {
     func trimmingCharacters(in set: String) -> String {
         let characters = Set(set)
         return String(String(drop { characters.contains($0) }.reversed()).drop { characters.contains($0) }.reversed())
+    }
+}
+
+extension RawHTTPConnection {
+    /// The port this end of the connection is bound to.
+    var localPort: Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return status == 0 ? Int(UInt16(bigEndian: address.sin_port)) : 0
     }
 }

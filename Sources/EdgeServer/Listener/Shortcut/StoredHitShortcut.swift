@@ -47,7 +47,8 @@ final class StoredHitShortcut: ChannelInboundHandler {
     /// autoRead asks from the tail of the pipeline, through every outbound handler of the full path
     /// (5 % of a cached hit with 512 connections); after a read answered here, nothing behind has a
     /// say, so the shortcut asks from where it sits. After a read that reached the full path it asks
-    /// from the tail, as autoRead would, so that the full path can hold reads back as before.
+    /// from the tail, as autoRead would, so that the full path can hold reads back as before, with
+    /// one exception (`readsPastOneRequest`).
     private let issuesReads: Bool
 
     init(loopContext: LoopContext, drain: DrainSignal, timeouts: ClientTimeoutHandler, issuesReads: Bool = false) {
@@ -118,11 +119,25 @@ final class StoredHitShortcut: ChannelInboundHandler {
             forwardedSinceReadComplete = false
             context.fireChannelReadComplete()
             if issuesReads {
-                context.channel.read()
+                if readsPastOneRequest {
+                    context.read()
+                } else {
+                    context.channel.read()
+                }
             }
         } else if issuesReads {
             context.read()
         }
+    }
+
+    /// While the full path answers a request, NIO's pipelining handler holds reads back, and the
+    /// socket's read interest is dropped and registered again around every such request: two
+    /// `epoll_ctl` per miss. When all the full path has in hand is one request without a body (the
+    /// shortcut hands over nothing else but for good), the shortcut reads on instead. What comes
+    /// meanwhile follows that request down the full path, and once a second request waits there the
+    /// reads are asked from the tail again, so the full path still holds back all but one read's worth.
+    private var readsPastOneRequest: Bool {
+        !fullPathOnly && !refusing && pending == nil && handover.outstanding == 1
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -24,9 +24,10 @@ struct ReadsBehindFullPathTests {
     func oneRequestIsReadBehindAMiss() async throws {
         try await withEdge(origin: { request in
             request.uri == "/slow"
-                ? TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "slow answer", delay: .seconds(3))
+                ? TestOrigin.Response(headers: [("Cache-Control", "no-store")], body: "slow answer", delay: .seconds(5))
                 : TestOrigin.Response(headers: [("Cache-Control", "max-age=600")], body: "answer for \(request.uri)")
         }) { edge, origin in
+            // The origin holds the miss for 5 s: longer than every wait below on a busy machine.
             let connection = try edge.connect()
             try connection.send(EdgeHarness.request(path: "/slow"))
             // The miss is at the origin before anything else is sent.

@@ -12,7 +12,9 @@ import NIOHTTP2
 /// handlers behind it. The idle timer is never cancelled or scheduled per stream: at most one is
 /// pending, and when it fires it looks at the time the connection last became idle and schedules
 /// itself again if that was too recent (NIO's `NIOHTTP2ServerConnectionManagementHandler` moved its
-/// timer at every stream's opening and closing, several per cent of a cached HTTP/2 hit).
+/// timer at every stream's opening and closing, several per cent of a cached HTTP/2 hit). Its tasks
+/// hold it strongly, as they hold its context (which holds it anyway): a weak reference would give it
+/// a side table, which every retain of it (one per frame and stream event it is passed) goes through.
 final class HTTP2ConnectionLifetime: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
@@ -71,8 +73,8 @@ final class HTTP2ConnectionLifetime: ChannelInboundHandler {
                 if goingAway {
                     // The frame that ended the stream is written but not flushed yet (the event comes as
                     // NIO takes the write; the flush follows): close on the next tick, or it is lost.
-                    context.eventLoop.assumeIsolated().execute { [weak self, context] in
-                        self?.close(context)
+                    context.eventLoop.assumeIsolated().execute { [context] in
+                        self.close(context)
                     }
                 } else {
                     idleSince = .now()
@@ -92,8 +94,8 @@ final class HTTP2ConnectionLifetime: ChannelInboundHandler {
 
     private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
         let channel = context.channel
-        idleTimer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self, context] in
-            self?.idleCheck(context)
+        idleTimer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [context] in
+            self.idleCheck(context)
         }
     }
 
@@ -124,9 +126,9 @@ final class HTTP2ConnectionLifetime: ChannelInboundHandler {
             close(context)
             return
         }
-        graceTimer = context.channel.eventLoop.assumeIsolated().scheduleTask(in: graceTime) { [weak self, context] in
-            self?.graceTimer = nil
-            self?.close(context)
+        graceTimer = context.channel.eventLoop.assumeIsolated().scheduleTask(in: graceTime) { [context] in
+            self.graceTimer = nil
+            self.close(context)
         }
     }
 

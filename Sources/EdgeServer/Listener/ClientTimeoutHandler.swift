@@ -105,7 +105,8 @@ final class ClientTimeoutHandler: ChannelInboundHandler {
     /// The task holds the handler strongly: a weak reference would give the handler a side table, and
     /// every retain of it (NIO retains a handler for each read it passes in) would then take Swift's
     /// slow path through that table, a cold cache line per connection. The task is cancelled when the
-    /// channel goes inactive, so it keeps nothing alive past the connection.
+    /// channel goes inactive, so it keeps nothing alive past the connection (the handler is not
+    /// removable: it leaves the pipeline only with its channel).
     private func schedule(_ channel: Channel, at time: NIODeadline) {
         timer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: time) {
             self.timerFired(channel)

@@ -21,7 +21,7 @@ test=(
     "${build[@]}"
     "brotli|brotli" "zstd|zstd" "gzip|gzip" "openssl|openssl" "curl|curl" "h2load|nghttp2-client"
     "chromium|chromium" "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf|fonts-dejavu-core"
-    "/etc/ssl/certs/ca-certificates.crt|ca-certificates"
+    "/etc/ssl/certs/ca-certificates.crt|ca-certificates" "prlimit|util-linux"
 )
 bench=(
     "nginx|nginx-light" "varnishd|varnish" "wrk|wrk" "h2load|nghttp2-client" "curl|curl" "openssl|openssl"

@@ -6,8 +6,9 @@ public struct DiskConfig: Sendable, Codable, Equatable {
     public var size: ByteSize = .gibibytes(20)
     /// Larger responses are not written to disk. Unset, 1GiB or `size`, whichever is smaller.
     public var maxObjectSize: ByteSize = .gibibytes(1)
-    /// Record files kept open between hits, so that a hit on them needs no `open`. Unset: a quarter
-    /// of the process's descriptor limit, at most 16 384 (`effectiveOpenFiles`); 0 keeps none.
+    /// Record files kept open between hits, so that a hit on them needs no `open`, at most; fewer
+    /// while connections need the descriptors. Unset: the descriptor limit, at most 65 536
+    /// (`effectiveOpenFiles`); 0 keeps none.
     public var openFiles: Int?
 
     public init(path: String = "", size: ByteSize = .gibibytes(20), maxObjectSize: ByteSize = .gibibytes(1), openFiles: Int? = nil) {
@@ -19,7 +20,7 @@ public struct DiskConfig: Sendable, Codable, Equatable {
 
     /// `open_files` as set, else the default for the descriptor limit the process has now.
     public var effectiveOpenFiles: Int {
-        openFiles ?? min(16_384, DescriptorLimit.current / 4)
+        openFiles ?? min(65_536, DescriptorLimit.current)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

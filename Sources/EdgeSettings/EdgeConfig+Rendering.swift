@@ -66,7 +66,7 @@ extension EdgeConfig {
             if let openFiles = disk.openFiles {
                 out.set("open_files", .integer(openFiles))
             } else {
-                out.comment("open_files unset: \(disk.effectiveOpenFiles), a quarter of the descriptor limit, at most 16384")
+                out.comment("open_files unset: up to \(disk.effectiveOpenFiles), the descriptors connections leave (an eighth of the limit, at least 256, kept free)")
             }
         } else {
             out.comment("no [cache.disk]: the cache is kept in memory only")

@@ -48,13 +48,13 @@ struct EdgeConfigValidationTests {
         #expect(problem { $0.server.maxHeaderCount = 0 } == "server.max_header_count: must be at least 1, got 0")
     }
 
-    @Test("open_files defaults to a quarter of the descriptor limit (at most 16384), 0 keeps none, and more than half the limit is refused")
+    @Test("open_files defaults to the descriptor limit (at most 65536, of which the disk tier takes what connections leave), 0 keeps none, and more than half the limit is refused")
     func openFiles() throws {
         let config = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nsize = \"1GiB\"\n", fileName: "edge.conf")
         let disk = try #require(config.cache.disk)
         #expect(disk.openFiles == nil)
-        #expect(disk.effectiveOpenFiles == min(16_384, DescriptorLimit.current / 4))
-        #expect(config.rendered().contains("open_files unset: \(disk.effectiveOpenFiles)"))
+        #expect(disk.effectiveOpenFiles == min(65_536, DescriptorLimit.current))
+        #expect(config.rendered().contains("open_files unset: up to \(disk.effectiveOpenFiles), the descriptors connections leave"))
         let set = try EdgeConfig.parse("[cache.disk]\npath = \"/tmp/c\"\nopen_files = 0\n", fileName: "edge.conf")
         #expect(set.cache.disk?.effectiveOpenFiles == 0)
         #expect(problem { $0.cache.disk = DiskConfig(path: "/tmp/c", openFiles: -1) } == "cache.disk.open_files: must be 0 (none kept open) or more, got -1")

@@ -147,6 +147,8 @@ final class AdminAPI: Sendable {
             ("purged_records", .int(stats.purged.value)),
             ("rejected_writes", .int(stats.rejected.value)),
             ("shed_writes", .int(stats.shed.value)),
+            ("open_files", .int(disk.files.openRecords.count)),
+            ("open_files_allowed", .int(disk.files.openRecords.allowance)),
         ])
     }
 

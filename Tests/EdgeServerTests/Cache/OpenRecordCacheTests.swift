@@ -89,6 +89,60 @@ struct OpenRecordCacheTests {
         }
     }
 
+    @Test("past its allowance a new file takes an occupied slot of its set, and is not kept when its set is empty")
+    func allowanceCapsTheFilesHeld() throws {
+        let directory = try TemporaryDirectory()
+        // Two sets of four slots, room for two files.
+        let cache = OpenRecordCache(capacity: 8, allowance: 2)
+        let firstSet = try #require(cache.lookup(1)).set
+        let candidates = (2...1000).map(UInt64.init)
+        let ofFirstSet = [1] + candidates.filter { cache.lookup($0)?.set == firstSet }.prefix(2)
+        let ofOtherSet = try #require(candidates.first { cache.lookup($0)?.set != firstSet })
+        for hash in ofFirstSet {
+            cache.keep(try Self.openFile(directory, "s\(hash)"), for: hash, seen: try #require(cache.lookup(hash)))
+        }
+        #expect(cache.count == 2, "the third file took the place of the least recently used")
+        #expect(cache.lookup(ofFirstSet[0])?.file == nil)
+        #expect(cache.lookup(ofFirstSet[1])?.file != nil)
+        #expect(cache.lookup(ofFirstSet[2])?.file != nil)
+
+        var descriptor: Int32 = -1
+        do {
+            let file = try Self.openFile(directory, "other")
+            descriptor = file.descriptor
+            cache.keep(file, for: ofOtherSet, seen: try #require(cache.lookup(ofOtherSet)))
+        }
+        #expect(cache.lookup(ofOtherSet)?.file == nil, "an empty set gets no file past the allowance")
+        #expect(!Self.isOpen(descriptor), "the file not kept is closed once its read is done")
+        #expect(cache.count == 2)
+    }
+
+    @Test("a lower allowance closes the files held past it at once, the least recently used of each set first; a higher one lets the cache fill again")
+    func lowerAllowanceClosesFiles() throws {
+        let directory = try TemporaryDirectory()
+        let cache = OpenRecordCache(capacity: 64)
+        var descriptors: [UInt64: Int32] = [:]
+        for hash: UInt64 in 1...40 {
+            let file = try Self.openFile(directory, "f\(hash)")
+            descriptors[hash] = file.descriptor
+            cache.keep(file, for: hash, seen: try #require(cache.lookup(hash)))
+        }
+        let held = cache.count
+        #expect(held >= 30, "most of 40 files fit 16 sets of four")
+        cache.allow(10)
+        #expect(cache.count == 10)
+        #expect(cache.allowance == 10)
+        let open = descriptors.filter { Self.isOpen($0.value) && cache.lookup($0.key)?.file != nil }
+        #expect(open.count == 10, "the files let go are closed")
+        cache.allow(0)
+        #expect(cache.count == 0)
+        #expect(descriptors.values.allSatisfy { !Self.isOpen($0) })
+        cache.allow(1000)
+        #expect(cache.allowance == 64, "never more than its slots")
+        cache.keep(try Self.openFile(directory, "again"), for: 7, seen: try #require(cache.lookup(7)))
+        #expect(cache.count == 1)
+    }
+
     @Test("a file opened before its record was replaced or removed is not kept")
     func openedBeforeAChangeIsNotKept() throws {
         let directory = try TemporaryDirectory()

@@ -57,7 +57,9 @@ final class EdgeProcess {
     let arguments: [String]
 
     /// Starts `edge arguments`. `EDGE_*` variables of the test environment are dropped so they cannot leak in.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `descriptorLimit`: the child's limit on open descriptors, soft and hard (set by util-linux's
+    /// `prlimit`, which then becomes `edge`: the pid is edge's).
+    init(_ arguments: [String], environment: [String: String] = [:], descriptorLimit: Int? = nil) throws {
         self.arguments = arguments
         var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EDGE_") }
         inherited.merge(environment) { _, new in new }
@@ -70,7 +72,13 @@ final class EdgeProcess {
             close(errPipe.write)
         }
         do {
-            process = try ChildProcess(path: try Self.executable().path, arguments: arguments, environment: inherited,
+            var path = try Self.executable().path
+            var argv = arguments
+            if let descriptorLimit {
+                argv = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--", path] + arguments
+                path = "/usr/bin/prlimit"
+            }
+            process = try ChildProcess(path: path, arguments: argv, environment: inherited,
                                        stdin: null, stdout: outPipe.write, stderr: errPipe.write)
         } catch {
             close(outPipe.read)

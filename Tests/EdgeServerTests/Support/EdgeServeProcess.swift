@@ -13,7 +13,8 @@ struct EdgeServeProcess {
     /// Starts `edge` with the arguments `makeArguments(port)` builds for a free port, and waits for
     /// "edge: serving on http://127.0.0.1:PORT" on stdout. Retries on another port if the chosen one
     /// was taken in between (edge refuses port 0, so tests must pick one).
-    static func start(environment: [String: String] = [:], _ makeArguments: (Int) throws -> [String]) async throws -> EdgeServeProcess {
+    static func start(environment: [String: String] = [:], descriptorLimit: Int? = nil,
+                      _ makeArguments: (Int) throws -> [String]) async throws -> EdgeServeProcess {
         var lastFailure = ""
         for _ in 0..<3 {
             let port = try FreePort.pick()
@@ -23,7 +24,7 @@ struct EdgeServeProcess {
             if arguments.first == "serve", !arguments.contains("--admin") {
                 arguments += ["--admin", "127.0.0.1:\(try FreePort.pick())"]
             }
-            let process = try EdgeProcess(arguments, environment: environment)
+            let process = try EdgeProcess(arguments, environment: environment, descriptorLimit: descriptorLimit)
             do {
                 let line = try await process.waitForStdoutLine { $0.hasPrefix("edge: serving on http://") }
                 guard line == "edge: serving on http://127.0.0.1:\(port)" else {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import EdgeCore
+import EdgeSettings
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -45,6 +46,9 @@ public final class DiskStore: Sendable {
     static let maxPendingWrites = 512
     /// Makes the hit heads small records carry (set by the services that use this store).
     let hitHeads = Mutex<DiskHitHeads?>(nil)
+    /// How many record files may stay open, looked at every `DescriptorBudget.interval` seconds.
+    let descriptorBudget: DescriptorBudget
+    let budgetLooks = Mutex<Task<Void, Never>?>(nil)
 
     static let journalName = "purges.log"
 
@@ -54,7 +58,8 @@ public final class DiskStore: Sendable {
         self.settings = settings
         self.logger = logger
         stats = DiskStats(metrics: metrics)
-        files = DiskFiles(root: settings.path, openRecords: OpenRecordCache(capacity: settings.openFiles))
+        descriptorBudget = DescriptorBudget(limit: DescriptorLimit.current, ceiling: settings.openFiles)
+        files = DiskFiles(root: settings.path, openRecords: OpenRecordCache(capacity: settings.openFiles, allowance: descriptorBudget.initialAllowance))
         try files.prepare()
         root = try files.openRoot()
         // Before any write of this node's: what is in tmp now was cut off by a crash (or is being
@@ -76,9 +81,11 @@ public final class DiskStore: Sendable {
             guard case .active = state else { return }
             loadIndex()
         }
+        if settings.openFiles > 0 { lookAtDescriptorsRepeatedly() }
     }
 
     func shutdown() async {
+        budgetLooks.withLock { $0?.cancel() }
         try? await pool.shutdownGracefully()
     }
 

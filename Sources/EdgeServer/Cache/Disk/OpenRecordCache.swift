@@ -12,6 +12,10 @@ import Synchronization
 ///
 /// Four-way set-associative, like a CPU cache: a hash has one set of four slots, the least recently
 /// used of which a new file takes. Little to keep per hit, one lock held for a few loads and stores.
+///
+/// Descriptors are shared with connections, so the cache holds at most `allowance` files, which
+/// `DescriptorBudget` moves with what the rest of the node uses: past it, a new file takes an
+/// occupied slot of its set or is not kept, and a lower allowance closes files at once.
 package final class OpenRecordCache: Sendable {
     private struct Slot {
         var hash: UInt64 = 0
@@ -22,7 +26,8 @@ package final class OpenRecordCache: Sendable {
     /// What a lookup found, and what `keep` needs to put a file it then opened in.
     struct Lookup {
         let file: OpenRecord?
-        fileprivate let set: Int
+        /// Which set of slots the hash falls in.
+        let set: Int
         fileprivate let version: UInt32
     }
 
@@ -30,6 +35,11 @@ package final class OpenRecordCache: Sendable {
         var slots: [Slot]
         var versions: [UInt32]
         var clock: UInt32 = 0
+        /// Files held now, and how many may be.
+        var held = 0
+        var allowance: Int
+        /// The set `shed` starts from next, so that repeated sheds spread over all sets.
+        var shedCursor = 0
         /// False while another node may change records behind this one's back (`edge serve
         /// --upgrade`): nothing is kept or found then.
         var keeping = true
@@ -41,11 +51,13 @@ package final class OpenRecordCache: Sendable {
     private let sets: Int
     private let state: Mutex<State>
 
-    /// `capacity` open files at most (rounded up to a multiple of four); 0 keeps none.
-    package init(capacity: Int) {
+    /// `capacity` slots (rounded up to a multiple of four), of which `allowance` (by default all) may
+    /// hold a file; 0 keeps none.
+    package init(capacity: Int, allowance: Int? = nil) {
         sets = (max(0, capacity) + Self.ways - 1) / Self.ways
         self.capacity = sets * Self.ways
-        state = Mutex(State(slots: Array(repeating: Slot(), count: self.capacity), versions: Array(repeating: 0, count: sets)))
+        state = Mutex(State(slots: Array(repeating: Slot(), count: self.capacity), versions: Array(repeating: 0, count: sets),
+                            allowance: min(self.capacity, max(0, allowance ?? self.capacity))))
     }
 
     private func set(of hash: UInt64) -> Int {
@@ -75,13 +87,31 @@ package final class OpenRecordCache: Sendable {
         let replaced: OpenRecord? = state.withLock { state in
             guard state.keeping, state.versions[seen.set] == seen.version else { return nil }
             let first = seen.set * Self.ways
-            var chosen = first
+            var same: Int?
+            var empty: Int?
+            var oldest: Int?
             for index in first..<first + Self.ways {
-                if state.slots[index].hash == hash || state.slots[index].file == nil {
-                    chosen = index
+                let slot = state.slots[index]
+                if slot.file == nil {
+                    empty = empty ?? index
+                } else if slot.hash == hash {
+                    same = index
                     break
+                } else if oldest.map({ slot.lastUse &- state.slots[$0].lastUse > UInt32.max / 2 }) ?? true {
+                    oldest = index
                 }
-                if state.slots[index].lastUse &- state.slots[chosen].lastUse > UInt32.max / 2 { chosen = index }
+            }
+            let chosen: Int
+            if let same {
+                chosen = same
+            } else if let empty, state.held < state.allowance {
+                chosen = empty
+                state.held += 1
+            } else if let oldest {
+                // The set is full, or an empty slot would take a descriptor past the allowance.
+                chosen = oldest
+            } else {
+                return file
             }
             state.clock &+= 1
             defer { state.slots[chosen] = Slot(hash: hash, file: file, lastUse: state.clock) }
@@ -101,12 +131,45 @@ package final class OpenRecordCache: Sendable {
             let first = set * Self.ways
             for index in first..<first + Self.ways where state.slots[index].hash == hash && state.slots[index].file != nil {
                 defer { state.slots[index] = Slot() }
+                state.held -= 1
                 return state.slots[index].file
             }
             return nil
         }
         withExtendedLifetime(released) {}
     }
+
+    /// Lets the cache hold `allowance` files from now on (at most `capacity`); files held past it are
+    /// closed now, the least recently used of a set first, one set after another.
+    func allow(_ allowance: Int) {
+        let released: [OpenRecord] = state.withLock { state in
+            state.allowance = min(capacity, max(0, allowance))
+            var released: [OpenRecord] = []
+            var visited = 0
+            while state.held > state.allowance, visited < sets {
+                let first = state.shedCursor * Self.ways
+                var oldest: Int?
+                for index in first..<first + Self.ways where state.slots[index].file != nil {
+                    if oldest.map({ state.slots[index].lastUse &- state.slots[$0].lastUse > UInt32.max / 2 }) ?? true { oldest = index }
+                }
+                if let oldest, let file = state.slots[oldest].file {
+                    released.append(file)
+                    state.slots[oldest] = Slot()
+                    state.held -= 1
+                    visited = 0
+                } else {
+                    visited += 1
+                }
+                state.shedCursor = (state.shedCursor + 1) % sets
+            }
+            return released
+        }
+        // Closed (when no hit still reads them) here, outside the lock.
+        withExtendedLifetime(released) {}
+    }
+
+    /// How many files may be held now.
+    var allowance: Int { state.withLock { $0.allowance } }
 
     /// Lets every file go and keeps none until `resume`: another node may now change records
     /// behind this one's back.
@@ -115,6 +178,7 @@ package final class OpenRecordCache: Sendable {
         let released: [OpenRecord] = state.withLock { state in
             state.keeping = false
             for set in state.versions.indices { state.versions[set] &+= 1 }
+            state.held = 0
             defer { state.slots = Array(repeating: Slot(), count: capacity) }
             return state.slots.compactMap(\.file)
         }
@@ -127,7 +191,5 @@ package final class OpenRecordCache: Sendable {
     }
 
     /// How many files are open now.
-    var count: Int {
-        state.withLock { state in state.slots.reduce(0) { $0 + ($1.file == nil ? 0 : 1) } }
-    }
+    var count: Int { state.withLock { $0.held } }
 }

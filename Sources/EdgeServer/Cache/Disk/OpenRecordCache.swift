@@ -38,7 +38,7 @@ package final class OpenRecordCache: Sendable {
         /// Files held now, and how many may be.
         var held = 0
         var allowance: Int
-        /// The set `shed` starts from next, so that repeated sheds spread over all sets.
+        /// The set `allow` closes files from next, so that files are taken from every set in turn.
         var shedCursor = 0
         /// False while another node may change records behind this one's back (`edge serve
         /// --upgrade`): nothing is kept or found then.
@@ -58,6 +58,11 @@ package final class OpenRecordCache: Sendable {
         self.capacity = sets * Self.ways
         state = Mutex(State(slots: Array(repeating: Slot(), count: self.capacity), versions: Array(repeating: 0, count: sets),
                             allowance: min(self.capacity, max(0, allowance ?? self.capacity))))
+    }
+
+    /// Whether `slot` was used before `other`, on a clock that wraps.
+    private static func isOlder(_ slot: Slot, than other: Slot) -> Bool {
+        slot.lastUse &- other.lastUse > UInt32.max / 2
     }
 
     private func set(of hash: UInt64) -> Int {
@@ -91,13 +96,12 @@ package final class OpenRecordCache: Sendable {
             var empty: Int?
             var oldest: Int?
             for index in first..<first + Self.ways {
-                let slot = state.slots[index]
-                if slot.file == nil {
+                if state.slots[index].file == nil {
                     empty = empty ?? index
-                } else if slot.hash == hash {
+                } else if state.slots[index].hash == hash {
                     same = index
                     break
-                } else if oldest.map({ slot.lastUse &- state.slots[$0].lastUse > UInt32.max / 2 }) ?? true {
+                } else if oldest.map({ Self.isOlder(state.slots[index], than: state.slots[$0]) }) ?? true {
                     oldest = index
                 }
             }
@@ -150,7 +154,7 @@ package final class OpenRecordCache: Sendable {
                 let first = state.shedCursor * Self.ways
                 var oldest: Int?
                 for index in first..<first + Self.ways where state.slots[index].file != nil {
-                    if oldest.map({ state.slots[index].lastUse &- state.slots[$0].lastUse > UInt32.max / 2 }) ?? true { oldest = index }
+                    if oldest.map({ Self.isOlder(state.slots[index], than: state.slots[$0]) }) ?? true { oldest = index }
                 }
                 if let oldest, let file = state.slots[oldest].file {
                     released.append(file)

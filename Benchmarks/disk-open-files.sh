@@ -12,6 +12,7 @@
 # files open and allowed at the end of each run. A and B are lines for [cache.disk] ("" for none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/disk-conf.sh
 scripts/require.sh bench
 EDGE=${EDGE:-$PWD/.build/release/edge}
 OBJECTS=${OBJECTS:-20000}
@@ -37,27 +38,7 @@ python3 "$work/origin.py" & origin=$!
 edge=
 trap 'kill $origin 2>/dev/null; [ -n "$edge" ] && kill $edge 2>/dev/null; rm -rf "$work"' EXIT
 start() { # $1 = an extra [cache.disk] line
-    cat > "$work/edge.conf" <<CONF
-[server]
-listen = ["127.0.0.1:9810"]
-[admin]
-listen = "127.0.0.1:9812"
-[logging]
-access_log = "off"
-[cache]
-memory_size = "8MiB"
-max_object_size = "2MiB"
-[cache.disk]
-path = "$work/cache"
-size = "2GiB"
-$1
-[[pools]]
-name = "default"
-servers = [{ url = "http://127.0.0.1:9811" }]
-[[sites]]
-hosts = ["*"]
-pool = "default"
-CONF
+    disk_edge_conf 9810 9812 9811 "$work/cache" 2GiB 2MiB 8MiB 2MiB "$1" > "$work/edge.conf"
     taskset -c 0 "$EDGE" serve --config "$work/edge.conf" > "$work/edge.log" 2>&1 & edge=$!
     sleep 1
 }
